@@ -1,0 +1,78 @@
+"""Conversions between domain objects and the JSON stored in DynamoDB attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.commune import CommuneSettings, Quartier, Theme
+from chalicelib.domain.threads import Analysis, AnalysisStatus, Sentiment, TextAnalysis
+
+
+def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
+    data: dict[str, Any] = {"status": analysis.status.value}
+    if analysis.error:
+        data["error"] = analysis.error
+    result = analysis.result
+    if result is not None:
+        data.update(
+            language=result.language,
+            sentiment=result.sentiment.value,
+            scores=result.scores,
+            keyPhrases=list(result.key_phrases),
+            engine=result.engine,
+            modelVersion=result.model_version,
+        )
+    return data
+
+
+def analysis_from_json(data: dict[str, Any] | None) -> Analysis:
+    if not data:
+        return Analysis()
+    result = None
+    if "sentiment" in data:
+        result = TextAnalysis(
+            language=data["language"],
+            sentiment=Sentiment(data["sentiment"]),
+            scores={key: float(value) for key, value in data["scores"].items()},
+            key_phrases=tuple(data.get("keyPhrases", ())),
+            engine=data["engine"],
+            model_version=data.get("modelVersion", ""),
+        )
+    return Analysis(AnalysisStatus(data["status"]), result, data.get("error", ""))
+
+
+def themes_to_json(themes: tuple[Theme, ...]) -> list[dict[str, Any]]:
+    return [
+        {"id": t.id, "label": t.label, "keywords": list(t.keywords), "description": t.description}
+        for t in themes
+    ]
+
+
+def themes_from_json(data: list[dict[str, Any]]) -> tuple[Theme, ...]:
+    return tuple(
+        Theme(t["id"], t["label"], tuple(t.get("keywords", ())), t.get("description", ""))
+        for t in data
+    )
+
+
+def quartiers_to_json(quartiers: tuple[Quartier, ...]) -> list[dict[str, str]]:
+    return [{"id": q.id, "label": q.label} for q in quartiers]
+
+
+def quartiers_from_json(data: list[dict[str, str]]) -> tuple[Quartier, ...]:
+    return tuple(Quartier(q["id"], q["label"]) for q in data)
+
+
+def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
+    return {
+        "comprehendEnabled": settings.comprehend_enabled,
+        "retentionDays": settings.retention_days,
+    }
+
+
+def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
+    defaults = CommuneSettings()
+    return CommuneSettings(
+        comprehend_enabled=bool(data.get("comprehendEnabled", defaults.comprehend_enabled)),
+        retention_days=int(data.get("retentionDays", defaults.retention_days)),
+    )

@@ -1,0 +1,195 @@
+"""PynamoDB models of the tables declared in chalicelib.resources (a test checks they match).
+
+Table names and region are bound at run time by `bind()`, never at import.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib import config, resources
+
+
+class _Meta:
+    table_name = ""
+    region = "eu-west-1"
+    connect_timeout_seconds = 3.0
+    read_timeout_seconds = 10.0
+    max_retry_attempts = 3
+
+
+class CommuneModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    slug = UnicodeAttribute()
+    name = UnicodeAttribute()
+    themes = JSONAttribute(default=list)
+    quartiers = JSONAttribute(default=list)
+    settings = JSONAttribute(default=dict)
+
+    class BySlug(GlobalSecondaryIndex["CommuneModel"]):
+        class Meta:
+            index_name = "by_slug"
+            projection = AllProjection()
+
+        slug = UnicodeAttribute(hash_key=True)
+
+    by_slug = BySlug()
+
+
+class _ThreadIndex(GlobalSecondaryIndex["ThreadModel"]):
+    """Inbox indexes: one partition per commune × value, newest activity first."""
+
+    activity_key = UnicodeAttribute(range_key=True)
+
+
+class ThreadModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    thread_id = UnicodeAttribute(range_key=True)
+    channel = UnicodeAttribute()
+    status = UnicodeAttribute()
+    theme = UnicodeAttribute()
+    quartier = UnicodeAttribute(null=True)
+    rating = NumberAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    contact_id = UnicodeAttribute(null=True)
+    preview = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_activity_at = UTCDateTimeAttribute()
+    analysis_status = UnicodeAttribute(default="pending")
+    sentiment = UnicodeAttribute(null=True)
+    analysis = JSONAttribute(null=True)
+    # Optimistic locking for staff edits; managed by the repository, not by PynamoDB's
+    # VersionAttribute, because analysis updates must neither check nor bump it.
+    version = NumberAttribute(default=1)
+    # Index keys, derived from the fields above by the repository.
+    activity_key = UnicodeAttribute()
+    status_key = UnicodeAttribute()
+    theme_key = UnicodeAttribute()
+    assignee_key = UnicodeAttribute(null=True)
+    followup_key = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    class ByActivity(_ThreadIndex):
+        class Meta:
+            index_name = "by_activity"
+            projection = AllProjection()
+
+        commune_id = UnicodeAttribute(hash_key=True)
+
+    class ByStatus(_ThreadIndex):
+        class Meta:
+            index_name = "by_status"
+            projection = AllProjection()
+
+        status_key = UnicodeAttribute(hash_key=True)
+
+    class ByAssignee(_ThreadIndex):
+        class Meta:
+            index_name = "by_assignee"
+            projection = AllProjection()
+
+        assignee_key = UnicodeAttribute(hash_key=True)
+
+    class ByTheme(_ThreadIndex):
+        class Meta:
+            index_name = "by_theme"
+            projection = AllProjection()
+
+        theme_key = UnicodeAttribute(hash_key=True)
+
+    class ByFollowup(GlobalSecondaryIndex["ThreadModel"]):
+        class Meta:
+            index_name = "by_followup"
+            projection = AllProjection()
+
+        followup_key = UnicodeAttribute(hash_key=True)
+
+    by_activity = ByActivity()
+    by_status = ByStatus()
+    by_assignee = ByAssignee()
+    by_theme = ByTheme()
+    by_followup = ByFollowup()
+
+
+class MessageModel(Model):
+    class Meta(_Meta):
+        pass
+
+    thread_key = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+    author = UnicodeAttribute()
+    text = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    visibility = UnicodeAttribute(default="private")
+    staff_email = UnicodeAttribute(null=True)
+    external_id = UnicodeAttribute(null=True)
+    analysis_status = UnicodeAttribute(default="pending")
+    analysis = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class ContactModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    contact_id = UnicodeAttribute(range_key=True)
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    consented_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class CounterModel(Model):
+    class Meta(_Meta):
+        pass
+
+    counter_key = UnicodeAttribute(hash_key=True)
+    dimension = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(default=0)
+
+
+class IdempotencyModel(Model):
+    class Meta(_Meta):
+        pass
+
+    id = UnicodeAttribute(hash_key=True)
+    fingerprint = UnicodeAttribute()
+    response = JSONAttribute()
+    expiration = TTLAttribute()
+
+
+MODELS: dict[str, type[Model]] = {
+    resources.COMMUNES.name: CommuneModel,
+    resources.THREADS.name: ThreadModel,
+    resources.MESSAGES.name: MessageModel,
+    resources.CONTACTS.name: ContactModel,
+    resources.INDICATORS.name: CounterModel,
+    resources.IDEMPOTENCY.name: IdempotencyModel,
+}
+
+
+def bind() -> None:
+    """Points every model at this environment's table names, region and timeouts."""
+    connect_timeout, read_timeout = config.aws_timeouts()
+    for table in resources.TABLES:
+        meta = MODELS[table.name].Meta
+        meta.table_name = config.table_name(table)
+        meta.region = config.region()
+        meta.connect_timeout_seconds = connect_timeout
+        meta.read_timeout_seconds = read_timeout

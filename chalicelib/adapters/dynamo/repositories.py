@@ -1,0 +1,507 @@
+"""DynamoDB implementations of the repository ports. Every key starts with the CommuneId."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import config
+from chalicelib.adapters.dynamo import codec
+from chalicelib.adapters.dynamo.models import (
+    CommuneModel,
+    ContactModel,
+    CounterModel,
+    IdempotencyModel,
+    MessageModel,
+    ThreadModel,
+)
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
+from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
+    Author,
+    Channel,
+    CounterIncrement,
+    Message,
+    Page,
+    TextAnalysis,
+    Thread,
+    ThreadFilter,
+    ThreadStatus,
+    Visibility,
+)
+from chalicelib.ports import (
+    CommuneRepository,
+    ContactRepository,
+    IdempotencyStore,
+    IndicatorRepository,
+    ThreadRepository,
+)
+
+_CONDITION_FAILED = "ConditionalCheckFailed"
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+@functools.cache
+def transaction_connection() -> Connection:
+    """One connection (one botocore client, ~100 ms to build) per process, for transactions."""
+    connect_timeout, read_timeout = config.aws_timeouts()
+    return Connection(
+        region=config.region(),
+        connect_timeout_seconds=connect_timeout,
+        read_timeout_seconds=read_timeout,
+    )
+
+
+class DynamoCommuneRepository(CommuneRepository):
+    def get(self, commune_id: CommuneId) -> Commune:
+        try:
+            return _commune(CommuneModel.get(commune_id))
+        except DoesNotExist as error:
+            raise NotFoundError("unknown commune", code="commune_not_found") from error
+
+    def get_by_slug(self, slug: str) -> Commune:
+        for item in CommuneModel.by_slug.query(slug, limit=1):
+            return _commune(item)
+        raise NotFoundError("unknown commune", code="commune_not_found")
+
+    def save(self, commune: Commune) -> None:
+        CommuneModel(
+            commune.commune_id,
+            slug=commune.slug,
+            name=commune.name,
+            themes=codec.themes_to_json(commune.themes),
+            quartiers=codec.quartiers_to_json(commune.quartiers),
+            settings=codec.settings_to_json(commune.settings),
+        ).save()
+
+
+def _commune(item: CommuneModel) -> Commune:
+    return Commune(
+        commune_id=CommuneId(item.commune_id),
+        slug=item.slug,
+        name=item.name,
+        themes=codec.themes_from_json(item.themes),
+        quartiers=codec.quartiers_from_json(item.quartiers),
+        settings=codec.settings_from_json(item.settings),
+    )
+
+
+class DynamoThreadRepository(ThreadRepository):
+    def create(self, thread: Thread, first_message: Message) -> None:
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(
+                    _thread_item(thread), condition=ThreadModel.thread_id.does_not_exist()
+                )
+                transaction.save(
+                    _message_item(first_message), condition=MessageModel.message_id.does_not_exist()
+                )
+        except TransactWriteError as error:
+            if _cancelled_by_condition(error):
+                raise ConflictError("thread exists", code="thread_exists") from error
+            raise
+
+    def get(self, commune_id: CommuneId, thread_id: str) -> Thread:
+        try:
+            return _thread(ThreadModel.get(commune_id, thread_id, consistent_read=True))
+        except DoesNotExist as error:
+            raise NotFoundError("unknown thread", code="thread_not_found") from error
+
+    def get_by_followup(self, commune_id: CommuneId, followup_hash: str) -> Thread:
+        for item in ThreadModel.by_followup.query(f"{commune_id}#{followup_hash}", limit=1):
+            # Index reads are eventually consistent: re-read the item itself.
+            return self.get(commune_id, item.thread_id)
+        raise NotFoundError("unknown follow-up link", code="followup_not_found")
+
+    def list(
+        self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
+    ) -> Page[Thread]:
+        index, hash_key, used = _inbox_index(commune_id, filter)
+        start = _decode_cursor(cursor, index.Meta.index_name, commune_id)
+        results = index.query(
+            hash_key,
+            filter_condition=_remaining_filter(filter, used),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=max(limit, 25),
+            last_evaluated_key=start,
+        )
+        items = [_thread(item) for item in results]
+        last_key = results.last_evaluated_key
+        next_cursor = _encode_cursor(index.Meta.index_name, last_key) if last_key else None
+        return Page(items, next_cursor)
+
+    def update(self, thread: Thread) -> Thread:
+        item = ThreadModel(thread.commune_id, thread.thread_id)
+        try:
+            item.update(
+                actions=_staff_fields(thread),
+                condition=ThreadModel.version == thread.version,
+            )
+        except UpdateError as error:
+            raise _conflict_or(error) from error
+        return self.get(thread.commune_id, thread.thread_id)
+
+    def add_message(self, thread: Thread, message: Message) -> Thread:
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    ThreadModel(thread.commune_id, thread.thread_id),
+                    actions=_staff_fields(thread),
+                    condition=ThreadModel.version == thread.version,
+                )
+                transaction.save(
+                    _message_item(message), condition=MessageModel.message_id.does_not_exist()
+                )
+        except TransactWriteError as error:
+            if _cancelled_by_condition(error):
+                raise ConflictError(
+                    "the thread changed meanwhile", code="version_conflict"
+                ) from error
+            raise
+        return self.get(thread.commune_id, thread.thread_id)
+
+    def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
+        return [
+            _message(item, commune_id, thread_id)
+            for item in MessageModel.query(f"{commune_id}#{thread_id}", consistent_read=True)
+        ]
+
+    def get_message(self, commune_id: CommuneId, thread_id: str, message_id: str) -> Message:
+        try:
+            item = MessageModel.get(f"{commune_id}#{thread_id}", message_id, consistent_read=True)
+        except DoesNotExist as error:
+            raise NotFoundError("unknown message", code="message_not_found") from error
+        return _message(item, commune_id, thread_id)
+
+    def record_analysis(
+        self,
+        message: Message,
+        analysis: TextAnalysis,
+        counters: Sequence[CounterIncrement],
+        on_thread: bool,
+    ) -> bool:
+        stored = codec.analysis_to_json(Analysis(AnalysisStatus.DONE, analysis))
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id),
+                    actions=[
+                        MessageModel.analysis_status.set(AnalysisStatus.DONE.value),
+                        MessageModel.analysis.set(stored),
+                    ],
+                    # The guard that makes a redelivered message count only once.
+                    condition=MessageModel.message_id.exists()
+                    & (MessageModel.analysis_status != AnalysisStatus.DONE.value),
+                )
+                if on_thread:
+                    transaction.update(
+                        ThreadModel(message.commune_id, message.thread_id),
+                        actions=[
+                            ThreadModel.analysis_status.set(AnalysisStatus.DONE.value),
+                            ThreadModel.sentiment.set(analysis.sentiment.value),
+                            ThreadModel.analysis.set(stored),
+                        ],
+                        condition=ThreadModel.thread_id.exists(),
+                    )
+                for increment in counters:
+                    transaction.update(
+                        CounterModel(f"{message.commune_id}#{increment.day}", increment.dimension),
+                        actions=[CounterModel.count.add(increment.amount)],
+                    )
+        except TransactWriteError as error:
+            if _cancelled_by_condition(error):
+                return False
+            raise
+        return True
+
+    def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
+        stored = codec.analysis_to_json(Analysis(AnalysisStatus.FAILED, None, error))
+        not_done = MessageModel.analysis_status != AnalysisStatus.DONE.value
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id),
+                    actions=[
+                        MessageModel.analysis_status.set(AnalysisStatus.FAILED.value),
+                        MessageModel.analysis.set(stored),
+                    ],
+                    condition=MessageModel.message_id.exists() & not_done,
+                )
+                if on_thread:
+                    transaction.update(
+                        ThreadModel(message.commune_id, message.thread_id),
+                        actions=[
+                            ThreadModel.analysis_status.set(AnalysisStatus.FAILED.value),
+                            ThreadModel.analysis.set(stored),
+                        ],
+                        condition=ThreadModel.thread_id.exists()
+                        & (ThreadModel.analysis_status != AnalysisStatus.DONE.value),
+                    )
+        except TransactWriteError as transaction_error:
+            if not _cancelled_by_condition(transaction_error):
+                raise
+
+
+def _activity_key(thread: Thread) -> str:
+    return f"{thread.last_activity_at.astimezone(UTC).isoformat()}#{thread.thread_id}"
+
+
+def _staff_fields(thread: Thread) -> list[Any]:
+    """The fields staff actions change, with their index keys, and the next version."""
+    commune = thread.commune_id
+    actions: list[Any] = [
+        ThreadModel.status.set(thread.status.value),
+        ThreadModel.theme.set(thread.theme),
+        ThreadModel.last_activity_at.set(thread.last_activity_at),
+        ThreadModel.activity_key.set(_activity_key(thread)),
+        ThreadModel.status_key.set(f"{commune}#{thread.status.value}"),
+        ThreadModel.theme_key.set(f"{commune}#{thread.theme}"),
+        ThreadModel.version.set(thread.version + 1),
+    ]
+    if thread.assignee:
+        actions += [
+            ThreadModel.assignee.set(thread.assignee),
+            ThreadModel.assignee_key.set(f"{commune}#{thread.assignee}"),
+        ]
+    else:
+        actions += [ThreadModel.assignee.remove(), ThreadModel.assignee_key.remove()]
+    return actions
+
+
+def _thread_item(thread: Thread) -> ThreadModel:
+    commune = thread.commune_id
+    return ThreadModel(
+        commune,
+        thread.thread_id,
+        channel=thread.channel.value,
+        status=thread.status.value,
+        theme=thread.theme,
+        quartier=thread.quartier,
+        rating=thread.rating,
+        assignee=thread.assignee,
+        contact_id=thread.contact_id,
+        preview=thread.preview,
+        created_at=thread.created_at,
+        last_activity_at=thread.last_activity_at,
+        analysis_status=thread.analysis.status.value,
+        analysis=codec.analysis_to_json(thread.analysis),
+        version=thread.version,
+        activity_key=_activity_key(thread),
+        status_key=f"{commune}#{thread.status.value}",
+        theme_key=f"{commune}#{thread.theme}",
+        assignee_key=f"{commune}#{thread.assignee}" if thread.assignee else None,
+        followup_key=f"{commune}#{thread.followup_hash}" if thread.followup_hash else None,
+    )
+
+
+def _thread(item: ThreadModel) -> Thread:
+    analysis = codec.analysis_from_json(item.analysis)
+    followup_key = item.followup_key or ""
+    return Thread(
+        commune_id=CommuneId(item.commune_id),
+        thread_id=item.thread_id,
+        channel=Channel(item.channel),
+        status=ThreadStatus(item.status),
+        theme=item.theme,
+        created_at=item.created_at,
+        last_activity_at=item.last_activity_at,
+        preview=item.preview,
+        quartier=item.quartier,
+        rating=int(item.rating) if item.rating is not None else None,
+        assignee=item.assignee,
+        contact_id=item.contact_id,
+        followup_hash=followup_key.partition("#")[2],
+        analysis=analysis,
+        version=int(item.version),
+    )
+
+
+def _message_item(message: Message) -> MessageModel:
+    return MessageModel(
+        f"{message.commune_id}#{message.thread_id}",
+        message.message_id,
+        author=message.author.value,
+        text=message.text,
+        channel=message.channel.value,
+        created_at=message.created_at,
+        visibility=message.visibility.value,
+        staff_email=message.staff_email or None,
+        external_id=message.external_id or None,
+        analysis_status=message.analysis.status.value,
+        analysis=codec.analysis_to_json(message.analysis),
+    )
+
+
+def _message(item: MessageModel, commune_id: CommuneId, thread_id: str) -> Message:
+    return Message(
+        commune_id=commune_id,
+        thread_id=thread_id,
+        message_id=item.message_id,
+        author=Author(item.author),
+        text=item.text,
+        channel=Channel(item.channel),
+        created_at=item.created_at,
+        visibility=Visibility(item.visibility),
+        staff_email=item.staff_email or "",
+        analysis=codec.analysis_from_json(item.analysis),
+        external_id=item.external_id or "",
+    )
+
+
+def _inbox_index(commune_id: CommuneId, filter: ThreadFilter) -> tuple[Any, str, str]:
+    """The most selective index for the filter: (index, its partition value, filter used)."""
+    if filter.assignee:
+        return ThreadModel.by_assignee, f"{commune_id}#{filter.assignee}", "assignee"
+    if filter.status:
+        return ThreadModel.by_status, f"{commune_id}#{filter.status.value}", "status"
+    if filter.theme:
+        return ThreadModel.by_theme, f"{commune_id}#{filter.theme}", "theme"
+    return ThreadModel.by_activity, commune_id, ""
+
+
+def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
+    wanted = {
+        "status": (ThreadModel.status, filter.status.value if filter.status else None),
+        "theme": (ThreadModel.theme, filter.theme),
+        "quartier": (ThreadModel.quartier, filter.quartier),
+        "channel": (ThreadModel.channel, filter.channel.value if filter.channel else None),
+        "sentiment": (ThreadModel.sentiment, filter.sentiment.value if filter.sentiment else None),
+    }
+    condition: Condition | None = None
+    for name, (attribute, value) in wanted.items():
+        if value is None or name == used:
+            continue
+        clause = attribute == value
+        condition = clause if condition is None else condition & clause
+    return condition
+
+
+# Cursors carry the index name and the last key; a key is checked to belong to the caller's
+# commune, so a forged cursor cannot read another commune's partition.
+_TENANT_PREFIXED = {"status_key", "theme_key", "assignee_key"}
+
+
+def _encode_cursor(index_name: str, key: dict[str, Any]) -> str:
+    raw = json.dumps({"i": index_name, "k": key}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(
+    cursor: str | None, index_name: str, commune_id: CommuneId
+) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = data["k"]
+        valid = data["i"] == index_name and isinstance(key, dict) and key
+        for name, value in key.items():
+            text = value["S"]
+            if name == "commune_id":
+                valid = valid and text == commune_id
+            elif name in _TENANT_PREFIXED:
+                valid = valid and text.startswith(f"{commune_id}#")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BadRequestError("invalid cursor", code="invalid_cursor") from error
+    if not valid or "commune_id" not in key:
+        raise BadRequestError("invalid cursor", code="invalid_cursor")
+    return dict(key)
+
+
+def _cancelled_by_condition(error: TransactWriteError) -> bool:
+    reasons = error.cancellation_reasons or []
+    return any(reason is not None and reason.code == _CONDITION_FAILED for reason in reasons)
+
+
+def _conflict_or(error: UpdateError | PutError) -> Exception:
+    if error.cause_response_code == "ConditionalCheckFailedException":
+        return ConflictError("the thread changed meanwhile", code="version_conflict")
+    return error
+
+
+class DynamoIndicatorRepository(IndicatorRepository):
+    def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
+        return {
+            day: {
+                item.dimension: int(item.count)
+                for item in CounterModel.query(f"{commune_id}#{day}")
+            }
+            for day in days
+        }
+
+
+class DynamoContactRepository(ContactRepository):
+    def save(self, contact: Contact) -> None:
+        ContactModel(
+            contact.commune_id,
+            contact.contact_id,
+            email=contact.email,
+            name=contact.name or None,
+            consented_at=contact.consented_at,
+            expires_at=contact.expires_at,
+        ).save()
+
+    def get(self, commune_id: CommuneId, contact_id: str) -> Contact | None:
+        try:
+            item = ContactModel.get(commune_id, contact_id)
+        except DoesNotExist:
+            return None
+        return Contact(
+            commune_id,
+            contact_id,
+            item.email,
+            item.name or "",
+            item.consented_at,
+            item.expires_at,
+        )
+
+
+class DynamoIdempotencyStore(IdempotencyStore):
+    def remember(
+        self, commune_id: CommuneId, key: str, fingerprint: str, response: dict[str, str]
+    ) -> dict[str, str]:
+        item = IdempotencyModel(
+            _idempotency_id(commune_id, key),
+            fingerprint=fingerprint,
+            response=response,
+            expiration=datetime.now(UTC) + IDEMPOTENCY_TTL,
+        )
+        try:
+            item.save(condition=IdempotencyModel.id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            known = self.recall(commune_id, key, fingerprint)
+            if known is None:  # expired between the two calls
+                raise ConflictError("retry the request", code="idempotency_conflict") from error
+            return known
+        return dict(response)
+
+    def recall(self, commune_id: CommuneId, key: str, fingerprint: str) -> dict[str, str] | None:
+        try:
+            item = IdempotencyModel.get(_idempotency_id(commune_id, key), consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.fingerprint != fingerprint:
+            raise ConflictError(
+                "this Idempotency-Key was used for another request", code="idempotency_conflict"
+            )
+        return dict(item.response)
+
+
+def _idempotency_id(commune_id: CommuneId, key: str) -> str:
+    return f"{commune_id}#feedback#{key}"

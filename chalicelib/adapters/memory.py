@@ -1,0 +1,254 @@
+"""In-memory adapters for unit tests and benchmarks, held to the same contract tests as the
+DynamoDB and SQS adapters so they cannot drift."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
+from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
+    CounterIncrement,
+    Message,
+    Page,
+    TextAnalysis,
+    Thread,
+    ThreadFilter,
+)
+from chalicelib.ports import (
+    AnalysisJob,
+    AnalysisQueue,
+    CommuneRepository,
+    ContactRepository,
+    IdempotencyStore,
+    IndicatorRepository,
+    ThreadRepository,
+)
+
+
+class InMemoryCommuneRepository(CommuneRepository):
+    def __init__(self) -> None:
+        self._communes: dict[CommuneId, Commune] = {}
+
+    def get(self, commune_id: CommuneId) -> Commune:
+        try:
+            return self._communes[commune_id]
+        except KeyError as error:
+            raise NotFoundError("unknown commune", code="commune_not_found") from error
+
+    def get_by_slug(self, slug: str) -> Commune:
+        for commune in self._communes.values():
+            if commune.slug == slug:
+                return commune
+        raise NotFoundError("unknown commune", code="commune_not_found")
+
+    def save(self, commune: Commune) -> None:
+        self._communes[commune.commune_id] = commune
+
+
+class InMemoryIndicators(IndicatorRepository):
+    def __init__(self) -> None:
+        self.counters: dict[tuple[CommuneId, str], dict[str, int]] = {}
+
+    def add(self, commune_id: CommuneId, increments: Sequence[CounterIncrement]) -> None:
+        for increment in increments:
+            day = self.counters.setdefault((commune_id, increment.day), {})
+            day[increment.dimension] = day.get(increment.dimension, 0) + increment.amount
+
+    def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
+        return {day: dict(self.counters.get((commune_id, day), {})) for day in days}
+
+
+class InMemoryThreadRepository(ThreadRepository):
+    def __init__(self, indicators: InMemoryIndicators | None = None) -> None:
+        self.indicators = indicators or InMemoryIndicators()
+        self._threads: dict[tuple[CommuneId, str], Thread] = {}
+        self._messages: dict[tuple[CommuneId, str], dict[str, Message]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, thread: Thread, first_message: Message) -> None:
+        with self._lock:
+            key = (thread.commune_id, thread.thread_id)
+            if key in self._threads:
+                raise ConflictError("thread exists", code="thread_exists")
+            self._threads[key] = thread
+            self._messages[key] = {first_message.message_id: first_message}
+
+    def get(self, commune_id: CommuneId, thread_id: str) -> Thread:
+        try:
+            return self._threads[(commune_id, thread_id)]
+        except KeyError as error:
+            raise NotFoundError("unknown thread", code="thread_not_found") from error
+
+    def get_by_followup(self, commune_id: CommuneId, followup_hash: str) -> Thread:
+        for (commune, _), thread in self._threads.items():
+            if commune == commune_id and thread.followup_hash == followup_hash:
+                return thread
+        raise NotFoundError("unknown follow-up link", code="followup_not_found")
+
+    def list(
+        self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
+    ) -> Page[Thread]:
+        matching = sorted(
+            (t for (c, _), t in self._threads.items() if c == commune_id and _matches(t, filter)),
+            key=lambda t: (t.last_activity_at, t.thread_id),
+            reverse=True,
+        )
+        start = _decode_offset(cursor)
+        items = matching[start : start + limit]
+        more = start + limit < len(matching)
+        return Page(items, _encode_offset(start + limit) if more else None)
+
+    def update(self, thread: Thread) -> Thread:
+        with self._lock:
+            stored = self.get(thread.commune_id, thread.thread_id)
+            self._check_version(stored, thread)
+            saved = replace(
+                stored,
+                status=thread.status,
+                assignee=thread.assignee,
+                theme=thread.theme,
+                last_activity_at=thread.last_activity_at,
+                version=stored.version + 1,
+            )
+            self._threads[(thread.commune_id, thread.thread_id)] = saved
+            return saved
+
+    def add_message(self, thread: Thread, message: Message) -> Thread:
+        with self._lock:
+            stored = self.get(thread.commune_id, thread.thread_id)
+            self._check_version(stored, thread)
+            saved = replace(
+                stored,
+                status=thread.status,
+                last_activity_at=thread.last_activity_at,
+                version=stored.version + 1,
+            )
+            self._threads[(thread.commune_id, thread.thread_id)] = saved
+            self._messages[(thread.commune_id, thread.thread_id)][message.message_id] = message
+            return saved
+
+    def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
+        stored = self._messages.get((commune_id, thread_id), {})
+        return [stored[key] for key in sorted(stored)]
+
+    def get_message(self, commune_id: CommuneId, thread_id: str, message_id: str) -> Message:
+        try:
+            return self._messages[(commune_id, thread_id)][message_id]
+        except KeyError as error:
+            raise NotFoundError("unknown message", code="message_not_found") from error
+
+    def record_analysis(
+        self,
+        message: Message,
+        analysis: TextAnalysis,
+        counters: Sequence[CounterIncrement],
+        on_thread: bool,
+    ) -> bool:
+        with self._lock:
+            stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
+            if stored.analysis.status is AnalysisStatus.DONE:
+                return False
+            self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
+            self.indicators.add(message.commune_id, counters)
+            return True
+
+    def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
+        with self._lock:
+            stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
+            if stored.analysis.status is not AnalysisStatus.DONE:
+                failed = Analysis(AnalysisStatus.FAILED, None, error)
+                self._set_analysis(stored, failed, on_thread)
+
+    def _set_analysis(self, message: Message, analysis: Analysis, on_thread: bool) -> None:
+        key = (message.commune_id, message.thread_id)
+        self._messages[key][message.message_id] = replace(message, analysis=analysis)
+        if on_thread:
+            self._threads[key] = replace(self._threads[key], analysis=analysis)
+
+    @staticmethod
+    def _check_version(stored: Thread, thread: Thread) -> None:
+        if stored.version != thread.version:
+            raise ConflictError("the thread changed meanwhile", code="version_conflict")
+
+
+def _matches(thread: Thread, filter: ThreadFilter) -> bool:
+    result = thread.analysis.result
+    checks = (
+        (filter.status, thread.status),
+        (filter.theme, thread.theme),
+        (filter.quartier, thread.quartier),
+        (filter.channel, thread.channel),
+        (filter.assignee, thread.assignee),
+        (filter.sentiment, result.sentiment if result else None),
+    )
+    return all(wanted is None or wanted == actual for wanted, actual in checks)
+
+
+def _encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+def _decode_offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))["offset"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise BadRequestError("invalid cursor", code="invalid_cursor") from error
+    if not isinstance(offset, int) or offset < 0:
+        raise BadRequestError("invalid cursor", code="invalid_cursor")
+    return offset
+
+
+class InMemoryContactRepository(ContactRepository):
+    def __init__(self) -> None:
+        self._contacts: dict[tuple[CommuneId, str], Contact] = {}
+
+    def save(self, contact: Contact) -> None:
+        self._contacts[(contact.commune_id, contact.contact_id)] = contact
+
+    def get(self, commune_id: CommuneId, contact_id: str) -> Contact | None:
+        return self._contacts.get((commune_id, contact_id))
+
+
+class InMemoryIdempotencyStore(IdempotencyStore):
+    def __init__(self) -> None:
+        self._entries: dict[tuple[CommuneId, str], tuple[str, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def remember(
+        self, commune_id: CommuneId, key: str, fingerprint: str, response: dict[str, str]
+    ) -> dict[str, str]:
+        with self._lock:
+            known = self.recall(commune_id, key, fingerprint)
+            if known is not None:
+                return known
+            self._entries[(commune_id, key)] = (fingerprint, dict(response))
+            return dict(response)
+
+    def recall(self, commune_id: CommuneId, key: str, fingerprint: str) -> dict[str, str] | None:
+        entry = self._entries.get((commune_id, key))
+        if entry is None:
+            return None
+        if entry[0] != fingerprint:
+            raise ConflictError(
+                "this Idempotency-Key was used for another request", code="idempotency_conflict"
+            )
+        return dict(entry[1])
+
+
+class InMemoryAnalysisQueue(AnalysisQueue):
+    def __init__(self) -> None:
+        self.jobs: list[AnalysisJob] = []
+
+    def enqueue(self, job: AnalysisJob) -> None:
+        self.jobs.append(job)

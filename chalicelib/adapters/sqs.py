@@ -1,0 +1,30 @@
+"""SQS adapter for the analysis queue; the message carries ids only, never citizen text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import config, resources
+from chalicelib.adapters.aws import client
+from chalicelib.domain.ids import commune_id
+from chalicelib.ports import AnalysisJob, AnalysisQueue
+
+
+class SqsAnalysisQueue(AnalysisQueue):
+    def enqueue(self, job: AnalysisJob) -> None:
+        client("sqs").send_message(
+            QueueUrl=config.queue_url(resources.ANALYSIS_QUEUE), MessageBody=encode_job(job)
+        )
+
+
+def encode_job(job: AnalysisJob) -> str:
+    return json.dumps(
+        {"communeId": job.commune_id, "threadId": job.thread_id, "messageId": job.message_id}
+    )
+
+
+def decode_job(body: str) -> AnalysisJob:
+    """Raises ValueError (or a ValidationError) for a body this code did not write."""
+    data: dict[str, Any] = json.loads(body)
+    return AnalysisJob(commune_id(data["communeId"]), str(data["threadId"]), str(data["messageId"]))

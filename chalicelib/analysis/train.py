@@ -1,0 +1,389 @@
+"""Training and cross-validation of the local sentiment model, numpy only so a commune's
+staff corrections can later retrain it inside Lambda.
+
+Usage: python -m chalicelib.analysis.train [--data DIR] [--out PATH] [--cv 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chalicelib.analysis.sentiment_model import (
+    CLASSES,
+    DEFAULT_ARTIFACT,
+    DENSE_FEATURES,
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
+    FeatureMatrix,
+    FloatArray,
+    IntArray,
+    RawFeatures,
+    SentimentModel,
+    build_matrix,
+    compute_idf,
+    raw_features,
+    softmax,
+)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment"
+HASH_SIZE = 2**18
+# A moderate default, not searched: a grid over it is the next step (see MODEL.md).
+L2 = 3e-4
+# The lexicon features are few and were written to transfer to municipal texts: regularise
+# them less so that the n-grams, which fit the training topics, do not absorb their signal.
+DENSE_L2_FACTOR = 0.1
+MAX_ITERATIONS = 150
+# The DEFT tweets are on public matters, the closest to citizen feedback; the TV-series
+# reviews are an auxiliary domain (see `_fit`).
+TARGET_DOMAIN = "tweets"
+# A MIXED staff correction teaches "both": half positive, half negative.
+_TARGETS: dict[str, tuple[float, float, float]] = {
+    "NEGATIVE": (1.0, 0.0, 0.0),
+    "NEUTRAL": (0.0, 1.0, 0.0),
+    "POSITIVE": (0.0, 0.0, 1.0),
+    "MIXED": (0.5, 0.0, 0.5),
+}
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    text: str
+    label: str
+    source: str
+
+
+# ---------------------------------------------------------------------------------------
+# Optimisation
+# ---------------------------------------------------------------------------------------
+Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+
+
+def _lbfgs(
+    objective: Objective, start: FloatArray, max_iterations: int, memory: int = 10
+) -> FloatArray:
+    """Minimise a smooth convex function (L-BFGS two-loop recursion, Armijo backtracking)."""
+    x = start.copy()
+    value, gradient = objective(x)
+    steps: list[FloatArray] = []
+    changes: list[FloatArray] = []
+    for _ in range(max_iterations):
+        direction = _two_loop(gradient, steps, changes)
+        step_size, new_value, new_gradient, new_x = _line_search(
+            objective, x, value, gradient, direction
+        )
+        if step_size == 0.0:
+            break
+        step, change = new_x - x, new_gradient - gradient
+        if float(np.dot(step, change)) > 1e-12:
+            steps.append(step)
+            changes.append(change)
+            if len(steps) > memory:
+                steps.pop(0)
+                changes.pop(0)
+        converged = abs(value - new_value) < 1e-7 * max(1.0, abs(value))
+        x, value, gradient = new_x, new_value, new_gradient
+        if converged:
+            break
+    return x
+
+
+def _two_loop(
+    gradient: FloatArray, steps: list[FloatArray], changes: list[FloatArray]
+) -> FloatArray:
+    q = gradient.copy()
+    alphas: list[float] = []
+    for step, change in zip(reversed(steps), reversed(changes), strict=True):
+        alpha = float(np.dot(step, q)) / float(np.dot(change, step))
+        alphas.append(alpha)
+        q -= alpha * change
+    if steps:
+        q *= float(np.dot(steps[-1], changes[-1])) / float(np.dot(changes[-1], changes[-1]))
+    for step, change, alpha in zip(steps, changes, reversed(alphas), strict=True):
+        beta = float(np.dot(change, q)) / float(np.dot(change, step))
+        q += (alpha - beta) * step
+    result: FloatArray = -q
+    return result
+
+
+def _line_search(
+    objective: Objective, x: FloatArray, value: float, gradient: FloatArray, direction: FloatArray
+) -> tuple[float, float, FloatArray, FloatArray]:
+    slope = float(np.dot(gradient, direction))
+    if slope >= 0:
+        direction, slope = -gradient, -float(np.dot(gradient, gradient))
+    step_size = 1.0
+    for _ in range(30):
+        candidate = x + step_size * direction
+        new_value, new_gradient = objective(candidate)
+        if new_value <= value + 1e-4 * step_size * slope:
+            return step_size, new_value, new_gradient, candidate
+        step_size *= 0.5
+    return 0.0, value, gradient, x
+
+
+# ---------------------------------------------------------------------------------------
+# Logistic regression
+# ---------------------------------------------------------------------------------------
+def _class_weights(targets: FloatArray) -> FloatArray:
+    # Balanced: every class weighs the same in the loss whatever its count.
+    totals = targets.sum(axis=0)
+    present = totals > 0
+    per_class = np.where(present, targets.sum() / (present.sum() * np.maximum(totals, 1e-9)), 0.0)
+    weights: FloatArray = targets @ per_class
+    return weights
+
+
+def _fit(
+    matrix: FeatureMatrix, targets: FloatArray, domain_ids: IntArray, l2: float, max_iterations: int
+) -> tuple[FloatArray, FloatArray]:
+    """Weighted, L2-regularised softmax regression. Each auxiliary domain (id >= 0) gets its
+    own learned class offset, dropped after training: the reviews have no neutral class, and
+    without an offset the shared weights would learn "opinionated prose is never neutral"."""
+    n_columns, n_classes = matrix.n_columns, targets.shape[1]
+    n_domains = int(domain_ids.max()) + 1 if len(domain_ids) else 0
+    sample_weights = _class_weights(targets)
+    sample_weights /= sample_weights.sum()
+    penalty = np.full((n_columns, 1), l2)
+    penalty[n_columns - len(DENSE_FEATURES) :] *= DENSE_L2_FACTOR
+    n_weights = n_columns * n_classes
+    # Row n_domains of the padded offsets stays zero: the target domain has no offset.
+    row_domains = np.where(domain_ids >= 0, domain_ids, n_domains)
+
+    def objective(params: FloatArray) -> tuple[float, FloatArray]:
+        weights = params[:n_weights].reshape(n_columns, n_classes)
+        bias = params[n_weights : n_weights + n_classes]
+        offsets = np.vstack(
+            [params[n_weights + n_classes :].reshape(n_domains, n_classes), np.zeros(n_classes)]
+        )
+        logits = matrix.dot(weights) + bias + offsets[row_domains]
+        log_probs = logits - logits.max(axis=1, keepdims=True)
+        log_probs -= np.log(np.exp(log_probs).sum(axis=1, keepdims=True))
+        loss = -float(np.sum(sample_weights[:, None] * targets * log_probs))
+        loss += 0.5 * float(np.sum(penalty * weights * weights))
+        residual = sample_weights[:, None] * (np.exp(log_probs) - targets)
+        grad_weights = matrix.transpose_dot(residual) + penalty * weights
+        grad_offsets = np.zeros((n_domains, n_classes))
+        np.add.at(grad_offsets, domain_ids[domain_ids >= 0], residual[domain_ids >= 0])
+        return loss, np.concatenate(
+            [grad_weights.ravel(), residual.sum(axis=0), grad_offsets.ravel()]
+        )
+
+    start = np.zeros(n_weights + n_classes * (1 + n_domains))
+    params = _lbfgs(objective, start, max_iterations)
+    return params[:n_weights].reshape(n_columns, n_classes), params[
+        n_weights : n_weights + n_classes
+    ]
+
+
+def domain_ids(domains: Sequence[str] | None, n_examples: int) -> IntArray:
+    """-1 for the target domain (public matters, a commune's own corrections), else the
+    index of the auxiliary domain."""
+    if domains is None:
+        return np.full(n_examples, -1, dtype=np.int64)
+    auxiliary = sorted({d for d in domains if d != TARGET_DOMAIN})
+    return np.array(
+        [-1 if d == TARGET_DOMAIN else auxiliary.index(d) for d in domains], dtype=np.int64
+    )
+
+
+def _targets(labels: Sequence[str]) -> FloatArray:
+    unknown = sorted({label for label in labels if label not in _TARGETS})
+    if unknown:
+        raise ValueError(f"unknown sentiment labels: {unknown}")
+    return np.array([_TARGETS[label] for label in labels], dtype=np.float64)
+
+
+def _fit_raws(
+    raws: Sequence[RawFeatures],
+    labels: Sequence[str],
+    domains: IntArray,
+    hash_size: int,
+    l2: float,
+    max_iterations: int,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    idf = compute_idf(raws, hash_size)
+    weights, bias = _fit(build_matrix(raws, idf), _targets(labels), domains, l2, max_iterations)
+    return weights, bias, idf
+
+
+def train(
+    examples: Sequence[tuple[str, str]],
+    *,
+    domains: Sequence[str] | None = None,
+    hash_size: int = HASH_SIZE,
+    l2: float = L2,
+    temperature: float = 1.0,
+    max_iterations: int = MAX_ITERATIONS,
+    version: str | None = None,
+) -> SentimentModel:
+    """Fit a model on (text, label) pairs, labels POSITIVE/NEGATIVE/NEUTRAL/MIXED. `domains`
+    names each example's source; sources other than TARGET_DOMAIN get a class offset that
+    prediction ignores. Raises ValueError on an unknown label or an empty training set."""
+    if not examples:
+        raise ValueError("no training examples")
+    raws = [raw_features(text, hash_size) for text, _ in examples]
+    labels = [label for _, label in examples]
+    weights, bias, idf = _fit_raws(
+        raws, labels, domain_ids(domains, len(examples)), hash_size, l2, max_iterations
+    )
+    return SentimentModel(
+        weights=weights,
+        bias=bias,
+        idf=idf,
+        temperature=temperature,
+        version=version or f"local-{dt.date.today().isoformat()}",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Data, cross-validation and metrics
+# ---------------------------------------------------------------------------------------
+def load_examples(data_dir: Path) -> list[LabelledText]:
+    sources = (
+        ("deft2017-tweets-train.csv", ",", "tweets"),
+        ("allocine-tvseries-train.tsv", "\t", "reviews"),
+    )
+    examples: list[LabelledText] = []
+    for filename, delimiter, source in sources:
+        with (data_dir / filename).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=delimiter):
+                examples.append(LabelledText(text=row["text"], label=row["label"], source=source))
+    return examples
+
+
+def stratified_folds(keys: Sequence[str], n_folds: int, seed: int = 13) -> IntArray:
+    """Fold number of each example; every (source, label) group is spread evenly."""
+    rng = np.random.default_rng(seed)
+    folds = np.zeros(len(keys), dtype=np.int64)
+    for key in sorted(set(keys)):
+        members = np.flatnonzero(np.array([k == key for k in keys]))
+        rng.shuffle(members)
+        folds[members] = np.arange(len(members)) % n_folds
+    return folds
+
+
+def out_of_fold_logits(
+    raws: Sequence[RawFeatures],
+    examples: Sequence[LabelledText],
+    n_folds: int,
+    hash_size: int,
+    l2: float,
+) -> FloatArray:
+    folds = stratified_folds([f"{e.source}/{e.label}" for e in examples], n_folds)
+    domains = domain_ids([e.source for e in examples], len(examples))
+    logits = np.zeros((len(examples), len(CLASSES)))
+    for fold_number in range(n_folds):
+        train_ids = np.flatnonzero(folds != fold_number).tolist()
+        test_ids = np.flatnonzero(folds == fold_number).tolist()
+        weights, bias, idf = _fit_raws(
+            [raws[i] for i in train_ids],
+            [examples[i].label for i in train_ids],
+            domains[train_ids],
+            hash_size,
+            l2,
+            MAX_ITERATIONS,
+        )
+        logits[test_ids] = build_matrix([raws[i] for i in test_ids], idf).dot(weights) + bias
+    return logits
+
+
+def fit_temperature(logits: FloatArray, labels: Sequence[str]) -> float:
+    """Temperature minimising the out-of-fold log-loss (a calibration, not a class bias)."""
+    targets = _targets(labels)
+    grid = np.linspace(0.5, 3.0, 51)
+    losses = [
+        -float(np.mean(np.sum(targets * np.log(softmax(logits / t) + 1e-12), axis=1))) for t in grid
+    ]
+    return float(grid[int(np.argmin(losses))])
+
+
+def f1_scores(
+    truth: Sequence[int], predicted: Sequence[int], classes: Sequence[int]
+) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    for cls in classes:
+        tp = sum(1 for t, p in zip(truth, predicted, strict=True) if t == cls and p == cls)
+        fp = sum(1 for t, p in zip(truth, predicted, strict=True) if t != cls and p == cls)
+        fn = sum(1 for t, p in zip(truth, predicted, strict=True) if t == cls and p != cls)
+        scores[cls] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return scores
+
+
+def _report(name: str, truth: IntArray, predicted: IntArray, classes: Sequence[int]) -> None:
+    per_class = f1_scores(truth.tolist(), predicted.tolist(), classes)
+    accuracy = float(np.mean(truth == predicted))
+    macro = sum(per_class.values()) / len(per_class)
+    details = "  ".join(f"F1 {CLASSES[c]}={per_class[c]:.3f}" for c in classes)
+    print(f"{name:<34} n={len(truth):>5}  acc={accuracy:.3f}  macro-F1={macro:.3f}  {details}")
+
+
+def report_cv(logits: FloatArray, examples: Sequence[LabelledText]) -> None:
+    truth = np.array([CLASSES.index(e.label.lower()) for e in examples])
+    predicted = logits.argmax(axis=1)
+    tweets = np.array([e.source == "tweets" for e in examples])
+    reviews = ~tweets
+    # Reviews have no neutral class: score them on the positive/negative decision.
+    binary = np.where(logits[:, POSITIVE] >= logits[:, NEGATIVE], POSITIVE, NEGATIVE)
+    _report("tweets (3 classes)", truth[tweets], predicted[tweets], (NEGATIVE, NEUTRAL, POSITIVE))
+    _report("reviews (pos/neg decision)", truth[reviews], binary[reviews], (NEGATIVE, POSITIVE))
+    _report("reviews (3-way argmax)", truth[reviews], predicted[reviews], (NEGATIVE, POSITIVE))
+    _report("pooled (3 classes)", truth, predicted, (NEGATIVE, NEUTRAL, POSITIVE))
+
+
+def _benchmark(model: SentimentModel, path: Path) -> None:
+    started = time.perf_counter()
+    SentimentModel.load(path)
+    load_seconds = time.perf_counter() - started
+    sentence = (
+        "Les poubelles de la rue des Lilas débordent encore, "
+        "mais le nouveau parc est très agréable. "
+    )
+    texts = [(sentence * 4)[:300] + str(i) for i in range(300)]
+    started = time.perf_counter()
+    model.predict(texts)
+    rate = len(texts) / (time.perf_counter() - started)
+    size = path.stat().st_size / 1e6
+    print(f"artifact {size:.2f} MB, load {load_seconds:.2f} s, {rate:.0f} texts/s (~300 chars)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
+    parser.add_argument("--cv", type=int, default=5, help="folds; 0 skips CV and calibration")
+    parser.add_argument("--l2", type=float, default=L2)
+    args = parser.parse_args(argv)
+
+    examples = load_examples(args.data)
+    print(f"{len(examples)} examples from {args.data}")
+    raws = [raw_features(e.text, HASH_SIZE) for e in examples]
+    temperature = 1.0
+    if args.cv > 1:
+        logits = out_of_fold_logits(raws, examples, args.cv, HASH_SIZE, args.l2)
+        print(f"{args.cv}-fold cross-validation:")
+        report_cv(logits, examples)
+        target = [i for i, e in enumerate(examples) if e.source == TARGET_DOMAIN]
+        temperature = fit_temperature(logits[target], [examples[i].label for i in target])
+        print(f"temperature fitted on out-of-fold log-loss ({TARGET_DOMAIN}): {temperature:.2f}")
+    model = train(
+        [(e.text, e.label) for e in examples],
+        domains=[e.source for e in examples],
+        l2=args.l2,
+        temperature=temperature,
+    )
+    model.save(args.out)
+    print(f"wrote {args.out} (version {model.version})")
+    _benchmark(model, args.out)
+
+
+if __name__ == "__main__":
+    main()

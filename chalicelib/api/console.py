@@ -1,0 +1,120 @@
+"""Staff routes. Every view starts from the verified token: the commune is the token's."""
+
+from __future__ import annotations
+
+from chalice import Blueprint  # type: ignore[attr-defined]
+
+from chalicelib import bootstrap
+from chalicelib.api import schemas, views
+from chalicelib.api.http import Operation, operation, parse_body, query_params, staff
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.threads import (
+    Channel,
+    Sentiment,
+    ThreadChanges,
+    ThreadFilter,
+    ThreadStatus,
+    Visibility,
+)
+from chalicelib.services import inbox
+
+console = Blueprint(__name__)
+
+_LIST_QUERY = {
+    "status": "new | in_progress | answered | closed",
+    "theme": "a theme id",
+    "sentiment": "POSITIVE | NEGATIVE | NEUTRAL | MIXED",
+    "quartier": "a quartier id",
+    "channel": "web | email | form | social",
+    "assignee": "a staff email",
+    "limit": "1–100, default 25",
+    "cursor": "nextCursor of the previous page",
+}
+
+
+@operation(
+    console,
+    Operation("listThreads", "GET", "/console/threads", "The inbox, newest activity first",
+              "console", schemas.ThreadList, staff=True, query=_LIST_QUERY, errors=(400, 422)),
+)
+def list_threads() -> schemas.ThreadList:
+    identity = staff()
+    params = query_params()
+    unknown = set(params) - set(_LIST_QUERY)
+    if unknown:
+        raise ValidationError(f"unknown parameter {sorted(unknown)[0]!r}", code="unknown_parameter")
+    page = inbox.list_threads(
+        bootstrap.ports(),
+        identity,
+        _thread_filter(params),
+        _int(params.get("limit", "25"), "limit"),
+        params.get("cursor"),
+    )
+    return schemas.ThreadList(
+        items=[views.thread_summary(thread) for thread in page.items], next_cursor=page.next_cursor
+    )
+
+
+@operation(
+    console,
+    Operation("getThread", "GET", "/console/threads/{thread_id}", "A thread with its messages",
+              "console", schemas.ThreadView, staff=True, errors=(404,)),
+)
+def get_thread(thread_id: str) -> schemas.ThreadView:
+    identity = staff()
+    return views.thread_view(inbox.get_thread(bootstrap.ports(), identity, thread_id))
+
+
+@operation(
+    console,
+    Operation("updateThread", "PATCH", "/console/threads/{thread_id}",
+              "Change status, assignee or theme", "console", schemas.ThreadView,
+              body=schemas.UpdateThreadBody, staff=True, errors=(404, 409)),
+)
+def update_thread(thread_id: str) -> schemas.ThreadView:
+    identity = staff()
+    body = parse_body(schemas.UpdateThreadBody)
+    changes = ThreadChanges(
+        status=ThreadStatus(body.status) if body.status else None,
+        assignee=body.assignee,
+        theme=body.theme,
+    )
+    ports = bootstrap.ports()
+    inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
+    return views.thread_view(inbox.get_thread(ports, identity, thread_id))
+
+
+@operation(
+    console,
+    Operation("replyToThread", "POST", "/console/threads/{thread_id}/replies",
+              "Answer the citizen (private) or publicly", "console", schemas.MessageCreated,
+              status=201, body=schemas.ReplyBody, staff=True, errors=(404,)),
+)
+def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
+    identity = staff()
+    body = parse_body(schemas.ReplyBody)
+    message = inbox.reply_to_thread(
+        bootstrap.ports(), identity, thread_id, body.text, Visibility(body.visibility)
+    )
+    return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
+
+
+def _thread_filter(params: dict[str, str]) -> ThreadFilter:
+    try:
+        return ThreadFilter(
+            status=ThreadStatus(params["status"]) if "status" in params else None,
+            theme=params.get("theme") or None,
+            sentiment=Sentiment(params["sentiment"]) if "sentiment" in params else None,
+            quartier=params.get("quartier") or None,
+            channel=Channel(params["channel"]) if "channel" in params else None,
+            assignee=params.get("assignee") or None,
+        )
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid_filter") from error
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ValidationError(f"{name} must be an integer", code=f"invalid_{name}") from error

@@ -1,0 +1,160 @@
+"""HTTP plumbing shared by the blueprints: declare an operation once (route, models,
+OpenAPI entry), parse bodies into schemas, and turn errors into the JSON error format."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pydantic
+from chalice import Blueprint, Response  # type: ignore[attr-defined]
+
+from chalicelib import bootstrap, config
+from chalicelib.api.schemas import Schema
+from chalicelib.domain.errors import (
+    BadRequestError,
+    ConcertoError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+    ValidationError,
+)
+from chalicelib.domain.staff import StaffIdentity
+
+logger = logging.getLogger(__name__)
+SchemaT = TypeVar("SchemaT", bound=Schema)
+JSON_TYPES = ("application/json",)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation as the OpenAPI document describes it."""
+
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    tag: str
+    response: type[Schema] | None
+    status: int = 200
+    body: type[Schema] | None = None
+    staff: bool = False
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], Any]:
+    """Registers `spec` with the OpenAPI document and its view as a Chalice route whose
+    errors all come out as `{"error": {"code", "message"}}`."""
+    OPERATIONS.append(spec)
+
+    def decorate(view: Callable[..., Any]) -> Any:
+        @functools.wraps(view)
+        def guarded(**kwargs: Any) -> Response:
+            try:
+                result = view(**kwargs)
+            except ConcertoError as error:
+                return error_response(error)
+            except Exception:  # a bug must never leak a stack trace to the caller
+                logger.exception("unhandled error in %s", spec.operation_id)
+                return error_response(
+                    ConcertoError("an internal error occurred", code="internal_error"), 500
+                )
+            if isinstance(result, Response):
+                return result
+            return json_response(result, spec.status)
+
+        # Every content type reaches the view, which answers 415 itself in our error format.
+        return bp.route(spec.path, methods=[spec.method], cors=True, content_types=["*/*"])(
+            guarded
+        )
+
+    return decorate
+
+
+def json_response(
+    body: Schema | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, Schema) else body
+    return Response(
+        body=json.dumps(payload, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def error_response(error: ConcertoError, status: int | None = None) -> Response:
+    detail: dict[str, Any] = {"code": error.code, "message": error.message}
+    details = getattr(error, "details", None)
+    if details:
+        detail["details"] = details
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, UnauthorizedError) else {}
+    return json_response({"error": detail}, status or error.status, headers)
+
+
+def current_request() -> Any:
+    from app import app  # the one Chalice app; imported late to avoid a cycle
+
+    return app.current_request
+
+
+def parse_body(schema: type[SchemaT]) -> SchemaT:
+    """The request body as `schema`. Raises 413 past the size limit, 415 for non-JSON,
+    400 for malformed JSON, 422 (with each field's problem) for invalid content."""
+    request = current_request()
+    raw: bytes = request.raw_body or b""
+    if len(raw) > config.max_body_bytes():
+        raise PayloadTooLargeError(
+            f"the body must not exceed {config.max_body_bytes()} bytes", code="payload_too_large"
+        )
+    content_type = (request.headers.get("content-type") or "application/json").lower()
+    if not content_type.startswith(JSON_TYPES):
+        error = ConcertoError("send application/json", code="unsupported_media_type")
+        error.status = 415
+        raise error
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError) as decode_error:
+        raise BadRequestError("the body is not valid JSON", code="invalid_json") from decode_error
+    if not isinstance(data, dict):
+        raise BadRequestError("the body must be a JSON object", code="invalid_json")
+    try:
+        return schema.model_validate(data, strict=True)
+    except pydantic.ValidationError as invalid:
+        raise _validation_error(invalid) from invalid
+
+
+def query_params() -> dict[str, str]:
+    return dict(current_request().query_params or {})
+
+
+def header(name: str) -> str | None:
+    value = current_request().headers.get(name)
+    return str(value) if value is not None else None
+
+
+def staff() -> StaffIdentity:
+    """The verified staff member behind this request. Raises UnauthorizedError."""
+    authorization = header("authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedError("a Bearer token is required", code="missing_token")
+    return bootstrap.ports().tokens.verify(token.strip())
+
+
+def _validation_error(invalid: pydantic.ValidationError) -> ValidationError:
+    details = [
+        {"field": ".".join(str(part) for part in problem["loc"]), "problem": problem["msg"]}
+        for problem in invalid.errors(include_url=False, include_input=False)
+    ]
+    first = details[0]
+    error = ValidationError(f"{first['field']}: {first['problem']}", code="validation_error")
+    error.details = details  # type: ignore[attr-defined]
+    return error

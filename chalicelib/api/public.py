@@ -1,0 +1,111 @@
+"""Routes anyone may call: health, runtime config, the OpenAPI document, and the citizen
+side (a commune's profile, giving an opinion, the private follow-up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint  # type: ignore[attr-defined]
+
+from chalicelib import bootstrap, config
+from chalicelib.api import schemas, views
+from chalicelib.api.http import Operation, header, json_response, operation, parse_body
+from chalicelib.services import feedback
+
+public = Blueprint(__name__)
+
+
+@operation(
+    public,
+    Operation("health", "GET", "/health", "Each component's state", "platform", schemas.Health,
+              errors=(503,)),
+)
+def health() -> Any:
+    from chalicelib.api.health import check  # builds the adapters: keep it off the import path
+
+    report = check()
+    return json_response(report, 200 if report.status == "ok" else 503)
+
+
+@operation(
+    public,
+    Operation("getConfig", "GET", "/config", "Runtime configuration for the frontends",
+              "platform", schemas.RuntimeConfig),
+)
+def get_config() -> schemas.RuntimeConfig:
+    return schemas.RuntimeConfig(
+        api_url=config.api_url(),
+        cognito=schemas.CognitoConfig(
+            endpoint=config.cognito_endpoint(),
+            region=config.cognito_region(),
+            user_pool_id=config.user_pool_id(),
+            client_id=config.user_pool_client_id(),
+        ),
+    )
+
+
+@operation(
+    public,
+    Operation("getOpenApi", "GET", "/openapi.json", "This document (OpenAPI 3.1)", "platform",
+              None),
+)
+def get_openapi() -> Any:
+    from chalicelib.api.openapi import document
+
+    return json_response(document())
+
+
+@operation(
+    public,
+    Operation("getCommune", "GET", "/communes/{slug}", "A commune's public profile", "citizen",
+              schemas.CommuneProfile, errors=(404,)),
+)
+def get_commune(slug: str) -> schemas.CommuneProfile:
+    return views.commune_profile(bootstrap.ports().communes.get_by_slug(slug))
+
+
+@operation(
+    public,
+    Operation(
+        "submitFeedback", "POST", "/communes/{slug}/feedback", "Give an opinion (no account)",
+        "citizen", schemas.FeedbackAccepted, status=202, body=schemas.SubmitFeedbackBody,
+        headers={"Idempotency-Key": "Repeat a request safely: same key, same answer"},
+        errors=(404, 409),
+    ),
+)
+def submit_feedback(slug: str) -> schemas.FeedbackAccepted:
+    body = parse_body(schemas.SubmitFeedbackBody)
+    command = feedback.SubmitFeedback(
+        theme=body.theme,
+        text=body.text,
+        rating=body.rating,
+        quartier=body.quartier,
+        email=body.email,
+        consent=body.consent,
+        name=body.name,
+    )
+    receipt = feedback.submit_feedback(
+        bootstrap.ports(), slug, command, idempotency_key=header("idempotency-key")
+    )
+    return schemas.FeedbackAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)
+
+
+@operation(
+    public,
+    Operation("getFollowUp", "GET", "/followup/{token}", "The citizen's private thread",
+              "citizen", schemas.FollowUpView, errors=(404,)),
+)
+def get_follow_up(token: str) -> schemas.FollowUpView:
+    return views.follow_up(feedback.get_follow_up(bootstrap.ports(), token))
+
+
+@operation(
+    public,
+    Operation("postFollowUp", "POST", "/followup/{token}", "The citizen answers the commune",
+              "citizen", schemas.MessageCreated, status=201, body=schemas.FollowUpBody,
+              errors=(404,)),
+)
+def post_follow_up(token: str) -> schemas.MessageCreated:
+    body = parse_body(schemas.FollowUpBody)
+    message = feedback.post_follow_up(bootstrap.ports(), token, body.text)
+    return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)

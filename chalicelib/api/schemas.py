@@ -1,0 +1,207 @@
+"""Request and response bodies of the public API. The same models validate requests and
+generate the OpenAPI document, so the two cannot disagree. JSON is camelCase."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+SentimentName = Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]
+StatusName = Literal["new", "in_progress", "answered", "closed"]
+ChannelName = Literal["web", "email", "form", "social"]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, strict=True, extra="forbid"
+    )
+
+
+class ErrorDetail(Schema):
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["text must have at least 3 characters"])
+    details: list[dict[str, str]] | None = None
+
+
+class ErrorBody(Schema):
+    error: ErrorDetail
+
+
+class ComponentHealth(Schema):
+    status: Literal["ok", "error"]
+    detail: str | None = None
+
+
+class Health(Schema):
+    status: Literal["ok", "degraded"]
+    components: dict[str, ComponentHealth]
+
+
+class CognitoConfig(Schema):
+    endpoint: str
+    region: str
+    user_pool_id: str
+    client_id: str
+
+
+class RuntimeConfig(Schema):
+    api_url: str
+    cognito: CognitoConfig
+
+
+class Label(Schema):
+    id: str = Field(examples=["proprete"])
+    label: str = Field(examples=["Propreté"])
+
+
+class CommuneProfile(Schema):
+    commune_id: str = Field(examples=["06018"], description="INSEE code")
+    slug: str = Field(examples=["biot"])
+    name: str = Field(examples=["Biot"])
+    themes: list[Label]
+    quartiers: list[Label]
+
+
+class SubmitFeedbackBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "theme": "proprete",
+                    "text": "Les poubelles débordent tous les lundis rue du Portugon.",
+                    "rating": 2,
+                    "quartier": "village",
+                    "email": "habitant@example.org",
+                    "consent": True,
+                }
+            ]
+        }
+    )
+
+    theme: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=3, max_length=5000)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    quartier: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    consent: bool = False
+    name: str | None = Field(default=None, max_length=100)
+
+
+class FeedbackAccepted(Schema):
+    id: str = Field(examples=["01jdx8m3q4c9v2k7w5n6p8r0st"])
+    follow_up_token: str = Field(examples=["06018.Xq3…"])
+    status: Literal["received"] = "received"
+
+
+class FollowUpMessage(Schema):
+    author: Literal["citizen", "commune"]
+    text: str
+    created_at: datetime
+    channel: ChannelName
+
+
+class FollowUpView(Schema):
+    id: str
+    status: StatusName
+    theme: str
+    messages: list[FollowUpMessage]
+
+
+class FollowUpBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Merci, c'est réparé depuis ce matin."}]}
+    )
+
+    text: str = Field(min_length=3, max_length=5000)
+
+
+class MessageCreated(Schema):
+    id: str
+    created_at: datetime
+
+
+class AnalysisView(Schema):
+    status: Literal["pending", "done", "failed"]
+    sentiment: SentimentName | None = None
+    scores: dict[str, float] | None = None
+    key_phrases: list[str] = []
+    language: str | None = None
+    engine: str | None = None
+    model_version: str | None = None
+    error: str | None = None
+
+
+class ThreadSummary(Schema):
+    id: str
+    status: StatusName
+    theme: str
+    quartier: str | None
+    channel: ChannelName
+    rating: int | None
+    preview: str
+    created_at: datetime
+    last_activity_at: datetime
+    assignee: str | None
+    sentiment: SentimentName | None
+    analysis_status: Literal["pending", "done", "failed"]
+    version: int
+
+
+class ThreadList(Schema):
+    items: list[ThreadSummary]
+    next_cursor: str | None
+
+
+class ThreadMessage(Schema):
+    id: str
+    author: Literal["citizen", "commune"]
+    text: str
+    created_at: datetime
+    channel: ChannelName
+    visibility: Literal["private", "public"]
+    staff_email: str | None
+
+
+class ContactView(Schema):
+    name: str | None
+    email: str
+
+
+class ThreadView(ThreadSummary):
+    messages: list[ThreadMessage]
+    analysis: AnalysisView
+    contact: ContactView | None
+
+
+class UpdateThreadBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "in_progress", "assignee": "agent@biot.demo"}]}
+    )
+
+    status: StatusName | None = None
+    assignee: str | None = Field(
+        default=None, max_length=254, description='"" removes the assignee'
+    )
+    theme: str | None = Field(default=None, max_length=64)
+    version: int | None = Field(
+        default=None, ge=1, description="the version read; 409 if the thread changed since"
+    )
+
+
+class ReplyBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "Bonjour, le service propreté passera jeudi. Cordialement.",
+                    "visibility": "private",
+                }
+            ]
+        }
+    )
+
+    text: str = Field(min_length=3, max_length=5000)
+    visibility: Literal["private", "public"] = "private"

@@ -1,0 +1,69 @@
+"""Functions that read the environment. Nothing is read at import time."""
+
+import os
+
+from chalicelib.resources import Bucket, Queue, Table
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
+
+
+def endpoint_url() -> str | None:
+    """Set only by the embedded runtime and tests (moto's server)."""
+    return os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def table_name(table: Table) -> str:
+    return os.environ.get(table.env_var, f"concerto-{table.name}")
+
+
+def queue_url(queue: Queue) -> str:
+    try:
+        return os.environ[queue.env_var]
+    except KeyError as error:
+        raise RuntimeError(f"{queue.env_var} is not set") from error
+
+
+def bucket_name(bucket: Bucket) -> str:
+    return os.environ.get(bucket.env_var, f"concerto-{bucket.name}")
+
+
+def api_url() -> str:
+    return os.environ.get("CONCERTO_API_URL", "")
+
+
+def cognito_region() -> str:
+    return os.environ.get("CONCERTO_COGNITO_REGION", region())
+
+
+def user_pool_id() -> str:
+    return os.environ.get("CONCERTO_USER_POOL_ID", "")
+
+
+def user_pool_client_id() -> str:
+    return os.environ.get("CONCERTO_USER_POOL_CLIENT_ID", "")
+
+
+def cognito_endpoint() -> str:
+    """Where clients call Cognito (InitiateAuth); moto's server under `make run`."""
+    default = f"https://cognito-idp.{cognito_region()}.amazonaws.com"
+    return os.environ.get("CONCERTO_COGNITO_ENDPOINT", default)
+
+
+def cognito_issuer() -> str:
+    # moto signs tokens with the real AWS issuer URL, so the issuer is always this one.
+    return f"https://cognito-idp.{cognito_region()}.amazonaws.com/{user_pool_id()}"
+
+
+def jwks_url() -> str:
+    return os.environ.get("CONCERTO_JWKS_URL", f"{cognito_issuer()}/.well-known/jwks.json")
+
+
+def max_body_bytes() -> int:
+    return int(os.environ.get("CONCERTO_MAX_BODY_BYTES", "65536"))
+
+
+def aws_timeouts() -> tuple[float, float]:
+    """(connect, read) seconds for AWS calls: well below API Gateway's 29 s limit."""
+    return 3.0, 10.0

@@ -1,0 +1,168 @@
+"""Threads (a citizen's opinion and the conversation that follows) and their state rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.ids import CommuneId
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    FORM = "form"
+    SOCIAL = "social"
+
+
+class ThreadStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class Author(StrEnum):
+    CITIZEN = "citizen"
+    COMMUNE = "commune"
+
+
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "POSITIVE"
+    NEGATIVE = "NEGATIVE"
+    NEUTRAL = "NEUTRAL"
+    MIXED = "MIXED"
+
+
+class AnalysisStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """What an analyzer says about one text."""
+
+    language: str
+    sentiment: Sentiment
+    scores: dict[str, float]
+    key_phrases: tuple[str, ...]
+    engine: str
+    model_version: str = ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The analysis state recorded on a message (and on its thread for the first message)."""
+
+    status: AnalysisStatus = AnalysisStatus.PENDING
+    result: TextAnalysis | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    commune_id: CommuneId
+    thread_id: str
+    message_id: str
+    author: Author
+    text: str
+    channel: Channel
+    created_at: datetime
+    visibility: Visibility = Visibility.PRIVATE
+    staff_email: str = ""
+    analysis: Analysis = field(default_factory=Analysis)
+    external_id: str = ""
+
+
+@dataclass(frozen=True)
+class Thread:
+    commune_id: CommuneId
+    thread_id: str
+    channel: Channel
+    status: ThreadStatus
+    theme: str
+    created_at: datetime
+    last_activity_at: datetime
+    preview: str
+    quartier: str | None = None
+    rating: int | None = None
+    assignee: str | None = None
+    contact_id: str | None = None
+    followup_hash: str = ""
+    analysis: Analysis = field(default_factory=Analysis)
+    version: int = 1
+
+    def after_staff_reply(self, at: datetime) -> Thread:
+        return replace(self, status=ThreadStatus.ANSWERED, last_activity_at=at)
+
+    def after_citizen_message(self, at: datetime) -> Thread:
+        """A citizen writing again reopens an answered or closed thread."""
+        reopened = self.status in (ThreadStatus.ANSWERED, ThreadStatus.CLOSED)
+        status = ThreadStatus.IN_PROGRESS if reopened else self.status
+        return replace(self, status=status, last_activity_at=at)
+
+
+@dataclass(frozen=True)
+class ThreadChanges:
+    """A staff edit of a thread; None means "leave as is", an empty assignee unassigns."""
+
+    status: ThreadStatus | None = None
+    assignee: str | None = None
+    theme: str | None = None
+
+    def is_empty(self) -> bool:
+        return self.status is None and self.assignee is None and self.theme is None
+
+    def apply(self, thread: Thread, at: datetime) -> Thread:
+        if self.is_empty():
+            raise ValidationError("nothing to change", code="empty_change")
+        return replace(
+            thread,
+            status=self.status or thread.status,
+            assignee=(self.assignee or None) if self.assignee is not None else thread.assignee,
+            theme=self.theme or thread.theme,
+            last_activity_at=at,
+        )
+
+
+@dataclass(frozen=True)
+class ThreadFilter:
+    status: ThreadStatus | None = None
+    theme: str | None = None
+    sentiment: Sentiment | None = None
+    quartier: str | None = None
+    channel: Channel | None = None
+    assignee: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CounterIncrement:
+    """One pre-aggregated indicator to add to, for one commune and one day."""
+
+    day: str
+    dimension: str
+    amount: int = 1
+
+
+def preview_of(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,155 @@
+"""The interfaces use cases depend on; adapters (DynamoDB, SQS, analyzers) implement them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.staff import StaffIdentity
+from chalicelib.domain.threads import (
+    CounterIncrement,
+    Message,
+    Page,
+    TextAnalysis,
+    Thread,
+    ThreadFilter,
+)
+
+
+class CommuneRepository(ABC):
+    @abstractmethod
+    def get(self, commune_id: CommuneId) -> Commune:
+        """Raises NotFoundError."""
+
+    @abstractmethod
+    def get_by_slug(self, slug: str) -> Commune:
+        """Raises NotFoundError."""
+
+    @abstractmethod
+    def save(self, commune: Commune) -> None: ...
+
+
+class ThreadRepository(ABC):
+    @abstractmethod
+    def create(self, thread: Thread, first_message: Message) -> None: ...
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, thread_id: str) -> Thread:
+        """Raises NotFoundError, also for another commune's thread."""
+
+    @abstractmethod
+    def get_by_followup(self, commune_id: CommuneId, followup_hash: str) -> Thread:
+        """Raises NotFoundError."""
+
+    @abstractmethod
+    def list(
+        self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
+    ) -> Page[Thread]:
+        """Newest activity first. Raises BadRequestError for a cursor it did not issue."""
+
+    @abstractmethod
+    def update(self, thread: Thread) -> Thread:
+        """Saves `thread` if the stored version is still `thread.version`; returns it with
+        the next version. Raises ConflictError otherwise."""
+
+    @abstractmethod
+    def add_message(self, thread: Thread, message: Message) -> Thread:
+        """Appends `message` and saves `thread` in one transaction, with the same version
+        check as update()."""
+
+    @abstractmethod
+    def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
+        """Oldest first."""
+
+    @abstractmethod
+    def get_message(self, commune_id: CommuneId, thread_id: str, message_id: str) -> Message:
+        """Raises NotFoundError."""
+
+    @abstractmethod
+    def record_analysis(
+        self,
+        message: Message,
+        analysis: TextAnalysis,
+        counters: Sequence[CounterIncrement],
+        on_thread: bool,
+    ) -> bool:
+        """Stores the analysis on the message (and on its thread when `on_thread`) and adds
+        the counters, all in one transaction. Returns False, changing nothing, when the
+        message was already analysed: a redelivered message never counts twice."""
+
+    @abstractmethod
+    def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
+
+
+class IndicatorRepository(ABC):
+    @abstractmethod
+    def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
+        """{day: {dimension: count}} for the given days (ISO dates)."""
+
+
+class ContactRepository(ABC):
+    @abstractmethod
+    def save(self, contact: Contact) -> None: ...
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, contact_id: str) -> Contact | None: ...
+
+
+class IdempotencyStore(ABC):
+    @abstractmethod
+    def remember(
+        self, commune_id: CommuneId, key: str, fingerprint: str, response: dict[str, str]
+    ) -> dict[str, str]:
+        """Stores `response` under `key` unless the key is already known; returns the stored
+        response. Raises ConflictError if the key was used with another request."""
+
+    @abstractmethod
+    def recall(self, commune_id: CommuneId, key: str, fingerprint: str) -> dict[str, str] | None:
+        """The response stored under `key`, or None. Raises ConflictError as remember()."""
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    commune_id: CommuneId
+    thread_id: str
+    message_id: str
+
+
+class AnalysisQueue(ABC):
+    @abstractmethod
+    def enqueue(self, job: AnalysisJob) -> None: ...
+
+
+class Analyzer(ABC):
+    @abstractmethod
+    def analyze(self, texts: Sequence[str], commune: Commune) -> list[TextAnalysis]:
+        """One result per text, in order. Raises AnalysisError when it cannot answer."""
+
+
+class TokenVerifier(ABC):
+    @abstractmethod
+    def verify(self, token: str) -> StaffIdentity:
+        """Raises UnauthorizedError for anything but a valid staff ID token."""
+
+    @abstractmethod
+    def ready(self) -> bool: ...
+
+
+@dataclass
+class Ports:
+    """Everything a use case may need, built once by bootstrap (real) or by tests (fakes)."""
+
+    communes: CommuneRepository
+    threads: ThreadRepository
+    contacts: ContactRepository
+    indicators: IndicatorRepository
+    idempotency: IdempotencyStore
+    analysis_queue: AnalysisQueue
+    analyzer: Analyzer
+    tokens: TokenVerifier
+    clock: Callable[[], datetime]

@@ -1,0 +1,94 @@
+"""The stack's tables, queues and buckets, declared once.
+
+The embedded runtime (local/) creates them from these declarations, infra/ provisions them
+from the same ones, and the PynamoDB models are checked against them by a test.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+    @property
+    def env_var(self) -> str:
+        return f"CONCERTO_TABLE_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    # Lambda's function timeout for the consumer; SQS visibility must be ≥ 6× it (AWS docs,
+    # "Configuring a queue to use with Lambda").
+    consumer_timeout_seconds: int = 60
+    max_receive_count: int = 5
+    batch_size: int = 25
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return 6 * self.consumer_timeout_seconds
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq"
+
+    @property
+    def env_var(self) -> str:
+        return f"CONCERTO_QUEUE_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+
+    @property
+    def env_var(self) -> str:
+        return f"CONCERTO_BUCKET_{self.name.upper()}"
+
+
+_ACTIVITY = "activity_key"
+
+COMMUNES = Table("communes", "commune_id", indexes=(Index("by_slug", "slug"),))
+THREADS = Table(
+    "threads",
+    "commune_id",
+    "thread_id",
+    indexes=(
+        Index("by_activity", "commune_id", _ACTIVITY),
+        Index("by_status", "status_key", _ACTIVITY),
+        Index("by_assignee", "assignee_key", _ACTIVITY),
+        Index("by_theme", "theme_key", _ACTIVITY),
+        Index("by_followup", "followup_key"),
+    ),
+    ttl_attribute="expires_at",
+)
+MESSAGES = Table("messages", "thread_key", "message_id", ttl_attribute="expires_at")
+CONTACTS = Table("contacts", "commune_id", "contact_id", ttl_attribute="expires_at")
+INDICATORS = Table("indicators", "counter_key", "dimension")
+IDEMPOTENCY = Table("idempotency", "id", ttl_attribute="expiration")
+
+TABLES = (COMMUNES, THREADS, MESSAGES, CONTACTS, INDICATORS, IDEMPOTENCY)
+
+ANALYSIS_QUEUE = Queue("analysis")
+DELIVERY_QUEUE = Queue("delivery")
+QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE)
+
+MAIL_BUCKET = Bucket("mail")
+ATTACHMENTS_BUCKET = Bucket("attachments")
+EXPORTS_BUCKET = Bucket("exports")
+BUCKETS = (MAIL_BUCKET, ATTACHMENTS_BUCKET, EXPORTS_BUCKET)
+
+STAFF_GROUPS = ("admin", "agent", "viewer")
+COMMUNE_CLAIM = "custom:commune"

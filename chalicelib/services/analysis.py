@@ -1,0 +1,98 @@
+"""Analyse queued messages and record the result with its indicators, exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.errors import ConcertoError
+from chalicelib.domain.threads import (
+    AnalysisStatus,
+    Author,
+    CounterIncrement,
+    Message,
+    TextAnalysis,
+    Thread,
+)
+from chalicelib.ports import AnalysisJob, Ports
+
+# Indicator days follow the communes' civil day, not UTC.
+_PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A job with what the worker loaded for it; `analysis` is None if it was already done."""
+
+    job: AnalysisJob
+    message: Message
+    thread: Thread
+    analysis: TextAnalysis | None
+
+
+def prepare(ports: Ports, jobs: Sequence[AnalysisJob]) -> dict[AnalysisJob, Prepared | Exception]:
+    """Loads each job's message and analyses the pending ones in one analyzer call per
+    commune (Comprehend's batch APIs take 25 texts). A job that cannot be loaded or analysed
+    maps to its exception, so the worker reports just that record as failed."""
+    outcomes: dict[AnalysisJob, Prepared | Exception] = {}
+    pending: dict[str, list[tuple[AnalysisJob, Message, Thread]]] = {}
+    for job in jobs:
+        try:
+            message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
+            thread = ports.threads.get(job.commune_id, job.thread_id)
+        except ConcertoError as error:
+            outcomes[job] = error
+            continue
+        if message.analysis.status is AnalysisStatus.DONE or message.author is not Author.CITIZEN:
+            outcomes[job] = Prepared(job, message, thread, None)
+        else:
+            pending.setdefault(job.commune_id, []).append((job, message, thread))
+    for commune_id, items in pending.items():
+        try:
+            commune = ports.communes.get(commune_id)  # type: ignore[arg-type]
+            results = ports.analyzer.analyze([message.text for _, message, _ in items], commune)
+        except Exception as error:  # each record fails on its own and is retried by SQS
+            for job, _, _ in items:
+                outcomes[job] = error
+            continue
+        for (job, message, thread), result in zip(items, results, strict=True):
+            outcomes[job] = Prepared(job, message, thread, result)
+    return outcomes
+
+
+def record(ports: Ports, prepared: Prepared) -> bool:
+    """Stores the analysis and its counters; False when it had already been recorded."""
+    if prepared.analysis is None:
+        return False
+    message, thread = prepared.message, prepared.thread
+    return ports.threads.record_analysis(
+        message,
+        prepared.analysis,
+        counters_for(thread, message, prepared.analysis),
+        on_thread=is_opinion(message),
+    )
+
+
+def record_failure(ports: Ports, job: AnalysisJob, error: str) -> None:
+    """Marks the message (and its thread) as failed: it is about to go to the dead-letter
+    queue, and staff must see it rather than a message pending forever."""
+    message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
+    ports.threads.record_analysis_failure(message, error[:500], on_thread=is_opinion(message))
+
+
+def counters_for(
+    thread: Thread, message: Message, analysis: TextAnalysis
+) -> list[CounterIncrement]:
+    day = local_day(message.created_at)
+    dimension = f"theme={thread.theme}|sentiment={analysis.sentiment.value}|channel={message.channel.value}"
+    return [CounterIncrement(day, dimension)]
+
+
+def local_day(at: datetime) -> str:
+    return at.astimezone(_PARIS).date().isoformat()
+
+
+def is_opinion(message: Message) -> bool:
+    return message.message_id == message.thread_id

@@ -1,0 +1,188 @@
+"""Citizen use cases: give an opinion, read the private follow-up, answer the commune."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
+
+from chalicelib.domain import followup
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.domain.ids import CommuneId, new_id
+from chalicelib.domain.threads import (
+    AnalysisStatus,
+    Author,
+    Channel,
+    Message,
+    Thread,
+    ThreadStatus,
+    preview_of,
+)
+from chalicelib.ports import AnalysisJob, Ports
+from chalicelib.services import validation
+from chalicelib.services.retry import on_conflict
+
+IDEMPOTENCY_KEY_MAX = 128
+
+
+@dataclass(frozen=True)
+class SubmitFeedback:
+    theme: str
+    text: str
+    rating: int | None = None
+    quartier: str | None = None
+    email: str | None = None
+    consent: bool = False
+    name: str | None = None
+    channel: Channel = Channel.WEB
+
+
+@dataclass(frozen=True)
+class FeedbackReceipt:
+    thread_id: str
+    followup_token: str
+    status: str = "received"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    thread: Thread
+    messages: list[Message]
+
+
+def submit_feedback(
+    ports: Ports, slug: str, command: SubmitFeedback, idempotency_key: str | None = None
+) -> FeedbackReceipt:
+    """Creates a thread and queues its analysis. With an Idempotency-Key, a repeat of the
+    same request returns the first receipt and creates nothing; a different request under
+    the same key raises ConflictError."""
+    commune = ports.communes.get_by_slug(slug)
+    command = _validated(command)
+    validation.check_theme(commune, command.theme)
+    validation.check_quartier(commune, command.quartier)
+
+    thread_id, token = new_id(), followup.new_token(commune.commune_id)
+    if idempotency_key is not None:
+        _check_key(idempotency_key)
+        stored = ports.idempotency.remember(
+            commune.commune_id,
+            idempotency_key,
+            _fingerprint(slug, command),
+            {"id": thread_id, "sealedToken": followup.seal(token, idempotency_key)},
+        )
+        thread_id = stored["id"]
+        token = followup.unseal(stored["sealedToken"], idempotency_key)
+        replayed = _existing(ports, commune.commune_id, thread_id)
+        if replayed is not None:
+            return FeedbackReceipt(thread_id, token)
+
+    now = ports.clock()
+    contact_id = None
+    if command.email is not None:
+        contact_id = new_id()
+        retention = timedelta(days=commune.settings.retention_days)
+        name = (command.name or "").strip()
+        ports.contacts.save(
+            Contact(commune.commune_id, contact_id, command.email, name, now, now + retention)
+        )
+    thread = Thread(
+        commune_id=commune.commune_id,
+        thread_id=thread_id,
+        channel=command.channel,
+        status=ThreadStatus.NEW,
+        theme=command.theme,
+        created_at=now,
+        last_activity_at=now,
+        preview=preview_of(command.text),
+        quartier=command.quartier,
+        rating=command.rating,
+        contact_id=contact_id,
+        followup_hash=followup.hash_token(token),
+    )
+    # The first message shares the thread's id: the analysis worker knows it is the opinion
+    # itself (whose analysis also describes the thread) and not a later reply.
+    message = Message(
+        commune.commune_id, thread_id, thread_id, Author.CITIZEN, command.text, command.channel, now
+    )
+    try:
+        ports.threads.create(thread, message)
+    except ConflictError:
+        # A concurrent replay of the same Idempotency-Key created it first.
+        return FeedbackReceipt(thread_id, token)
+    ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))
+    return FeedbackReceipt(thread_id, token)
+
+
+def get_follow_up(ports: Ports, token: str) -> FollowUp:
+    """Raises NotFoundError for an unknown or malformed token."""
+    commune_id = followup.commune_of(token)
+    thread = ports.threads.get_by_followup(commune_id, followup.hash_token(token))
+    return FollowUp(thread, ports.threads.messages(commune_id, thread.thread_id))
+
+
+def post_follow_up(ports: Ports, token: str, text: str) -> Message:
+    """Adds the citizen's message, reopens an answered or closed thread, queues analysis."""
+    cleaned = validation.clean_text(text)
+    commune_id = followup.commune_of(token)
+    token_hash = followup.hash_token(token)
+
+    def attempt() -> Message:
+        thread = ports.threads.get_by_followup(commune_id, token_hash)
+        now = ports.clock()
+        message = Message(
+            commune_id, thread.thread_id, new_id(), Author.CITIZEN, cleaned, Channel.WEB, now
+        )
+        ports.threads.add_message(thread.after_citizen_message(now), message)
+        return message
+
+    message = on_conflict(attempt)
+    ports.analysis_queue.enqueue(AnalysisJob(commune_id, message.thread_id, message.message_id))
+    return message
+
+
+def _validated(command: SubmitFeedback) -> SubmitFeedback:
+    text = validation.clean_text(command.text)
+    if command.rating is not None and not 1 <= command.rating <= 5:
+        raise ValidationError("rating must be between 1 and 5", code="invalid_rating")
+    email = None
+    if command.email:
+        if not command.consent:
+            raise ValidationError(
+                "an email is kept only with the citizen's consent (consent: true)",
+                code="consent_required",
+            )
+        email = validation.check_email(command.email)
+    name = (command.name or "").strip() or None
+    if name is not None and len(name) > validation.NAME_MAX:
+        raise ValidationError("name is too long", code="name_too_long")
+    if name is not None and email is None:
+        # A name without a way to answer is not needed: data minimisation.
+        name = None
+    return replace(command, text=text, email=email, name=name)
+
+
+def _check_key(key: str) -> None:
+    if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise ValidationError(
+            f"Idempotency-Key must be 1–{IDEMPOTENCY_KEY_MAX} printable characters",
+            code="invalid_idempotency_key",
+        )
+
+
+def _fingerprint(slug: str, command: SubmitFeedback) -> str:
+    canonical = json.dumps({"slug": slug, **asdict(command)}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _existing(ports: Ports, commune_id: CommuneId, thread_id: str) -> Thread | None:
+    try:
+        thread = ports.threads.get(commune_id, thread_id)
+    except NotFoundError:
+        return None
+    if thread.analysis.status is AnalysisStatus.PENDING:
+        # The first attempt may have stopped before queueing: queueing twice is harmless.
+        ports.analysis_queue.enqueue(AnalysisJob(thread.commune_id, thread_id, thread_id))
+    return thread
+

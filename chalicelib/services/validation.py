@@ -1,0 +1,42 @@
+"""Rules on citizen input shared by every use case that accepts text from a citizen."""
+
+import re
+
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import ValidationError
+
+TEXT_MIN = 3
+TEXT_MAX = 5000
+NAME_MAX = 100
+_EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+
+
+def clean_text(text: str) -> str:
+    """The text stripped of surrounding blanks. Raises ValidationError outside 3–5,000 chars."""
+    cleaned = text.strip()
+    if len(cleaned) < TEXT_MIN:
+        raise ValidationError(f"text must have at least {TEXT_MIN} characters", code="text_too_short")
+    if len(cleaned) > TEXT_MAX:
+        raise ValidationError(f"text must have at most {TEXT_MAX} characters", code="text_too_long")
+    return cleaned
+
+
+def check_theme(commune: Commune, theme: str) -> str:
+    if commune.theme(theme) is None:
+        raise ValidationError(f"unknown theme {theme!r} for {commune.name}", code="unknown_theme")
+    return theme
+
+
+def check_quartier(commune: Commune, quartier: str | None) -> str | None:
+    if quartier is not None and commune.quartier(quartier) is None:
+        raise ValidationError(
+            f"unknown quartier {quartier!r} for {commune.name}", code="unknown_quartier"
+        )
+    return quartier
+
+
+def check_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    if len(cleaned) > 254 or not _EMAIL.match(cleaned):
+        raise ValidationError("not a valid email address", code="invalid_email")
+    return cleaned

@@ -1,0 +1,205 @@
+"""The embedded runtime behind `make run`: moto's server as AWS, the resources of the CDK
+stack, seeded demo communes, the API on Chalice's local server and the queue workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REGION = "eu-west-1"
+DEFAULT_DEMO_PASSWORD = "Concerto-Demo-2026!"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Settings:
+    api_port: int = 8000
+    web_port: int = 8080
+    aws_port: int = 5000
+    smtp_port: int = 2525
+    host: str = "127.0.0.1"
+    demo_password: str = DEFAULT_DEMO_PASSWORD
+    seed_opinions: bool = True
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            api_port=int(env.get("CONCERTO_API_PORT", "8000")),
+            web_port=int(env.get("CONCERTO_WEB_PORT", "8080")),
+            aws_port=int(env.get("CONCERTO_AWS_PORT", "5000")),
+            smtp_port=int(env.get("CONCERTO_SMTP_PORT", "2525")),
+            demo_password=env.get("CONCERTO_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
+            seed_opinions=env.get("CONCERTO_SEED_OPINIONS", "1") != "0",
+        )
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    stoppers: list[Any] = field(default_factory=list)
+
+    def start(self) -> dict[str, str]:
+        settings = self.settings
+        _check_ports_free(settings)
+        _aws_environment(settings)
+        from moto.server import ThreadedMotoServer
+
+        moto_server = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port)
+        moto_server.start()
+        self.stoppers.append(moto_server.stop)
+
+        from local.provision import provision
+
+        provisioned = provision(REGION)
+        os.environ.update(provisioned.env)
+        os.environ.update(_app_environment(settings, provisioned.user_pool_id))
+
+        from chalicelib import bootstrap
+        from local.seed import seed
+
+        seeded = seed(bootstrap.ports(), REGION, provisioned.user_pool_id,
+                      settings.demo_password, opinions=settings.seed_opinions)
+        self._start_api()
+        self._start_workers(provisioned.env)
+        _wait_healthy(settings.api_url)
+        return {**provisioned.env, "seeded": str(seeded)}
+
+    def _start_api(self) -> None:
+        from chalice.cli.factory import CLIFactory
+        from chalice.local import create_local_server
+
+        from app import app
+
+        config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
+        server = create_local_server(app, config, self.settings.host, self.settings.api_port)
+        thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
+        thread.start()
+        self.stoppers.append(server.shutdown)
+
+    def _start_workers(self, env: dict[str, str]) -> None:
+        from chalicelib import resources
+        from chalicelib.workers.analysis import handle_analysis
+        from local.worker import QueuePoller
+
+        poller = QueuePoller("analysis", env[resources.ANALYSIS_QUEUE.env_var],
+                             handle_analysis, REGION)
+        poller.start()
+        self.stoppers.append(poller.stop)
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception as error:  # keep stopping the rest
+                print(f"while stopping: {error!r}", file=sys.stderr)
+        self.stoppers.clear()
+
+
+def _check_ports_free(settings: Settings) -> None:
+    for name, port in (("CONCERTO_AWS_PORT", settings.aws_port),
+                       ("CONCERTO_API_PORT", settings.api_port)):
+        with socket.socket() as probe:
+            try:
+                probe.bind((settings.host, port))
+            except OSError as error:
+                raise SystemExit(
+                    f"port {port} ({name}) is in use: stop what uses it or set {name}"
+                ) from error
+
+
+def _aws_environment(settings: Settings) -> None:
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": settings.aws_url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "POWERTOOLS_SERVICE_NAME": "concerto",
+            "POWERTOOLS_METRICS_NAMESPACE": "Concerto",
+        }
+    )
+
+
+def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
+    return {
+        "CONCERTO_API_URL": settings.api_url,
+        "CONCERTO_COGNITO_ENDPOINT": settings.aws_url,
+        "CONCERTO_COGNITO_REGION": REGION,
+        # moto serves the pool's keys here, while its tokens name the real AWS issuer.
+        "CONCERTO_JWKS_URL": f"{settings.aws_url}/{pool_id}/.well-known/jwks.json",
+    }
+
+
+def _wait_healthy(api_url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API at {api_url} did not become healthy")
+        time.sleep(0.2)
+
+
+def banner(settings: Settings, info: dict[str, str]) -> str:
+    from local.seed import ROLES, demo_communes, staff_email
+
+    lines = [
+        "",
+        "Concerto is running (Ctrl-C stops everything)",
+        f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)",
+        f"  AWS (moto)     {settings.aws_url}",
+        f"  Cognito pool   {os.environ['CONCERTO_USER_POOL_ID']}  "
+        f"client {os.environ['CONCERTO_USER_POOL_CLIENT_ID']}",
+        f"  Demo opinions  {info['seeded']} queued for analysis (Biot)",
+        "",
+        f"Demo staff accounts (password: {settings.demo_password}):",
+    ]
+    for commune in demo_communes():
+        accounts = ", ".join(staff_email(role, commune.slug) for role in ROLES)
+        lines.append(f"  {commune.name:<9} {commune.commune_id}  /communes/{commune.slug}  {accounts}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # moto's server logs every AWS call; the API's own request log is enough.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    settings = Settings.from_env()
+    runtime = Runtime(settings)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        info = runtime.start()
+        print(banner(settings, info), flush=True)
+        stopping.wait()
+    finally:
+        print("Stopping Concerto…", flush=True)
+        runtime.stop()

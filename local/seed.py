@@ -1,0 +1,122 @@
+"""Seeds the demo communes (Biot, Valbonne), their staff, and Biot's demo opinions through
+the same repositories and queue the product uses, so the worker analyses them for real."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.dynamo.codec import quartiers_from_json, themes_from_json
+from chalicelib.domain import followup
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.ids import CommuneId, new_id
+from chalicelib.domain.threads import (
+    Author,
+    Channel,
+    Message,
+    Thread,
+    ThreadStatus,
+    Visibility,
+    preview_of,
+)
+from chalicelib.ports import AnalysisJob, Ports
+from local.provision import create_staff
+
+DATA = Path(__file__).parent / "seed_data"
+ROLES = ("admin", "agent", "viewer")
+
+
+def demo_communes() -> list[Commune]:
+    return [
+        Commune(
+            commune_id=CommuneId(item["communeId"]),
+            slug=item["slug"],
+            name=item["name"],
+            themes=themes_from_json(item["themes"]),
+            quartiers=quartiers_from_json(item["quartiers"]),
+        )
+        for item in json.loads((DATA / "communes.json").read_text(encoding="utf-8"))
+    ]
+
+
+def staff_email(role: str, slug: str) -> str:
+    return f"{role}@{slug}.demo"
+
+
+def seed(ports: Ports, region: str, pool_id: str, password: str, opinions: bool = True) -> int:
+    """Returns the number of demo opinions queued for analysis."""
+    communes = demo_communes()
+    for commune in communes:
+        ports.communes.save(commune)
+        for role in ROLES:
+            create_staff(
+                region, pool_id, staff_email(role, commune.slug), password, commune.commune_id, role
+            )
+    if not opinions:
+        return 0
+    biot = next(commune for commune in communes if commune.slug == "biot")
+    items = json.loads((DATA / "biot_opinions.json").read_text(encoding="utf-8"))
+    for index, item in enumerate(items):
+        _seed_opinion(ports, biot, item, random.Random(index))
+    return len(items)
+
+
+def _seed_opinion(ports: Ports, commune: Commune, item: dict[str, Any], rng: random.Random) -> None:
+    created = datetime.now(UTC) - timedelta(days=item["daysAgo"], minutes=rng.randint(0, 600))
+    channel = Channel(item["channel"])
+    thread_id = new_id()
+    contact_id = None
+    if item.get("contact"):
+        contact_id = new_id()
+        ports.contacts.save(
+            Contact(
+                commune.commune_id,
+                contact_id,
+                item["contact"]["email"],
+                item["contact"]["name"],
+                created,
+                created + timedelta(days=commune.settings.retention_days),
+            )
+        )
+    thread = Thread(
+        commune_id=commune.commune_id,
+        thread_id=thread_id,
+        channel=channel,
+        status=ThreadStatus.NEW,
+        theme=item["theme"],
+        created_at=created,
+        last_activity_at=created,
+        preview=preview_of(item["text"]),
+        quartier=item.get("quartier"),
+        rating=item.get("rating"),
+        contact_id=contact_id,
+        followup_hash=followup.hash_token(followup.new_token(commune.commune_id)),
+    )
+    opinion = Message(
+        commune.commune_id, thread_id, thread_id, Author.CITIZEN, item["text"], channel, created
+    )
+    ports.threads.create(thread, opinion)
+    answer = item.get("answer")
+    if answer:
+        at = created + timedelta(hours=answer["afterHours"])
+        reply = Message(
+            commune.commune_id,
+            thread_id,
+            new_id(),
+            Author.COMMUNE,
+            answer["text"],
+            channel,
+            at,
+            visibility=Visibility(answer["visibility"]),
+            staff_email=staff_email("agent", commune.slug),
+        )
+        thread = ports.threads.add_message(thread.after_staff_reply(at), reply)
+    status = ThreadStatus(item["status"])
+    if status is not thread.status:
+        thread = ports.threads.update(replace(thread, status=status))
+    ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))

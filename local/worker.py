@@ -1,0 +1,109 @@
+"""Drives the SQS handlers as Lambda would: receives from the local queues, calls the SAME
+handler functions with Lambda-shaped events, deletes only records not reported failed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+logger = logging.getLogger("concerto.local.worker")
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    def __init__(self, function_name: str, timeout_seconds: int) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 1024
+        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+class QueuePoller(threading.Thread):
+    """Polls one queue and hands each batch to `handler`, like a Lambda event source
+    mapping with ReportBatchItemFailures."""
+
+    def __init__(self, name: str, queue_url: str, handler: Handler, region: str,
+                 timeout_seconds: int = 60) -> None:
+        super().__init__(name=f"worker-{name}", daemon=True)
+        self._function_name = name
+        self._queue_url = queue_url
+        self._handler = handler
+        self._region = region
+        self._timeout = timeout_seconds
+        self._stop = threading.Event()
+        self._sqs = boto3.client("sqs", region_name=region)
+        self._arn = self._sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self.batches = 0
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # the loop must survive a bad batch, as Lambda's poller does
+                logger.exception("worker %s: batch failed", self._function_name)
+                self._stop.wait(1)
+
+    def poll_once(self, wait_seconds: int = 1) -> int:
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait_seconds,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        event = sqs_event(messages, self._arn, self._region)
+        try:
+            result = self._handler(event, LambdaContext(self._function_name, self._timeout))
+            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        except Exception:
+            logger.exception("worker %s: handler raised, the whole batch is retried",
+                             self._function_name)
+            failed = {message["MessageId"] for message in messages}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                         for i, m in enumerate(done)],
+            )
+        self.batches += 1
+        return len(messages)

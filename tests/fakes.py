@@ -1,0 +1,99 @@
+"""Test doubles that subclass the ports, and a Ports bundle built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.adapters.memory import (
+    InMemoryAnalysisQueue,
+    InMemoryCommuneRepository,
+    InMemoryContactRepository,
+    InMemoryIdempotencyStore,
+    InMemoryThreadRepository,
+)
+from chalicelib.analysis.local import LocalAnalyzer
+from chalicelib.domain.commune import Commune, Quartier, Theme
+from chalicelib.domain.errors import AnalysisError, UnauthorizedError
+from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import TextAnalysis
+from chalicelib.ports import Analyzer, Ports, TokenVerifier
+
+BIOT = CommuneId("06018")
+VALBONNE = CommuneId("06152")
+
+
+def commune(commune_id: CommuneId = BIOT, slug: str = "biot", name: str = "Biot") -> Commune:
+    return Commune(
+        commune_id=commune_id,
+        slug=slug,
+        name=name,
+        themes=(Theme("proprete", "Propreté"), Theme("voirie", "Voirie et stationnement")),
+        quartiers=(Quartier("village", "Le Village"), Quartier("la-brague", "La Brague")),
+    )
+
+
+def staff(commune_id: CommuneId = BIOT, role: Role = Role.AGENT) -> StaffIdentity:
+    return StaffIdentity(commune_id, f"user-{role.value}", f"{role.value}@example.org", role)
+
+
+class Clock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FakeTokenVerifier(TokenVerifier):
+    def __init__(self) -> None:
+        self.identities: dict[str, StaffIdentity] = {}
+
+    def issue(self, identity: StaffIdentity) -> str:
+        token = f"token-{len(self.identities)}"
+        self.identities[token] = identity
+        return token
+
+    def verify(self, token: str) -> StaffIdentity:
+        try:
+            return self.identities[token]
+        except KeyError as error:
+            raise UnauthorizedError("invalid token", code="invalid_token") from error
+
+    def ready(self) -> bool:
+        return True
+
+
+class FailingAnalyzer(Analyzer):
+    """An analyzer that is down, as Comprehend can be."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def analyze(self, texts: Sequence[str], commune: Commune) -> list[TextAnalysis]:
+        self.calls += 1
+        raise AnalysisError("analyzer unavailable")
+
+
+def memory_ports(clock: Clock | None = None) -> Ports:
+    communes = InMemoryCommuneRepository()
+    communes.save(commune())
+    communes.save(commune(VALBONNE, "valbonne", "Valbonne"))
+    threads = InMemoryThreadRepository()
+    return Ports(
+        communes=communes,
+        threads=threads,
+        contacts=InMemoryContactRepository(),
+        indicators=threads.indicators,
+        idempotency=InMemoryIdempotencyStore(),
+        analysis_queue=InMemoryAnalysisQueue(),
+        analyzer=LocalAnalyzer(),
+        tokens=FakeTokenVerifier(),
+        clock=clock or Clock(),
+    )

@@ -1,0 +1,189 @@
+"""The HTTP API through Chalice's test client, on moto with the real adapters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import login
+
+pytestmark = pytest.mark.integration
+
+OPINION = {"theme": "proprete", "text": "Les poubelles débordent rue du Portugon.", "quartier": "village"}
+
+
+def post(client: Any, path: str, body: Any, token: str | None = None, **headers: str) -> Any:
+    raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    all_headers = {"content-type": "application/json", **headers}
+    if token:
+        all_headers["authorization"] = f"Bearer {token}"
+    return client.http.post(path, headers=all_headers, body=raw)
+
+
+def get(client: Any, path: str, token: str | None = None) -> Any:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return client.http.get(path, headers=headers)
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body)
+
+
+def test_a_commune_profile_lists_its_themes_and_quartiers(client):
+    response = get(client, "/communes/biot")
+    assert response.status_code == 200
+    profile = body(response)
+    assert (profile["communeId"], profile["name"]) == ("06018", "Biot")
+    assert {"id": "proprete", "label": "Propreté"} in profile["themes"]
+    assert any(q["id"] == "village" for q in profile["quartiers"])
+
+
+def test_the_whole_story_from_opinion_to_answer(client, aws):
+    accepted = post(client, "/communes/biot/feedback", OPINION)
+    assert accepted.status_code == 202
+    receipt = body(accepted)
+    assert receipt["status"] == "received"
+
+    agent = login(aws, "agent@biot.demo")
+    inbox = body(get(client, "/console/threads?status=new", agent))
+    assert [item["id"] for item in inbox["items"]] == [receipt["id"]]
+
+    reply = post(
+        client, f"/console/threads/{receipt['id']}/replies",
+        {"text": "Bonjour, la collecte passera demain.", "visibility": "public"}, agent,
+    )
+    assert reply.status_code == 201
+
+    followup = body(get(client, f"/followup/{receipt['followUpToken']}"))
+    assert followup["status"] == "answered"
+    assert [m["author"] for m in followup["messages"]] == ["citizen", "commune"]
+    assert followup["messages"][1]["text"] == "Bonjour, la collecte passera demain."
+
+    again = post(client, f"/followup/{receipt['followUpToken']}", {"text": "Merci, c'est fait !"})
+    assert again.status_code == 201
+    assert body(get(client, f"/followup/{receipt['followUpToken']}"))["status"] == "in_progress"
+
+
+def test_the_same_idempotency_key_gives_the_same_answer(client, aws):
+    first = post(client, "/communes/biot/feedback", OPINION, **{"Idempotency-Key": "abc-123"})
+    second = post(client, "/communes/biot/feedback", OPINION, **{"Idempotency-Key": "abc-123"})
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert body(first) == body(second)
+    other = post(
+        client, "/communes/biot/feedback", {**OPINION, "text": "Un tout autre avis ici."},
+        **{"Idempotency-Key": "abc-123"},
+    )
+    assert other.status_code == 409
+    items = body(get(client, "/console/threads", login(aws, "agent@biot.demo")))["items"]
+    assert len(items) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "code"),
+    [
+        ("{not json", 400, "invalid_json"),
+        ("[1, 2]", 400, "invalid_json"),
+        ("", 400, "invalid_json"),
+        (b"\xff\xfe", 400, "invalid_json"),
+        ({"theme": "proprete"}, 422, "validation_error"),
+        ({**OPINION, "rating": "5"}, 422, "validation_error"),
+        ({**OPINION, "rating": 9}, 422, "validation_error"),
+        ({**OPINION, "text": 42}, 422, "validation_error"),
+        ({**OPINION, "theme": "fiscalite"}, 422, "unknown_theme"),
+        ({**OPINION, "quartier": "nowhere"}, 422, "unknown_quartier"),
+        ({**OPINION, "email": "a@example.org"}, 422, "consent_required"),
+        ({**OPINION, "communeId": "06152"}, 422, "validation_error"),
+        ({**OPINION, "text": "x" * 70_000}, 413, "payload_too_large"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_creates_nothing(client, aws, raw, status, code):
+    response = post(client, "/communes/biot/feedback", raw)
+    assert response.status_code == status
+    assert body(response)["error"]["code"] == code
+    assert body(get(client, "/console/threads", login(aws, "agent@biot.demo")))["items"] == []
+
+
+def test_a_non_json_body_is_refused(client):
+    response = client.http.post(
+        "/communes/biot/feedback", headers={"content-type": "text/plain"}, body="bonjour"
+    )
+    assert response.status_code == 415
+    assert body(response)["error"]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "path", ["/communes/atlantis", "/followup/garbage", "/followup/06018." + "A" * 43]
+)
+def test_unknown_public_resources_are_404(client, path):
+    response = get(client, path)
+    assert response.status_code == 404
+    assert "error" in body(response)
+
+
+def test_console_routes_refuse_missing_garbage_and_unsigned_tokens(client):
+    import jwt
+
+    unsigned = jwt.encode({"sub": "x", "token_use": "id"}, key="", algorithm="none")
+    for token in (None, "garbage", unsigned):
+        response = get(client, "/console/threads", token)
+        assert response.status_code == 401
+        assert body(response)["error"]["code"] in {"missing_token", "invalid_token"}
+
+
+def test_another_communes_token_never_sees_a_thread(client, aws):
+    thread_id = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    valbonne = login(aws, "admin@valbonne.demo")
+    assert body(get(client, "/console/threads", valbonne))["items"] == []
+    assert get(client, f"/console/threads/{thread_id}", valbonne).status_code == 404
+    patch = client.http.patch(
+        f"/console/threads/{thread_id}",
+        headers={"authorization": f"Bearer {valbonne}", "content-type": "application/json"},
+        body=json.dumps({"status": "closed"}),
+    )
+    assert patch.status_code == 404
+    reply = post(client, f"/console/threads/{thread_id}/replies", {"text": "Bonjour !"}, valbonne)
+    assert reply.status_code == 404
+
+
+def test_a_cursor_from_another_commune_is_refused(client, aws):
+    for n in range(3):
+        post(client, "/communes/biot/feedback", {**OPINION, "text": f"Avis numéro {n} ici."})
+    biot = login(aws, "agent@biot.demo")
+    page = body(get(client, "/console/threads?limit=1", biot))
+    assert page["nextCursor"]
+    valbonne = login(aws, "agent@valbonne.demo")
+    stolen = get(client, f"/console/threads?limit=1&cursor={page['nextCursor']}", valbonne)
+    assert stolen.status_code == 400
+    assert get(client, "/console/threads?cursor=%%%", biot).status_code == 400
+
+
+def test_roles_are_enforced(client, aws):
+    thread_id = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    viewer = login(aws, "viewer@biot.demo")
+    assert get(client, f"/console/threads/{thread_id}", viewer).status_code == 200
+    reply = post(client, f"/console/threads/{thread_id}/replies", {"text": "Bonjour !"}, viewer)
+    assert reply.status_code == 403
+
+
+def test_optimistic_locking_returns_409(client, aws):
+    thread_id = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    agent = login(aws, "agent@biot.demo")
+    headers = {"authorization": f"Bearer {agent}", "content-type": "application/json"}
+    first = client.http.patch(
+        f"/console/threads/{thread_id}", headers=headers,
+        body=json.dumps({"status": "in_progress", "version": 1}),
+    )
+    assert first.status_code == 200 and body(first)["version"] == 2
+    stale = client.http.patch(
+        f"/console/threads/{thread_id}", headers=headers,
+        body=json.dumps({"status": "closed", "version": 1}),
+    )
+    assert stale.status_code == 409
+
+
+def test_every_response_carries_security_headers(client):
+    response = get(client, "/communes/biot")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
