@@ -64,6 +64,6 @@ def max_body_bytes() -> int:
     return int(os.environ.get("CONCERTO_MAX_BODY_BYTES", "65536"))
 
 
-def aws_timeouts() -> tuple[float, float]:
+def aws_timeouts() -> tuple[int, int]:
     """(connect, read) seconds for AWS calls: well below API Gateway's 29 s limit."""
-    return 3.0, 10.0
+    return 3, 10

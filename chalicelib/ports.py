@@ -47,7 +47,7 @@ class ThreadRepository(ABC):
         """Raises NotFoundError."""
 
     @abstractmethod
-    def list(
+    def list_page(
         self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
     ) -> Page[Thread]:
         """Newest activity first. Raises BadRequestError for a cursor it did not issue."""

@@ -28,7 +28,9 @@ class Provisioned:
     client_id: str
 
 
-def provision(region: str, prefix: str = "concerto", local_visibility_seconds: int = 5) -> Provisioned:
+def provision(
+    region: str, prefix: str = "concerto", local_visibility_seconds: int = 5
+) -> Provisioned:
     """Creates every table, queue (with its DLQ), bucket and the staff user pool. Queue
     visibility is short locally so retries (and the path to the DLQ) take seconds."""
     env: dict[str, str] = {}
@@ -87,9 +89,9 @@ def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]
 
 def _create_queue(sqs: Any, queue: resources.Queue, prefix: str, visibility: int) -> str:
     dlq_url = sqs.create_queue(QueueName=f"{prefix}-{queue.dlq_name}")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
     url: str = sqs.create_queue(
         QueueName=f"{prefix}-{queue.name}",

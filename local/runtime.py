@@ -75,8 +75,13 @@ class Runtime:
         from chalicelib import bootstrap
         from local.seed import seed
 
-        seeded = seed(bootstrap.ports(), REGION, provisioned.user_pool_id,
-                      settings.demo_password, opinions=settings.seed_opinions)
+        seeded = seed(
+            bootstrap.ports(),
+            REGION,
+            provisioned.user_pool_id,
+            settings.demo_password,
+            opinions=settings.seed_opinions,
+        )
         self._start_api()
         self._start_workers(provisioned.env)
         _wait_healthy(settings.api_url)
@@ -99,8 +104,9 @@ class Runtime:
         from chalicelib.workers.analysis import handle_analysis
         from local.worker import QueuePoller
 
-        poller = QueuePoller("analysis", env[resources.ANALYSIS_QUEUE.env_var],
-                             handle_analysis, REGION)
+        poller = QueuePoller(
+            "analysis", env[resources.ANALYSIS_QUEUE.env_var], handle_analysis, REGION
+        )
         poller.start()
         self.stoppers.append(poller.stop)
 
@@ -114,8 +120,10 @@ class Runtime:
 
 
 def _check_ports_free(settings: Settings) -> None:
-    for name, port in (("CONCERTO_AWS_PORT", settings.aws_port),
-                       ("CONCERTO_API_PORT", settings.api_port)):
+    for name, port in (
+        ("CONCERTO_AWS_PORT", settings.aws_port),
+        ("CONCERTO_API_PORT", settings.api_port),
+    ):
         with socket.socket() as probe:
             try:
                 probe.bind((settings.host, port))
@@ -179,7 +187,9 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
     ]
     for commune in demo_communes():
         accounts = ", ".join(staff_email(role, commune.slug) for role in ROLES)
-        lines.append(f"  {commune.name:<9} {commune.commune_id}  /communes/{commune.slug}  {accounts}")
+        lines.append(
+            f"  {commune.name:<9} {commune.commune_id}  /communes/{commune.slug}  {accounts}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -23,7 +23,9 @@ class LambdaContext:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 1024
-        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}"
+        )
         self.aws_request_id = str(uuid.uuid4())
         self._deadline = time.monotonic() + timeout_seconds
 
@@ -54,8 +56,9 @@ class QueuePoller(threading.Thread):
     """Polls one queue and hands each batch to `handler`, like a Lambda event source
     mapping with ReportBatchItemFailures."""
 
-    def __init__(self, name: str, queue_url: str, handler: Handler, region: str,
-                 timeout_seconds: int = 60) -> None:
+    def __init__(
+        self, name: str, queue_url: str, handler: Handler, region: str, timeout_seconds: int = 60
+    ) -> None:
         super().__init__(name=f"worker-{name}", daemon=True)
         self._function_name = name
         self._queue_url = queue_url
@@ -64,9 +67,9 @@ class QueuePoller(threading.Thread):
         self._timeout = timeout_seconds
         self._stop = threading.Event()
         self._sqs = boto3.client("sqs", region_name=region)
-        self._arn = self._sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         self.batches = 0
 
     def stop(self) -> None:
@@ -93,17 +96,21 @@ class QueuePoller(threading.Thread):
         event = sqs_event(messages, self._arn, self._region)
         try:
             result = self._handler(event, LambdaContext(self._function_name, self._timeout))
-            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+            failed = {
+                item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])
+            }
         except Exception:
-            logger.exception("worker %s: handler raised, the whole batch is retried",
-                             self._function_name)
+            logger.exception(
+                "worker %s: handler raised, the whole batch is retried", self._function_name
+            )
             failed = {message["MessageId"] for message in messages}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             self._sqs.delete_message_batch(
                 QueueUrl=self._queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                         for i, m in enumerate(done)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
             )
         self.batches += 1
         return len(messages)

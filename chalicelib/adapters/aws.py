@@ -14,7 +14,8 @@ def client(service: str) -> Any:
     from botocore.config import Config
 
     connect_timeout, read_timeout = config.aws_timeouts()
-    return boto3.client(
+    factory: Any = boto3.client  # the stubs type each service's client; callers get Any
+    return factory(
         service,
         region_name=config.region(),
         config=Config(

@@ -94,7 +94,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 return thread
         raise NotFoundError("unknown follow-up link", code="followup_not_found")
 
-    def list(
+    def list_page(
         self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
     ) -> Page[Thread]:
         matching = sorted(

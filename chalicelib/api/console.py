@@ -34,8 +34,17 @@ _LIST_QUERY = {
 
 @operation(
     console,
-    Operation("listThreads", "GET", "/console/threads", "The inbox, newest activity first",
-              "console", schemas.ThreadList, staff=True, query=_LIST_QUERY, errors=(400, 422)),
+    Operation(
+        "listThreads",
+        "GET",
+        "/console/threads",
+        "The inbox, newest activity first",
+        "console",
+        schemas.ThreadList,
+        staff=True,
+        query=_LIST_QUERY,
+        errors=(400, 422),
+    ),
 )
 def list_threads() -> schemas.ThreadList:
     identity = staff()
@@ -57,8 +66,16 @@ def list_threads() -> schemas.ThreadList:
 
 @operation(
     console,
-    Operation("getThread", "GET", "/console/threads/{thread_id}", "A thread with its messages",
-              "console", schemas.ThreadView, staff=True, errors=(404,)),
+    Operation(
+        "getThread",
+        "GET",
+        "/console/threads/{thread_id}",
+        "A thread with its messages",
+        "console",
+        schemas.ThreadView,
+        staff=True,
+        errors=(404,),
+    ),
 )
 def get_thread(thread_id: str) -> schemas.ThreadView:
     identity = staff()
@@ -67,9 +84,17 @@ def get_thread(thread_id: str) -> schemas.ThreadView:
 
 @operation(
     console,
-    Operation("updateThread", "PATCH", "/console/threads/{thread_id}",
-              "Change status, assignee or theme", "console", schemas.ThreadView,
-              body=schemas.UpdateThreadBody, staff=True, errors=(404, 409)),
+    Operation(
+        "updateThread",
+        "PATCH",
+        "/console/threads/{thread_id}",
+        "Change status, assignee or theme",
+        "console",
+        schemas.ThreadView,
+        body=schemas.UpdateThreadBody,
+        staff=True,
+        errors=(404, 409),
+    ),
 )
 def update_thread(thread_id: str) -> schemas.ThreadView:
     identity = staff()
@@ -86,9 +111,18 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
 
 @operation(
     console,
-    Operation("replyToThread", "POST", "/console/threads/{thread_id}/replies",
-              "Answer the citizen (private) or publicly", "console", schemas.MessageCreated,
-              status=201, body=schemas.ReplyBody, staff=True, errors=(404,)),
+    Operation(
+        "replyToThread",
+        "POST",
+        "/console/threads/{thread_id}/replies",
+        "Answer the citizen (private) or publicly",
+        "console",
+        schemas.MessageCreated,
+        status=201,
+        body=schemas.ReplyBody,
+        staff=True,
+        errors=(404,),
+    ),
 )
 def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     identity = staff()

@@ -72,9 +72,7 @@ def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], 
             return json_response(result, spec.status)
 
         # Every content type reaches the view, which answers 415 itself in our error format.
-        return bp.route(spec.path, methods=[spec.method], cors=True, content_types=["*/*"])(
-            guarded
-        )
+        return bp.route(spec.path, methods=[spec.method], cors=True, content_types=["*/*"])(guarded)
 
     return decorate
 

@@ -81,8 +81,9 @@ def _operation(spec: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         result["security"] = [{"cognito": []}]
     if spec.body is not None:
         content: dict[str, Any] = {"schema": ref(spec.body)}
-        examples = (spec.body.model_config.get("json_schema_extra") or {}).get("examples")  # type: ignore[union-attr]
-        if examples:
+        extra = spec.body.model_config.get("json_schema_extra")
+        examples = extra.get("examples") if isinstance(extra, dict) else None
+        if isinstance(examples, list) and examples:
             content["example"] = examples[0]
         result["requestBody"] = {"required": True, "content": {"application/json": content}}
     success: dict[str, Any] = {"description": "Success"}
@@ -105,16 +106,31 @@ def _parameters(spec: Operation) -> list[dict[str, Any]]:
     for segment in spec.path.split("/"):
         if segment.startswith("{") and segment.endswith("}"):
             parameters.append(
-                {"name": segment[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": segment[1:-1],
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
             )
     for name, description in spec.query.items():
         parameters.append(
-            {"name": name, "in": "query", "required": False, "description": description,
-             "schema": {"type": "string"}}
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string"},
+            }
         )
     for name, description in spec.headers.items():
         parameters.append(
-            {"name": name, "in": "header", "required": False, "description": description,
-             "schema": {"type": "string", "maxLength": 128}}
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string", "maxLength": 128},
+            }
         )
     return parameters

@@ -17,8 +17,15 @@ public = Blueprint(__name__)
 
 @operation(
     public,
-    Operation("health", "GET", "/health", "Each component's state", "platform", schemas.Health,
-              errors=(503,)),
+    Operation(
+        "health",
+        "GET",
+        "/health",
+        "Each component's state",
+        "platform",
+        schemas.Health,
+        errors=(503,),
+    ),
 )
 def health() -> Any:
     from chalicelib.api.health import check  # builds the adapters: keep it off the import path
@@ -29,8 +36,14 @@ def health() -> Any:
 
 @operation(
     public,
-    Operation("getConfig", "GET", "/config", "Runtime configuration for the frontends",
-              "platform", schemas.RuntimeConfig),
+    Operation(
+        "getConfig",
+        "GET",
+        "/config",
+        "Runtime configuration for the frontends",
+        "platform",
+        schemas.RuntimeConfig,
+    ),
 )
 def get_config() -> schemas.RuntimeConfig:
     return schemas.RuntimeConfig(
@@ -46,8 +59,9 @@ def get_config() -> schemas.RuntimeConfig:
 
 @operation(
     public,
-    Operation("getOpenApi", "GET", "/openapi.json", "This document (OpenAPI 3.1)", "platform",
-              None),
+    Operation(
+        "getOpenApi", "GET", "/openapi.json", "This document (OpenAPI 3.1)", "platform", None
+    ),
 )
 def get_openapi() -> Any:
     from chalicelib.api.openapi import document
@@ -57,8 +71,15 @@ def get_openapi() -> Any:
 
 @operation(
     public,
-    Operation("getCommune", "GET", "/communes/{slug}", "A commune's public profile", "citizen",
-              schemas.CommuneProfile, errors=(404,)),
+    Operation(
+        "getCommune",
+        "GET",
+        "/communes/{slug}",
+        "A commune's public profile",
+        "citizen",
+        schemas.CommuneProfile,
+        errors=(404,),
+    ),
 )
 def get_commune(slug: str) -> schemas.CommuneProfile:
     return views.commune_profile(bootstrap.ports().communes.get_by_slug(slug))
@@ -67,8 +88,14 @@ def get_commune(slug: str) -> schemas.CommuneProfile:
 @operation(
     public,
     Operation(
-        "submitFeedback", "POST", "/communes/{slug}/feedback", "Give an opinion (no account)",
-        "citizen", schemas.FeedbackAccepted, status=202, body=schemas.SubmitFeedbackBody,
+        "submitFeedback",
+        "POST",
+        "/communes/{slug}/feedback",
+        "Give an opinion (no account)",
+        "citizen",
+        schemas.FeedbackAccepted,
+        status=202,
+        body=schemas.SubmitFeedbackBody,
         headers={"Idempotency-Key": "Repeat a request safely: same key, same answer"},
         errors=(404, 409),
     ),
@@ -92,8 +119,15 @@ def submit_feedback(slug: str) -> schemas.FeedbackAccepted:
 
 @operation(
     public,
-    Operation("getFollowUp", "GET", "/followup/{token}", "The citizen's private thread",
-              "citizen", schemas.FollowUpView, errors=(404,)),
+    Operation(
+        "getFollowUp",
+        "GET",
+        "/followup/{token}",
+        "The citizen's private thread",
+        "citizen",
+        schemas.FollowUpView,
+        errors=(404,),
+    ),
 )
 def get_follow_up(token: str) -> schemas.FollowUpView:
     return views.follow_up(feedback.get_follow_up(bootstrap.ports(), token))
@@ -101,9 +135,17 @@ def get_follow_up(token: str) -> schemas.FollowUpView:
 
 @operation(
     public,
-    Operation("postFollowUp", "POST", "/followup/{token}", "The citizen answers the commune",
-              "citizen", schemas.MessageCreated, status=201, body=schemas.FollowUpBody,
-              errors=(404,)),
+    Operation(
+        "postFollowUp",
+        "POST",
+        "/followup/{token}",
+        "The citizen answers the commune",
+        "citizen",
+        schemas.MessageCreated,
+        status=201,
+        body=schemas.FollowUpBody,
+        errors=(404,),
+    ),
 )
 def post_follow_up(token: str) -> schemas.MessageCreated:
     body = parse_body(schemas.FollowUpBody)

@@ -38,13 +38,28 @@ def follow_up(view: FollowUp) -> schemas.FollowUpView:
 
 
 def thread_summary(thread: Thread) -> schemas.ThreadSummary:
-    return schemas.ThreadSummary(**_summary_fields(thread))
+    result = thread.analysis.result
+    return schemas.ThreadSummary(
+        id=thread.thread_id,
+        status=thread.status.value,
+        theme=thread.theme,
+        quartier=thread.quartier,
+        channel=thread.channel.value,
+        rating=thread.rating,
+        preview=thread.preview,
+        created_at=thread.created_at,
+        last_activity_at=thread.last_activity_at,
+        assignee=thread.assignee,
+        sentiment=result.sentiment.value if result else None,
+        analysis_status=thread.analysis.status.value,
+        version=thread.version,
+    )
 
 
 def thread_view(detail: ThreadDetail) -> schemas.ThreadView:
     contact = detail.contact
     return schemas.ThreadView(
-        **_summary_fields(detail.thread),
+        **thread_summary(detail.thread).model_dump(),
         messages=[
             schemas.ThreadMessage(
                 id=m.message_id,
@@ -77,22 +92,3 @@ def analysis_view(analysis: Analysis) -> schemas.AnalysisView:
         engine=result.engine,
         model_version=result.model_version or None,
     )
-
-
-def _summary_fields(thread: Thread) -> dict[str, object]:
-    result = thread.analysis.result
-    return {
-        "id": thread.thread_id,
-        "status": thread.status.value,
-        "theme": thread.theme,
-        "quartier": thread.quartier,
-        "channel": thread.channel.value,
-        "rating": thread.rating,
-        "preview": thread.preview,
-        "created_at": thread.created_at,
-        "last_activity_at": thread.last_activity_at,
-        "assignee": thread.assignee,
-        "sentiment": result.sentiment.value if result else None,
-        "analysis_status": thread.analysis.status.value,
-        "version": thread.version,
-    }

@@ -86,7 +86,9 @@ def counters_for(
     thread: Thread, message: Message, analysis: TextAnalysis
 ) -> list[CounterIncrement]:
     day = local_day(message.created_at)
-    dimension = f"theme={thread.theme}|sentiment={analysis.sentiment.value}|channel={message.channel.value}"
+    dimension = (
+        f"theme={thread.theme}|sentiment={analysis.sentiment.value}|channel={message.channel.value}"
+    )
     return [CounterIncrement(day, dimension)]
 
 

@@ -185,4 +185,3 @@ def _existing(ports: Ports, commune_id: CommuneId, thread_id: str) -> Thread | N
         # The first attempt may have stopped before queueing: queueing twice is harmless.
         ports.analysis_queue.enqueue(AnalysisJob(thread.commune_id, thread_id, thread_id))
     return thread
-

@@ -41,7 +41,7 @@ def list_threads(
     staff.require(Role.VIEWER)
     if not 1 <= limit <= LIMIT_MAX:
         raise ValidationError(f"limit must be between 1 and {LIMIT_MAX}", code="invalid_limit")
-    return ports.threads.list(staff.commune_id, filter, limit, cursor)
+    return ports.threads.list_page(staff.commune_id, filter, limit, cursor)
 
 
 def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDetail:

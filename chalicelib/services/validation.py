@@ -15,7 +15,9 @@ def clean_text(text: str) -> str:
     """The text stripped of surrounding blanks. Raises ValidationError outside 3–5,000 chars."""
     cleaned = text.strip()
     if len(cleaned) < TEXT_MIN:
-        raise ValidationError(f"text must have at least {TEXT_MIN} characters", code="text_too_short")
+        raise ValidationError(
+            f"text must have at least {TEXT_MIN} characters", code="text_too_short"
+        )
     if len(cleaned) > TEXT_MAX:
         raise ValidationError(f"text must have at most {TEXT_MAX} characters", code="text_too_long")
     return cleaned

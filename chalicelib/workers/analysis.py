@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -31,11 +32,11 @@ QUEUE = resources.ANALYSIS_QUEUE
 
 
 @analysis_worker.on_sqs_message(queue=QUEUE.name, batch_size=QUEUE.batch_size, name="analysis")
-def handle_analysis(event: Any) -> dict[str, Any]:
+def handle_analysis(event: Any) -> PartialItemFailureResponse:
     return process_batch(event.to_dict(), event.context)
 
 
-def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def process_batch(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Analyses the batch in one analyzer call, then records each message in its own
     transaction. Returns {"batchItemFailures": [...]}, the records SQS must redeliver."""
     ports = bootstrap.ports()
@@ -47,12 +48,7 @@ def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     # Keyed on the SQS messageId: a redelivered record is acknowledged without work. The
     # conditional transaction in record_analysis is what guarantees counting once.
-    @idempotent_function(
-        data_keyword_argument="record",
-        config=idempotency,
-        persistence_store=_persistence(),
-    )
-    def handle_record(record: SQSRecord) -> bool:
+    def analyse_record(record: SQSRecord) -> bool:
         job = decode_job(record.body)
         try:
             outcome = prepared[job]
@@ -63,13 +59,22 @@ def process_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _fail_if_last_attempt(ports, record, job, error)
             raise
 
+    handle_record = idempotent_function(
+        analyse_record,
+        data_keyword_argument="record",
+        config=idempotency,
+        persistence_store=_persistence(),
+    )
+
     def record_handler(record: SQSRecord) -> bool:
         return bool(handle_record(record=record))
 
     return process_partial_response(
         event=event,
         record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.SQS),
+        # Report every failed record, even when all failed, rather than raising: SQS then
+        # retries exactly those, and the receive count stays per message.
+        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
         context=context,
     )
 

@@ -3,6 +3,7 @@
 
 Usage: python3 local/seed_data/check.py
 """
+
 import json
 import re
 import sys
@@ -12,8 +13,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 THEME_IDS = [
-    "cadre-de-vie", "proprete", "voirie-stationnement", "transports", "securite",
-    "environnement", "culture-sport", "education-jeunesse", "urbanisme-logement",
+    "cadre-de-vie",
+    "proprete",
+    "voirie-stationnement",
+    "transports",
+    "securite",
+    "environnement",
+    "culture-sport",
+    "education-jeunesse",
+    "urbanisme-logement",
     "services-municipaux",
 ]
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -21,8 +29,18 @@ EMAIL_RE = re.compile(r"^[a-z0-9]+([.\-][a-z0-9]+)*@example\.org$")
 SENTIMENTS = {"NEGATIVE", "POSITIVE", "NEUTRAL", "MIXED"}
 CHANNELS = {"web", "email", "form"}
 STATUSES = {"new", "in_progress", "answered", "closed"}
-OPINION_KEYS = {"text", "theme", "quartier", "rating", "daysAgo", "channel",
-                "expectedSentiment", "contact", "answer", "status"}
+OPINION_KEYS = {
+    "text",
+    "theme",
+    "quartier",
+    "rating",
+    "daysAgo",
+    "channel",
+    "expectedSentiment",
+    "contact",
+    "answer",
+    "status",
+}
 
 
 def is_int(v):
@@ -40,7 +58,9 @@ def check_communes(communes):
     got = {(c["communeId"], c["slug"], c["name"]) for c in communes}
     assert got == expected, f"unexpected communes: {got}"
     for c in communes:
-        assert set(c) == {"communeId", "slug", "name", "themes", "quartiers"}, f"{c['slug']}: keys {set(c)}"
+        assert set(c) == {"communeId", "slug", "name", "themes", "quartiers"}, (
+            f"{c['slug']}: keys {set(c)}"
+        )
         ids = [t["id"] for t in c["themes"]]
         assert ids == THEME_IDS, f"{c['slug']}: theme ids {ids}"
         for t in c["themes"]:
@@ -51,7 +71,9 @@ def check_communes(communes):
             assert 10 <= len(kws) <= 20, f"{t['id']}: {len(kws)} keywords"
             assert len(set(kws)) == len(kws), f"{t['id']}: duplicate keywords"
             for k in kws:
-                assert isinstance(k, str) and k == k.lower() and k.strip() == k and k, f"{t['id']}: bad keyword {k!r}"
+                assert isinstance(k, str) and k == k.lower() and k.strip() == k and k, (
+                    f"{t['id']}: bad keyword {k!r}"
+                )
         q = c["quartiers"]
         assert 7 <= len(q) <= 10, f"{c['slug']}: {len(q)} quartiers"
         qids = [x["id"] for x in q]
@@ -66,18 +88,28 @@ def check_communes(communes):
 def check_opinions(opinions, biot):
     theme_ids = {t["id"] for t in biot["themes"]}
     quartier_ids = {q["id"] for q in biot["quartiers"]}
-    assert isinstance(opinions, list) and len(opinions) == 150, f"expected 150 opinions, got {len(opinions)}"
+    assert isinstance(opinions, list) and len(opinions) == 150, (
+        f"expected 150 opinions, got {len(opinions)}"
+    )
     texts = set()
     for n, o in enumerate(opinions):
         where = f"opinion #{n}"
-        assert isinstance(o, dict) and set(o) == OPINION_KEYS, f"{where}: keys {set(o) ^ OPINION_KEYS}"
+        assert isinstance(o, dict) and set(o) == OPINION_KEYS, (
+            f"{where}: keys {set(o) ^ OPINION_KEYS}"
+        )
         t = o["text"]
-        assert isinstance(t, str) and 5 <= len(t) <= 1000 and t.strip() == t, f"{where}: text length {len(t)}"
+        assert isinstance(t, str) and 5 <= len(t) <= 1000 and t.strip() == t, (
+            f"{where}: text length {len(t)}"
+        )
         assert t not in texts, f"{where}: duplicate text"
         texts.add(t)
         assert o["theme"] in theme_ids, f"{where}: unknown theme {o['theme']}"
-        assert o["quartier"] is None or o["quartier"] in quartier_ids, f"{where}: unknown quartier {o['quartier']}"
-        assert o["rating"] is None or (is_int(o["rating"]) and 1 <= o["rating"] <= 5), f"{where}: rating"
+        assert o["quartier"] is None or o["quartier"] in quartier_ids, (
+            f"{where}: unknown quartier {o['quartier']}"
+        )
+        assert o["rating"] is None or (is_int(o["rating"]) and 1 <= o["rating"] <= 5), (
+            f"{where}: rating"
+        )
         assert is_int(o["daysAgo"]) and 0 <= o["daysAgo"] <= 60, f"{where}: daysAgo"
         assert o["channel"] in CHANNELS, f"{where}: channel"
         s = o["expectedSentiment"]
@@ -85,12 +117,16 @@ def check_opinions(opinions, biot):
         # rating consistent with sentiment
         r = o["rating"]
         if r is not None:
-            ok = {"NEGATIVE": r <= 2, "POSITIVE": r >= 4, "NEUTRAL": r == 3, "MIXED": 2 <= r <= 4}[s]
+            ok = {"NEGATIVE": r <= 2, "POSITIVE": r >= 4, "NEUTRAL": r == 3, "MIXED": 2 <= r <= 4}[
+                s
+            ]
             assert ok, f"{where}: rating {r} inconsistent with {s}"
         c = o["contact"]
         if c is not None:
             assert set(c) == {"name", "email"}, f"{where}: contact keys"
-            assert isinstance(c["name"], str) and len(c["name"].split()) >= 2, f"{where}: contact name"
+            assert isinstance(c["name"], str) and len(c["name"].split()) >= 2, (
+                f"{where}: contact name"
+            )
             assert EMAIL_RE.match(c["email"]), f"{where}: contact email {c['email']}"
         if o["channel"] == "email":
             assert c is not None, f"{where}: email channel without contact"
@@ -103,9 +139,13 @@ def check_opinions(opinions, biot):
             assert a["afterHours"] <= o["daysAgo"] * 24, f"{where}: answer would be in the future"
             if a["visibility"] == "private":
                 assert c is not None, f"{where}: private answer without contact"
-            assert o["status"] in {"answered", "closed"}, f"{where}: answered but status {o['status']}"
+            assert o["status"] in {"answered", "closed"}, (
+                f"{where}: answered but status {o['status']}"
+            )
         else:
-            assert o["status"] in {"new", "in_progress"}, f"{where}: no answer but status {o['status']}"
+            assert o["status"] in {"new", "in_progress"}, (
+                f"{where}: no answer but status {o['status']}"
+            )
         # no real-looking contact data in free text
         assert not re.search(r"\b0[1-9]([ .]?\d{2}){4}\b", t), f"{where}: phone number in text"
         assert "@" not in t, f"{where}: email address in text"

@@ -11,7 +11,11 @@ from tests.integration.conftest import login
 
 pytestmark = pytest.mark.integration
 
-OPINION = {"theme": "proprete", "text": "Les poubelles débordent rue du Portugon.", "quartier": "village"}
+OPINION = {
+    "theme": "proprete",
+    "text": "Les poubelles débordent rue du Portugon.",
+    "quartier": "village",
+}
 
 
 def post(client: Any, path: str, body: Any, token: str | None = None, **headers: str) -> Any:
@@ -51,8 +55,10 @@ def test_the_whole_story_from_opinion_to_answer(client, aws):
     assert [item["id"] for item in inbox["items"]] == [receipt["id"]]
 
     reply = post(
-        client, f"/console/threads/{receipt['id']}/replies",
-        {"text": "Bonjour, la collecte passera demain.", "visibility": "public"}, agent,
+        client,
+        f"/console/threads/{receipt['id']}/replies",
+        {"text": "Bonjour, la collecte passera demain.", "visibility": "public"},
+        agent,
     )
     assert reply.status_code == 201
 
@@ -72,7 +78,9 @@ def test_the_same_idempotency_key_gives_the_same_answer(client, aws):
     assert (first.status_code, second.status_code) == (202, 202)
     assert body(first) == body(second)
     other = post(
-        client, "/communes/biot/feedback", {**OPINION, "text": "Un tout autre avis ici."},
+        client,
+        "/communes/biot/feedback",
+        {**OPINION, "text": "Un tout autre avis ici."},
         **{"Idempotency-Key": "abc-123"},
     )
     assert other.status_code == 409
@@ -172,12 +180,14 @@ def test_optimistic_locking_returns_409(client, aws):
     agent = login(aws, "agent@biot.demo")
     headers = {"authorization": f"Bearer {agent}", "content-type": "application/json"}
     first = client.http.patch(
-        f"/console/threads/{thread_id}", headers=headers,
+        f"/console/threads/{thread_id}",
+        headers=headers,
         body=json.dumps({"status": "in_progress", "version": 1}),
     )
     assert first.status_code == 200 and body(first)["version"] == 2
     stale = client.http.patch(
-        f"/console/threads/{thread_id}", headers=headers,
+        f"/console/threads/{thread_id}",
+        headers=headers,
         body=json.dumps({"status": "closed", "version": 1}),
     )
     assert stale.status_code == 409

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.unit
 def test_an_opinion_is_analysed_and_counted_once_even_if_delivered_twice():
     ports = memory_ports()
     feedback.submit_feedback(
-        ports, "biot", SubmitFeedback(theme="proprete", text="C'est inadmissible, personne ne fait rien")
+        ports,
+        "biot",
+        SubmitFeedback(theme="proprete", text="C'est inadmissible, personne ne fait rien"),
     )
     [job] = ports.analysis_queue.jobs
 

@@ -74,8 +74,11 @@ def test_an_unknown_commune_is_not_found():
 def test_contact_details_are_kept_apart_and_only_with_consent():
     ports = memory_ports()
     command = SubmitFeedback(
-        theme="proprete", text="Merci pour le nettoyage.", email=" Habitant@Example.org ",
-        consent=True, name="Jeanne",
+        theme="proprete",
+        text="Merci pour le nettoyage.",
+        email=" Habitant@Example.org ",
+        consent=True,
+        name="Jeanne",
     )
     receipt = feedback.submit_feedback(ports, "biot", command)
     thread = ports.threads.get(BIOT, receipt.thread_id)
@@ -99,7 +102,7 @@ def test_the_same_idempotency_key_returns_the_same_receipt_and_creates_nothing()
     first = feedback.submit_feedback(ports, "biot", OPINION, idempotency_key="key-1")
     again = feedback.submit_feedback(ports, "biot", OPINION, idempotency_key="key-1")
     assert again == first
-    page = ports.threads.list(BIOT, inbox.ThreadFilter(), 10, None)
+    page = ports.threads.list_page(BIOT, inbox.ThreadFilter(), 10, None)
     assert [t.thread_id for t in page.items] == [first.thread_id]
 
 

@@ -21,8 +21,8 @@ from chalicelib import config, resources
 class _Meta:
     table_name = ""
     region = "eu-west-1"
-    connect_timeout_seconds = 3.0
-    read_timeout_seconds = 10.0
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 10
     max_retry_attempts = 3
 
 
@@ -161,7 +161,8 @@ class CounterModel(Model):
 
     counter_key = UnicodeAttribute(hash_key=True)
     dimension = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(default=0)
+    # "count" in DynamoDB; renamed in Python, where Model.count() is a class method.
+    total = NumberAttribute(default=0, attr_name="count")
 
 
 class IdempotencyModel(Model):

@@ -126,7 +126,7 @@ class DynamoThreadRepository(ThreadRepository):
             return self.get(commune_id, item.thread_id)
         raise NotFoundError("unknown follow-up link", code="followup_not_found")
 
-    def list(
+    def list_page(
         self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
     ) -> Page[Thread]:
         index, hash_key, used = _inbox_index(commune_id, filter)
@@ -220,7 +220,7 @@ class DynamoThreadRepository(ThreadRepository):
                 for increment in counters:
                     transaction.update(
                         CounterModel(f"{message.commune_id}#{increment.day}", increment.dimension),
-                        actions=[CounterModel.count.add(increment.amount)],
+                        actions=[CounterModel.total.add(increment.amount)],
                     )
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
@@ -437,7 +437,7 @@ class DynamoIndicatorRepository(IndicatorRepository):
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         return {
             day: {
-                item.dimension: int(item.count)
+                item.dimension: int(item.total)
                 for item in CounterModel.query(f"{commune_id}#{day}")
             }
             for day in days

@@ -1,0 +1,225 @@
+"""The repository contract, held by the fake and the DynamoDB adapter alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
+from chalicelib.domain.ids import new_id
+from chalicelib.domain.threads import (
+    AnalysisStatus,
+    Author,
+    Channel,
+    CounterIncrement,
+    Message,
+    Sentiment,
+    TextAnalysis,
+    Thread,
+    ThreadFilter,
+    ThreadStatus,
+    Visibility,
+)
+from tests.fakes import BIOT, VALBONNE
+
+pytestmark = pytest.mark.contract
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ANALYSIS = TextAnalysis(
+    "fr",
+    Sentiment.NEGATIVE,
+    {"negative": 0.9, "positive": 0.02, "neutral": 0.05, "mixed": 0.03},
+    ("poubelle",),
+    "local",
+    "v1",
+)
+
+
+def make_thread(commune=BIOT, minutes=0, theme="proprete", **fields) -> tuple[Thread, Message]:
+    at = T0 + timedelta(minutes=minutes)
+    thread_id = new_id()
+    thread = Thread(
+        commune,
+        thread_id,
+        Channel.WEB,
+        ThreadStatus.NEW,
+        theme,
+        at,
+        at,
+        "Les poubelles…",
+        followup_hash=f"hash-{thread_id}",
+        **fields,
+    )
+    message = Message(
+        commune, thread_id, thread_id, Author.CITIZEN, "Les poubelles débordent.", Channel.WEB, at
+    )
+    return thread, message
+
+
+def stored(ports, commune=BIOT, **fields) -> Thread:
+    thread, message = make_thread(commune, **fields)
+    ports.threads.create(thread, message)
+    return ports.threads.get(commune, thread.thread_id)
+
+
+def test_a_thread_reads_back_as_written(ports):
+    thread, message = make_thread(quartier="village", rating=2, contact_id="c1")
+    ports.threads.create(thread, message)
+    assert ports.threads.get(BIOT, thread.thread_id) == thread
+    assert ports.threads.messages(BIOT, thread.thread_id) == [message]
+    assert ports.threads.get_by_followup(BIOT, thread.followup_hash) == thread
+
+
+def test_creating_the_same_thread_twice_is_a_conflict(ports):
+    thread, message = make_thread()
+    ports.threads.create(thread, message)
+    with pytest.raises(ConflictError):
+        ports.threads.create(thread, message)
+
+
+def test_two_communes_never_see_each_others_threads(ports):
+    biot = stored(ports, BIOT)
+    valbonne = stored(ports, VALBONNE)
+    with pytest.raises(NotFoundError):
+        ports.threads.get(VALBONNE, biot.thread_id)
+    with pytest.raises(NotFoundError):
+        ports.threads.get_by_followup(VALBONNE, biot.followup_hash)
+    with pytest.raises(NotFoundError):
+        ports.threads.get_message(VALBONNE, biot.thread_id, biot.thread_id)
+    assert ports.threads.messages(VALBONNE, biot.thread_id) == []
+    for commune, own in ((BIOT, biot), (VALBONNE, valbonne)):
+        listed = ports.threads.list_page(commune, ThreadFilter(), 50, None).items
+        assert [t.thread_id for t in listed] == [own.thread_id]
+
+
+def test_the_inbox_lists_newest_first_in_pages_without_gaps_or_repeats(ports):
+    ids = [stored(ports, minutes=n).thread_id for n in range(7)]
+    seen, cursor = [], None
+    for _ in range(5):
+        page = ports.threads.list_page(BIOT, ThreadFilter(), 3, cursor)
+        seen += [t.thread_id for t in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ids[::-1]
+
+
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        (ThreadFilter(status=ThreadStatus.NEW), {"a", "b"}),
+        (ThreadFilter(theme="voirie"), {"b", "c"}),
+        (ThreadFilter(quartier="village"), {"a"}),
+        (ThreadFilter(assignee="agent@example.org"), {"c"}),
+        (ThreadFilter(status=ThreadStatus.NEW, theme="voirie"), {"b"}),
+        (ThreadFilter(sentiment=Sentiment.NEGATIVE), {"a"}),
+        (ThreadFilter(channel=Channel.EMAIL), set()),
+    ],
+)
+def test_inbox_filters(ports, filter, expected):
+    names = {}
+    a = stored(ports, minutes=1, quartier="village")
+    names[a.thread_id] = "a"
+    names[stored(ports, minutes=2, theme="voirie").thread_id] = "b"
+    c = stored(ports, minutes=3, theme="voirie")
+    names[c.thread_id] = "c"
+    ports.threads.update(replace(c, status=ThreadStatus.IN_PROGRESS, assignee="agent@example.org"))
+    message = ports.threads.get_message(BIOT, a.thread_id, a.thread_id)
+    ports.threads.record_analysis(message, ANALYSIS, [], on_thread=True)
+
+    listed = ports.threads.list_page(BIOT, filter, 50, None).items
+    assert {names[t.thread_id] for t in listed} == expected
+
+
+def test_a_forged_cursor_is_refused(ports):
+    stored(ports)
+    with pytest.raises(BadRequestError):
+        ports.threads.list_page(BIOT, ThreadFilter(), 10, "bm90LWEtY3Vyc29y")
+
+
+def test_updates_are_versioned(ports):
+    thread = stored(ports)
+    updated = ports.threads.update(replace(thread, status=ThreadStatus.CLOSED))
+    assert (updated.status, updated.version) == (ThreadStatus.CLOSED, thread.version + 1)
+    with pytest.raises(ConflictError):
+        ports.threads.update(replace(thread, status=ThreadStatus.IN_PROGRESS))
+    assert ports.threads.get(BIOT, thread.thread_id).status is ThreadStatus.CLOSED
+
+
+def test_adding_a_message_saves_the_thread_in_the_same_step(ports):
+    thread = stored(ports)
+    at = T0 + timedelta(hours=1)
+    reply = Message(
+        BIOT,
+        thread.thread_id,
+        new_id(),
+        Author.COMMUNE,
+        "Bonjour",
+        Channel.WEB,
+        at,
+        Visibility.PUBLIC,
+        "agent@example.org",
+    )
+    saved = ports.threads.add_message(thread.after_staff_reply(at), reply)
+    assert (saved.status, saved.last_activity_at) == (ThreadStatus.ANSWERED, at)
+    assert ports.threads.messages(BIOT, thread.thread_id)[-1] == reply
+    with pytest.raises(ConflictError):
+        stale_reply = replace(reply, message_id=new_id())
+        ports.threads.add_message(thread.after_staff_reply(at), stale_reply)
+    assert len(ports.threads.messages(BIOT, thread.thread_id)) == 2
+
+
+def test_an_analysis_and_its_counters_are_recorded_once(ports):
+    thread = stored(ports)
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    counters = [CounterIncrement("2026-11-02", "theme=proprete|sentiment=NEGATIVE|channel=web")]
+    assert ports.threads.record_analysis(message, ANALYSIS, counters, on_thread=True) is True
+    assert ports.threads.record_analysis(message, ANALYSIS, counters, on_thread=True) is False
+
+    analysed = ports.threads.get(BIOT, thread.thread_id)
+    assert analysed.analysis.status is AnalysisStatus.DONE
+    assert analysed.analysis.result == ANALYSIS
+    assert analysed.version == thread.version  # analysis never bumps the staff version
+    assert ports.indicators.counts(BIOT, ["2026-11-02"]) == {
+        "2026-11-02": {"theme=proprete|sentiment=NEGATIVE|channel=web": 1}
+    }
+    assert ports.indicators.counts(VALBONNE, ["2026-11-02"]) == {"2026-11-02": {}}
+
+
+def test_a_failure_is_recorded_but_never_overwrites_a_done_analysis(ports):
+    failing = stored(ports)
+    message = ports.threads.get_message(BIOT, failing.thread_id, failing.thread_id)
+    ports.threads.record_analysis_failure(message, "boom", on_thread=True)
+    assert ports.threads.get(BIOT, failing.thread_id).analysis.status is AnalysisStatus.FAILED
+
+    done = stored(ports)
+    message = ports.threads.get_message(BIOT, done.thread_id, done.thread_id)
+    ports.threads.record_analysis(message, ANALYSIS, [], on_thread=True)
+    ports.threads.record_analysis_failure(message, "late", on_thread=True)
+    assert ports.threads.get(BIOT, done.thread_id).analysis.status is AnalysisStatus.DONE
+
+
+def test_contacts_are_per_commune(ports):
+    contact = Contact(BIOT, "c1", "a@example.org", "Jeanne", T0, T0 + timedelta(days=730))
+    ports.contacts.save(contact)
+    assert ports.contacts.get(BIOT, "c1") == contact
+    assert ports.contacts.get(VALBONNE, "c1") is None
+
+
+def test_idempotency_keys_are_per_commune_and_bound_to_their_request(ports):
+    first = ports.idempotency.remember(BIOT, "k", "fp1", {"id": "1"})
+    assert ports.idempotency.remember(BIOT, "k", "fp1", {"id": "2"}) == first == {"id": "1"}
+    assert ports.idempotency.remember(VALBONNE, "k", "fp9", {"id": "3"}) == {"id": "3"}
+    with pytest.raises(ConflictError):
+        ports.idempotency.remember(BIOT, "k", "fp2", {"id": "4"})
+    assert ports.idempotency.recall(BIOT, "unknown", "fp1") is None
+
+
+def test_communes_are_found_by_id_and_slug(ports):
+    assert ports.communes.get_by_slug("valbonne").commune_id == VALBONNE
+    assert ports.communes.get(BIOT).slug == "biot"
+    with pytest.raises(NotFoundError):
+        ports.communes.get_by_slug("atlantis")

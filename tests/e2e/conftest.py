@@ -1,0 +1,74 @@
+"""Starts the embedded runtime (`python -m local`, what `make run` runs) on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "E2e-Password-2026!"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Runtime:
+    api_url: str
+    aws_url: str
+    password: str
+    process: subprocess.Popen[str]
+    banner: str
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    api_port, aws_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CONCERTO_API_PORT": str(api_port),
+        "CONCERTO_AWS_PORT": str(aws_port),
+        "CONCERTO_WEB_PORT": str(free_port()),
+        "CONCERTO_SMTP_PORT": str(free_port()),
+        "CONCERTO_DEMO_PASSWORD": PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path_factory.mktemp("runtime") / "runtime.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    deadline = time.monotonic() + 120
+    while "is running" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the runtime did not start:\n{log.read_text()[-4000:]}")
+        time.sleep(0.2)
+    running = Runtime(
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{aws_port}",
+        PASSWORD,
+        process,
+        log.read_text(),
+    )
+    yield running
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)

@@ -1,0 +1,100 @@
+"""The whole product, started as `make run` starts it, driven over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.story import Citizen, Staff, call
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_the_banner_prints_urls_and_demo_accounts(runtime):
+    assert runtime.api_url in runtime.banner
+    assert runtime.aws_url in runtime.banner
+    assert "agent@biot.demo" in runtime.banner and "viewer@valbonne.demo" in runtime.banner
+    assert runtime.password in runtime.banner
+
+
+def test_every_component_is_healthy(runtime):
+    health = call(runtime.api_url, "GET", "/health")
+    assert health.status == 200
+    assert {c["status"] for c in health.body["components"].values()} == {"ok"}
+
+
+def test_a_citizen_of_biot_is_heard_and_answered(runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    accepted = citizen.submits(
+        theme="proprete",
+        text="C'est inadmissible, personne ne fait rien pour les dépôts sauvages",
+        quartier="village",
+        rating=1,
+        email="habitant@example.org",
+        consent=True,
+    )
+    assert accepted.status == 202
+    thread_id = accepted.body["id"]
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    thread = agent.waits_for_analysis(thread_id)
+    assert thread["analysis"]["status"] == "done"
+    assert thread["analysis"]["sentiment"] == "NEGATIVE"
+    assert thread["analysis"]["engine"] == "local"
+    assert thread["contact"]["email"] == "habitant@example.org"
+    listed = agent.inbox("?sentiment=NEGATIVE&theme=proprete&limit=100").body["items"]
+    assert thread_id in [item["id"] for item in listed]
+
+    assert agent.replies(thread_id, "Bonjour, nos équipes interviennent jeudi.").status == 201
+    followup = citizen.reads_follow_up()
+    assert followup["status"] == "answered"
+    assert followup["messages"][-1] == {
+        **followup["messages"][-1],
+        "author": "commune",
+        "text": "Bonjour, nos équipes interviennent jeudi.",
+    }
+
+    assert citizen.writes_again("Merci, c'est propre maintenant !").status == 201
+    assert citizen.reads_follow_up()["status"] == "in_progress"
+
+
+def test_valbonne_never_sees_biot(runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    thread_id = citizen.submits(
+        theme="transports", text="Le bus 10 ne passe plus le dimanche."
+    ).body["id"]
+    valbonne = Staff(runtime.api_url, "admin@valbonne.demo", runtime.password)
+    assert valbonne.inbox().body["items"] == []
+    assert valbonne.opens(thread_id).status == 404
+    assert valbonne.updates(thread_id, status="closed").status == 404
+    assert valbonne.replies(thread_id, "Bonjour").status == 404
+
+
+def test_the_demo_opinions_are_analysed_by_the_worker(runtime):
+    viewer = Staff(runtime.api_url, "viewer@biot.demo", runtime.password)
+    page = viewer.inbox("?limit=100").body
+    assert len(page["items"]) == 100 and page["nextCursor"]
+    analysed = viewer.waits_for_analysis(page["items"][-1]["id"])
+    assert analysed["analysis"]["status"] == "done"
+    assert viewer.replies(page["items"][0]["id"], "Bonjour").status == 403
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [(b"{oops", 400), (b'{"theme": "proprete", "text": 3}', 422), (b"x" * 100_000, 413)],
+)
+def test_bad_input_never_causes_a_server_error(runtime, raw, status):
+    reply = call(runtime.api_url, "POST", "/communes/biot/feedback", raw=raw)
+    assert reply.status == status
+    assert set(reply.body["error"]) >= {"code", "message"}
+
+
+def test_forged_tokens_are_refused(runtime):
+    import jwt
+
+    forged = jwt.encode(
+        {"sub": "x", "token_use": "id", "custom:commune": "06018", "cognito:groups": ["admin"]},
+        "a-shared-secret-long-enough-for-hs256!!",
+        algorithm="HS256",
+    )
+    for token in ("garbage", forged):
+        assert call(runtime.api_url, "GET", "/console/threads", token=token).status == 401
