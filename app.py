@@ -5,9 +5,11 @@ from chalice import Chalice  # type: ignore[attr-defined]
 from chalicelib.api.console import console
 from chalicelib.api.middleware import security_headers
 from chalicelib.api.public import public
+from chalicelib.observability import log_requests
 from chalicelib.workers.analysis import analysis_worker
 
 app = Chalice(app_name="concerto")
+app.register_middleware(log_requests, "http")
 app.register_middleware(security_headers, "http")
 app.register_blueprint(public)
 app.register_blueprint(console)

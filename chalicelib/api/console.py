@@ -133,7 +133,14 @@ def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 
 
+# Bounds well under DynamoDB's key sizes: a longer value could not match anything anyway.
+_MAX_LENGTHS = {"theme": 64, "quartier": 64, "assignee": 254, "cursor": 2048}
+
+
 def _thread_filter(params: dict[str, str]) -> ThreadFilter:
+    for name, maximum in _MAX_LENGTHS.items():
+        if len(params.get(name, "")) > maximum:
+            raise ValidationError(f"{name} is too long", code=f"invalid_{name}")
     try:
         return ThreadFilter(
             status=ThreadStatus(params["status"]) if "status" in params else None,

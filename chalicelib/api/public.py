@@ -10,7 +10,7 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 from chalicelib import bootstrap, config
 from chalicelib.api import schemas, views
 from chalicelib.api.http import Operation, header, json_response, operation, parse_body
-from chalicelib.services import feedback
+from chalicelib.services import feedback, validation
 
 public = Blueprint(__name__)
 
@@ -82,7 +82,7 @@ def get_openapi() -> Any:
     ),
 )
 def get_commune(slug: str) -> schemas.CommuneProfile:
-    return views.commune_profile(bootstrap.ports().communes.get_by_slug(slug))
+    return views.commune_profile(validation.find_commune(bootstrap.ports(), slug))
 
 
 @operation(

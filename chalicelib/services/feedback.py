@@ -58,7 +58,7 @@ def submit_feedback(
     """Creates a thread and queues its analysis. With an Idempotency-Key, a repeat of the
     same request returns the first receipt and creates nothing; a different request under
     the same key raises ConflictError."""
-    commune = ports.communes.get_by_slug(slug)
+    commune = validation.find_commune(ports, slug)
     command = _validated(command)
     validation.check_theme(commune, command.theme)
     validation.check_quartier(commune, command.quartier)

@@ -46,7 +46,7 @@ def list_threads(
 
 def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDetail:
     staff.require(Role.VIEWER)
-    thread = ports.threads.get(staff.commune_id, thread_id)
+    thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     messages = ports.threads.messages(staff.commune_id, thread_id)
     # Viewers (elected officials) see what citizens say, not who they are.
     contact = None
@@ -68,7 +68,7 @@ def update_thread(
     commune = ports.communes.get(staff.commune_id)
     if changes.theme is not None:
         validation.check_theme(commune, changes.theme)
-    thread = ports.threads.get(staff.commune_id, thread_id)
+    thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     if expected_version is not None and expected_version != thread.version:
         raise ConflictError("the thread changed since you read it", code="version_conflict")
     return ports.threads.update(changes.apply(thread, ports.clock()))
@@ -79,6 +79,7 @@ def reply_to_thread(
 ) -> Message:
     staff.require(Role.AGENT)
     cleaned = validation.clean_text(text)
+    validation.check_thread_id(thread_id)
 
     def attempt() -> Message:
         thread = ports.threads.get(staff.commune_id, thread_id)

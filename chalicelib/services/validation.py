@@ -3,11 +3,14 @@
 import re
 
 from chalicelib.domain.commune import Commune
-from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.errors import NotFoundError, ValidationError
+from chalicelib.domain.ids import is_id
+from chalicelib.ports import Ports
 
 TEXT_MIN = 3
 TEXT_MAX = 5000
 NAME_MAX = 100
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 
 
@@ -21,6 +24,21 @@ def clean_text(text: str) -> str:
     if len(cleaned) > TEXT_MAX:
         raise ValidationError(f"text must have at most {TEXT_MAX} characters", code="text_too_long")
     return cleaned
+
+
+def find_commune(ports: Ports, slug: str) -> Commune:
+    """The commune behind a public slug. Raises NotFoundError, also for a malformed slug
+    (which could not be a key anyway)."""
+    if not _SLUG.match(slug):
+        raise NotFoundError("unknown commune", code="commune_not_found")
+    return ports.communes.get_by_slug(slug)
+
+
+def check_thread_id(thread_id: str) -> str:
+    """Raises NotFoundError for anything that is not one of our ids."""
+    if not is_id(thread_id):
+        raise NotFoundError("unknown thread", code="thread_not_found")
+    return thread_id
 
 
 def check_theme(commune: Commune, theme: str) -> str:

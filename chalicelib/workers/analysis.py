@@ -4,20 +4,8 @@ record reported on its own so SQS retries only what failed (ReportBatchItemFailu
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config, resources
@@ -25,6 +13,14 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.sqs import decode_job
 from chalicelib.ports import AnalysisJob, Ports
 from chalicelib.services import analysis
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+    )
 
 logger = logging.getLogger(__name__)
 analysis_worker = Blueprint(__name__)
@@ -39,6 +35,15 @@ def handle_analysis(event: Any) -> PartialItemFailureResponse:
 def process_batch(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Analyses the batch in one analyzer call, then records each message in its own
     transaction. Returns {"batchItemFailures": [...]}, the records SQS must redeliver."""
+    # Imported here: app.py registers this blueprint, and the API's cold start should not
+    # pay for Powertools' batch and idempotency modules (and boto3) it never uses.
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
     ports = bootstrap.ports()
     jobs = [_job_or_none(record.get("body", "")) for record in event.get("Records", [])]
     prepared = analysis.prepare(ports, [job for job in jobs if job is not None])
@@ -99,6 +104,8 @@ def _fail_if_last_attempt(
 
 
 def _persistence() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     # Cheap to build: it reuses the process's cached DynamoDB client.
     return DynamoDBPersistenceLayer(
         table_name=config.table_name(resources.IDEMPOTENCY), boto3_client=client("dynamodb")
@@ -106,4 +113,6 @@ def _persistence() -> DynamoDBPersistenceLayer:
 
 
 def _idempotency() -> IdempotencyConfig:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
     return IdempotencyConfig(event_key_jmespath="messageId", expires_after_seconds=3600)

@@ -197,3 +197,36 @@ def test_every_response_carries_security_headers(client):
     response = get(client, "/communes/biot")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+LONG = "a" * 3000
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/communes/{LONG}"),
+        ("GET", "/communes/Biot%20Village"),
+        ("POST", f"/communes/{LONG}/feedback"),
+        ("GET", f"/followup/06018.{LONG}"),
+        ("POST", f"/followup/{LONG}"),
+        ("GET", f"/console/threads/{LONG}"),
+        ("GET", "/console/threads/..%2F..%2Fetc"),
+        ("PATCH", f"/console/threads/{LONG}"),
+        ("POST", f"/console/threads/{LONG}/replies"),
+        ("GET", f"/console/threads?theme={LONG}"),
+        ("GET", f"/console/threads?assignee={LONG}"),
+        ("GET", f"/console/threads?cursor={LONG}"),
+        ("GET", "/console/threads?status=done"),
+        ("GET", "/console/threads?limit=abc"),
+        ("GET", "/console/threads?colour=red"),
+    ],
+)
+def test_hostile_paths_and_parameters_get_a_4xx_never_a_5xx(client, aws, method, path):
+    agent = login(aws, "agent@biot.demo")
+    headers = {"authorization": f"Bearer {agent}", "content-type": "application/json"}
+    response = client.http.request(
+        method, path, headers=headers, body=json.dumps({"text": "Bonjour à vous", **OPINION})
+    )
+    assert 400 <= response.status_code < 500, (response.status_code, response.body[:200])
+    assert body(response)["error"]["code"]
