@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib import config
-from chalicelib.ports import Ports
+from chalicelib.ports import Analyzer, CorrectionRepository, Ports
 
 _ports: Ports | None = None
 
@@ -21,6 +21,21 @@ def override(replacement: Ports | None) -> None:
     """Installs `replacement` (None goes back to the real adapters on next use)."""
     global _ports
     _ports = replacement
+
+
+def analyzer(corrections: CorrectionRepository | None = None) -> Analyzer:
+    """Comprehend with the local model as fallback (or the local model alone when Comprehend
+    is switched off), enriched with the commune's themes, PII and toxicity."""
+    from chalicelib.analysis.local import LocalAnalyzer
+    from chalicelib.analysis.pipeline import CompositeAnalyzer
+
+    engine: Analyzer = LocalAnalyzer()
+    if config.comprehend_enabled():
+        from chalicelib.analysis.comprehend import ComprehendAnalyzer
+        from chalicelib.analysis.fallback import FallbackAnalyzer
+
+        engine = FallbackAnalyzer(ComprehendAnalyzer(), engine)
+    return CompositeAnalyzer(engine, corrections)
 
 
 def reset() -> None:
@@ -46,22 +61,24 @@ def build() -> Ports:
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
         DynamoContactRepository,
+        DynamoCorrectionRepository,
         DynamoIdempotencyStore,
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
     from chalicelib.adapters.sqs import SqsAnalysisQueue
-    from chalicelib.analysis.local import LocalAnalyzer
 
     models.bind()
+    corrections = DynamoCorrectionRepository()
     return Ports(
         communes=DynamoCommuneRepository(),
         threads=DynamoThreadRepository(),
         contacts=DynamoContactRepository(),
+        corrections=corrections,
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),
-        analyzer=LocalAnalyzer(),
+        analyzer=analyzer(corrections),
         tokens=CognitoTokenVerifier.from_jwks_url(
             config.cognito_issuer(), config.user_pool_client_id(), config.jwks_url()
         ),

@@ -60,6 +60,12 @@ def jwks_url() -> str:
     return os.environ.get("CONCERTO_JWKS_URL", f"{cognito_issuer()}/.well-known/jwks.json")
 
 
+def comprehend_enabled() -> bool:
+    """Off in the embedded runtime (moto's Comprehend answers canned values) and for stacks
+    whose communes all opted out; communes can also opt out one by one in their settings."""
+    return os.environ.get("CONCERTO_COMPREHEND", "on").lower() not in ("off", "0", "false")
+
+
 def max_body_bytes() -> int:
     return int(os.environ.get("CONCERTO_MAX_BODY_BYTES", "65536"))
 

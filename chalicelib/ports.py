@@ -9,6 +9,7 @@ from datetime import datetime
 
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.corrections import Correction
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.threads import (
@@ -53,9 +54,16 @@ class ThreadRepository(ABC):
         """Newest activity first. Raises BadRequestError for a cursor it did not issue."""
 
     @abstractmethod
-    def update(self, thread: Thread) -> Thread:
-        """Saves `thread` if the stored version is still `thread.version`; returns it with
-        the next version. Raises ConflictError otherwise."""
+    def update(
+        self,
+        thread: Thread,
+        counters: Sequence[CounterIncrement] = (),
+        corrected: bool = False,
+    ) -> Thread:
+        """Saves the staff fields of `thread` (status, assignee, theme) and adds `counters`,
+        in one transaction, if the stored version is still `thread.version`; returns it with
+        the next version. Raises ConflictError otherwise. With `corrected`, also saves its
+        (staff-corrected) analysis, which must then be stored as done."""
 
     @abstractmethod
     def add_message(self, thread: Thread, message: Message) -> Thread:
@@ -90,6 +98,15 @@ class IndicatorRepository(ABC):
     @abstractmethod
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         """{day: {dimension: count}} for the given days (ISO dates)."""
+
+
+class CorrectionRepository(ABC):
+    @abstractmethod
+    def save(self, correction: Correction) -> None:
+        """Keeps the latest correction per thread."""
+
+    @abstractmethod
+    def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]: ...
 
 
 class ContactRepository(ABC):
@@ -147,6 +164,7 @@ class Ports:
     communes: CommuneRepository
     threads: ThreadRepository
     contacts: ContactRepository
+    corrections: CorrectionRepository
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue

@@ -78,8 +78,9 @@ MESSAGES = Table("messages", "thread_key", "message_id", ttl_attribute="expires_
 CONTACTS = Table("contacts", "commune_id", "contact_id", ttl_attribute="expires_at")
 INDICATORS = Table("indicators", "counter_key", "dimension")
 IDEMPOTENCY = Table("idempotency", "id", ttl_attribute="expiration")
+CORRECTIONS = Table("corrections", "commune_id", "thread_id", ttl_attribute="expires_at")
 
-TABLES = (COMMUNES, THREADS, MESSAGES, CONTACTS, INDICATORS, IDEMPOTENCY)
+TABLES = (COMMUNES, THREADS, MESSAGES, CONTACTS, INDICATORS, IDEMPOTENCY, CORRECTIONS)
 
 ANALYSIS_QUEUE = Queue("analysis")
 DELIVERY_QUEUE = Queue("delivery")

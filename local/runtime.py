@@ -143,6 +143,8 @@ def _aws_environment(settings: Settings) -> None:
             "AWS_SECRET_ACCESS_KEY": "local",
             "POWERTOOLS_SERVICE_NAME": "concerto",
             "POWERTOOLS_METRICS_NAMESPACE": "Concerto",
+            # moto's Comprehend answers canned values: the local model analyses everything.
+            "CONCERTO_COMPREHEND": "off",
             # Chalice's local server already prints a line per request.
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         }

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chalicelib.adapters.dynamo.codec import quartiers_from_json, themes_from_json
+from chalicelib.adapters.dynamo.codec import quartiers_from_json
+from chalicelib.analysis.themes import default_themes
 from chalicelib.domain import followup
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.contacts import Contact
@@ -37,7 +38,7 @@ def demo_communes() -> list[Commune]:
             commune_id=CommuneId(item["communeId"]),
             slug=item["slug"],
             name=item["name"],
-            themes=themes_from_json(item["themes"]),
+            themes=default_themes(),
             quartiers=quartiers_from_json(item["quartiers"]),
         )
         for item in json.loads((DATA / "communes.json").read_text(encoding="utf-8"))

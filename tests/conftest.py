@@ -10,6 +10,7 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "POWERTOOLS_SERVICE_NAME": "concerto-tests",
+        "CONCERTO_COMPREHEND": "off",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

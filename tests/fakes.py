@@ -9,6 +9,7 @@ from chalicelib.adapters.memory import (
     InMemoryAnalysisQueue,
     InMemoryCommuneRepository,
     InMemoryContactRepository,
+    InMemoryCorrectionRepository,
     InMemoryIdempotencyStore,
     InMemoryThreadRepository,
 )
@@ -90,6 +91,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         communes=communes,
         threads=threads,
         contacts=InMemoryContactRepository(),
+        corrections=InMemoryCorrectionRepository(),
         indicators=threads.indicators,
         idempotency=InMemoryIdempotencyStore(),
         analysis_queue=InMemoryAnalysisQueue(),

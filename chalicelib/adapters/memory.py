@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.threads import (
@@ -28,6 +29,7 @@ from chalicelib.ports import (
     AnalysisQueue,
     CommuneRepository,
     ContactRepository,
+    CorrectionRepository,
     IdempotencyStore,
     IndicatorRepository,
     ThreadRepository,
@@ -107,19 +109,28 @@ class InMemoryThreadRepository(ThreadRepository):
         more = start + limit < len(matching)
         return Page(items, _encode_offset(start + limit) if more else None)
 
-    def update(self, thread: Thread) -> Thread:
+    def update(
+        self,
+        thread: Thread,
+        counters: Sequence[CounterIncrement] = (),
+        corrected: bool = False,
+    ) -> Thread:
         with self._lock:
             stored = self.get(thread.commune_id, thread.thread_id)
             self._check_version(stored, thread)
+            if corrected and stored.analysis.status is not AnalysisStatus.DONE:
+                raise ConflictError("the analysis is not finished", code="analysis_pending")
             saved = replace(
                 stored,
                 status=thread.status,
                 assignee=thread.assignee,
                 theme=thread.theme,
                 last_activity_at=thread.last_activity_at,
+                analysis=thread.analysis if corrected else stored.analysis,
                 version=stored.version + 1,
             )
             self._threads[(thread.commune_id, thread.thread_id)] = saved
+            self.indicators.add(thread.commune_id, counters)
             return saved
 
     def add_message(self, thread: Thread, message: Message) -> Thread:
@@ -207,6 +218,18 @@ def _decode_offset(cursor: str | None) -> int:
     if not isinstance(offset, int) or offset < 0:
         raise BadRequestError("invalid cursor", code="invalid_cursor")
     return offset
+
+
+class InMemoryCorrectionRepository(CorrectionRepository):
+    def __init__(self) -> None:
+        self._corrections: dict[tuple[CommuneId, str], Correction] = {}
+
+    def save(self, correction: Correction) -> None:
+        self._corrections[(correction.commune_id, correction.thread_id)] = correction
+
+    def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]:
+        own = [c for (commune, _), c in self._corrections.items() if commune == commune_id]
+        return own[:limit]
 
 
 class InMemoryContactRepository(ContactRepository):

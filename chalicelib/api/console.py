@@ -103,6 +103,7 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
         status=ThreadStatus(body.status) if body.status else None,
         assignee=body.assignee,
         theme=body.theme,
+        sentiment=Sentiment(body.sentiment) if body.sentiment else None,
     )
     ports = bootstrap.ports()
     inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)

@@ -123,14 +123,24 @@ class MessageCreated(Schema):
     created_at: datetime
 
 
+class PiiView(Schema):
+    type: str = Field(examples=["PHONE"])
+    start: int
+    end: int
+
+
 class AnalysisView(Schema):
     status: Literal["pending", "done", "failed"]
     sentiment: SentimentName | None = None
     scores: dict[str, float] | None = None
     key_phrases: list[str] = []
     language: str | None = None
-    engine: str | None = None
+    engine: str | None = Field(default=None, examples=["local", "comprehend"])
     model_version: str | None = None
+    suggested_theme: str | None = Field(default=None, description="null when nothing fits")
+    pii: list[PiiView] = []
+    toxic: bool = False
+    corrected: bool = Field(default=False, description="staff corrected the sentiment")
     error: str | None = None
 
 
@@ -186,6 +196,9 @@ class UpdateThreadBody(Schema):
         default=None, max_length=254, description='"" removes the assignee'
     )
     theme: str | None = Field(default=None, max_length=64)
+    sentiment: SentimentName | None = Field(
+        default=None, description="a correction of the analysed sentiment; the model learns it"
+    )
     version: int | None = Field(
         default=None, ge=1, description="the version read; 409 if the thread changed since"
     )

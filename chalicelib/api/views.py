@@ -91,4 +91,8 @@ def analysis_view(analysis: Analysis) -> schemas.AnalysisView:
         language=result.language,
         engine=result.engine,
         model_version=result.model_version or None,
+        suggested_theme=result.theme,
+        pii=[schemas.PiiView(type=p.type, start=p.start, end=p.end) for p in result.pii],
+        toxic=result.toxic,
+        corrected=result.corrected,
     )

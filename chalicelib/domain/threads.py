@@ -49,8 +49,19 @@ class AnalysisStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class PiiSpan:
+    """Personal data found in a text: its kind (EMAIL, PHONE, ADDRESS, …) and where."""
+
+    type: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class TextAnalysis:
-    """What an analyzer says about one text."""
+    """What an analyzer says about one text. `theme` is the suggested theme id (None when
+    nothing fits); `masked_text` is the text with its personal data masked, for publication
+    and exports; `corrected` is set once staff have corrected the sentiment."""
 
     language: str
     sentiment: Sentiment
@@ -58,6 +69,11 @@ class TextAnalysis:
     key_phrases: tuple[str, ...]
     engine: str
     model_version: str = ""
+    theme: str | None = None
+    pii: tuple[PiiSpan, ...] = ()
+    masked_text: str = ""
+    toxic: bool = False
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,14 +130,18 @@ class Thread:
 
 @dataclass(frozen=True)
 class ThreadChanges:
-    """A staff edit of a thread; None means "leave as is", an empty assignee unassigns."""
+    """A staff edit of a thread; None means "leave as is", an empty assignee unassigns.
+    A sentiment (or a theme) that differs from the analysis is a correction the model
+    learns from."""
 
     status: ThreadStatus | None = None
     assignee: str | None = None
     theme: str | None = None
+    sentiment: Sentiment | None = None
 
     def is_empty(self) -> bool:
-        return self.status is None and self.assignee is None and self.theme is None
+        fields = (self.status, self.assignee, self.theme, self.sentiment)
+        return all(value is None for value in fields)
 
     def apply(self, thread: Thread, at: datetime) -> Thread:
         if self.is_empty():

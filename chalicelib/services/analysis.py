@@ -11,8 +11,10 @@ from chalicelib.domain.errors import ConcertoError
 from chalicelib.domain.threads import (
     AnalysisStatus,
     Author,
+    Channel,
     CounterIncrement,
     Message,
+    Sentiment,
     TextAnalysis,
     Thread,
 )
@@ -86,10 +88,11 @@ def counters_for(
     thread: Thread, message: Message, analysis: TextAnalysis
 ) -> list[CounterIncrement]:
     day = local_day(message.created_at)
-    dimension = (
-        f"theme={thread.theme}|sentiment={analysis.sentiment.value}|channel={message.channel.value}"
-    )
-    return [CounterIncrement(day, dimension)]
+    return [CounterIncrement(day, dimension(thread.theme, analysis.sentiment, message.channel))]
+
+
+def dimension(theme: str, sentiment: Sentiment, channel: Channel) -> str:
+    return f"theme={theme}|sentiment={sentiment.value}|channel={channel.value}"
 
 
 def local_day(at: datetime) -> str:

@@ -6,14 +6,18 @@ token, never from the request, and a thread of another commune is simply not fou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import ConflictError, ValidationError
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
     Author,
+    CounterIncrement,
     Message,
     Page,
     Thread,
@@ -22,7 +26,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import Ports
-from chalicelib.services import validation
+from chalicelib.services import analysis, validation
 from chalicelib.services.retry import on_conflict
 
 LIMIT_MAX = 100
@@ -71,7 +75,61 @@ def update_thread(
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     if expected_version is not None and expected_version != thread.version:
         raise ConflictError("the thread changed since you read it", code="version_conflict")
-    return ports.threads.update(changes.apply(thread, ports.clock()))
+    updated = changes.apply(thread, ports.clock())
+    correction = _correction(ports, staff, thread, updated, changes)
+    if correction is None:
+        return ports.threads.update(updated)
+    corrected, counters = _corrected(thread, updated, changes)
+    saved = ports.threads.update(corrected, counters, corrected=corrected is not updated)
+    ports.corrections.save(correction)
+    return saved
+
+
+def _correction(
+    ports: Ports,
+    staff: StaffIdentity,
+    before: Thread,
+    after: Thread,
+    changes: ThreadChanges,
+) -> Correction | None:
+    """What the model should learn from this edit, if it corrects the theme or sentiment."""
+    result = before.analysis.result
+    new_sentiment = changes.sentiment
+    if new_sentiment is not None and result is None:
+        raise ConflictError("the analysis is not finished yet", code="analysis_pending")
+    sentiment_changed = result is not None and new_sentiment not in (None, result.sentiment)
+    theme_changed = after.theme != before.theme
+    if not sentiment_changed and not theme_changed:
+        return None
+    opinion = ports.threads.get_message(before.commune_id, before.thread_id, before.thread_id)
+    return Correction(
+        commune_id=before.commune_id,
+        thread_id=before.thread_id,
+        text=opinion.text,
+        sentiment=new_sentiment if sentiment_changed else None,
+        theme=after.theme if theme_changed else None,
+        staff_email=staff.email,
+        corrected_at=ports.clock(),
+    )
+
+
+def _corrected(
+    before: Thread, after: Thread, changes: ThreadChanges
+) -> tuple[Thread, list[CounterIncrement]]:
+    """The thread with its corrected analysis, and the counter moves that keep the
+    indicators exact: the opinion leaves its old theme × sentiment and joins the new one."""
+    result = before.analysis.result
+    if before.analysis.status is not AnalysisStatus.DONE or result is None:
+        return after, []
+    sentiment = changes.sentiment or result.sentiment
+    fixed = replace(
+        result, sentiment=sentiment, corrected=result.corrected or sentiment != result.sentiment
+    )
+    day = analysis.local_day(before.created_at)
+    old = analysis.dimension(before.theme, result.sentiment, before.channel)
+    new = analysis.dimension(after.theme, sentiment, before.channel)
+    moves = [] if old == new else [CounterIncrement(day, old, -1), CounterIncrement(day, new, 1)]
+    return replace(after, analysis=Analysis(AnalysisStatus.DONE, fixed)), moves
 
 
 def reply_to_thread(

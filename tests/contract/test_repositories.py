@@ -223,3 +223,42 @@ def test_communes_are_found_by_id_and_slug(ports):
     assert ports.communes.get(BIOT).slug == "biot"
     with pytest.raises(NotFoundError):
         ports.communes.get_by_slug("atlantis")
+
+
+def test_a_correction_saves_the_analysis_and_moves_counters_in_one_step(ports):
+    thread = stored(ports)
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    old = "theme=proprete|sentiment=NEGATIVE|channel=web"
+    ports.threads.record_analysis(message, ANALYSIS, [CounterIncrement("2026-11-02", old)], True)
+    analysed = ports.threads.get(BIOT, thread.thread_id)
+
+    fixed = replace(ANALYSIS, sentiment=Sentiment.MIXED, corrected=True)
+    new = "theme=proprete|sentiment=MIXED|channel=web"
+    moves = [CounterIncrement("2026-11-02", old, -1), CounterIncrement("2026-11-02", new, 1)]
+    corrected = replace(analysed, analysis=replace(analysed.analysis, result=fixed))
+    saved = ports.threads.update(corrected, moves, corrected=True)
+
+    assert saved.analysis.result == fixed
+    assert saved.version == analysed.version + 1
+    listed = ports.threads.list_page(BIOT, ThreadFilter(sentiment=Sentiment.MIXED), 10, None)
+    assert [t.thread_id for t in listed.items] == [thread.thread_id]
+    assert ports.indicators.counts(BIOT, ["2026-11-02"])["2026-11-02"] == {old: 0, new: 1}
+
+
+def test_a_correction_of_a_pending_analysis_is_a_conflict(ports):
+    thread = stored(ports)
+    fixed = replace(thread, analysis=replace(thread.analysis, result=ANALYSIS))
+    with pytest.raises(ConflictError):
+        ports.threads.update(fixed, [], corrected=True)
+
+
+def test_corrections_keep_the_latest_per_thread_and_stay_in_their_commune(ports):
+    from chalicelib.domain.corrections import Correction
+
+    first = Correction(BIOT, "t1", "Texte", Sentiment.POSITIVE, None, "a@example.org", T0)
+    latest = replace(first, sentiment=Sentiment.MIXED, theme="voirie")
+    ports.corrections.save(first)
+    ports.corrections.save(latest)
+    ports.corrections.save(replace(first, commune_id=VALBONNE, thread_id="t2"))
+    assert ports.corrections.list(BIOT) == [latest]
+    assert [c.thread_id for c in ports.corrections.list(VALBONNE)] == ["t2"]

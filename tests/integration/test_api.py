@@ -230,3 +230,27 @@ def test_hostile_paths_and_parameters_get_a_4xx_never_a_5xx(client, aws, method,
     )
     assert 400 <= response.status_code < 500, (response.status_code, response.body[:200])
     assert body(response)["error"]["code"]
+
+
+def test_staff_correct_the_sentiment_and_the_thread_shows_it(client, aws, ports):
+    from chalicelib.ports import AnalysisJob
+    from chalicelib.services import analysis as analysis_service
+    from tests.fakes import BIOT
+
+    thread_id = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    pending = AnalysisJob(BIOT, thread_id, thread_id)
+    analysis_service.record(ports, analysis_service.prepare(ports, [pending])[pending])
+
+    agent = login(aws, "agent@biot.demo")
+    headers = {"authorization": f"Bearer {agent}", "content-type": "application/json"}
+    response = client.http.patch(
+        f"/console/threads/{thread_id}", headers=headers, body=json.dumps({"sentiment": "MIXED"})
+    )
+    assert response.status_code == 200
+    corrected = body(response)["analysis"]
+    assert (corrected["sentiment"], corrected["corrected"]) == ("MIXED", True)
+    assert [c.thread_id for c in ports.corrections.list(BIOT)] == [thread_id]
+    bad = client.http.patch(
+        f"/console/threads/{thread_id}", headers=headers, body=json.dumps({"sentiment": "ANGRY"})
+    )
+    assert bad.status_code == 422

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.commune import CommuneSettings, Quartier, Theme
-from chalicelib.domain.threads import Analysis, AnalysisStatus, Sentiment, TextAnalysis
+from chalicelib.domain.threads import Analysis, AnalysisStatus, PiiSpan, Sentiment, TextAnalysis
 
 
 def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
@@ -21,6 +21,11 @@ def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
             keyPhrases=list(result.key_phrases),
             engine=result.engine,
             modelVersion=result.model_version,
+            theme=result.theme,
+            pii=[{"type": span.type, "start": span.start, "end": span.end} for span in result.pii],
+            maskedText=result.masked_text,
+            toxic=result.toxic,
+            corrected=result.corrected,
         )
     return data
 
@@ -37,6 +42,13 @@ def analysis_from_json(data: dict[str, Any] | None) -> Analysis:
             key_phrases=tuple(data.get("keyPhrases", ())),
             engine=data["engine"],
             model_version=data.get("modelVersion", ""),
+            theme=data.get("theme"),
+            pii=tuple(
+                PiiSpan(p["type"], int(p["start"]), int(p["end"])) for p in data.get("pii", ())
+            ),
+            masked_text=data.get("maskedText", ""),
+            toxic=bool(data.get("toxic", False)),
+            corrected=bool(data.get("corrected", False)),
         )
     return Analysis(AnalysisStatus(data["status"]), result, data.get("error", ""))
 

@@ -175,6 +175,20 @@ class IdempotencyModel(Model):
     expiration = TTLAttribute()
 
 
+class CorrectionModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    thread_id = UnicodeAttribute(range_key=True)
+    text = UnicodeAttribute()
+    sentiment = UnicodeAttribute(null=True)
+    theme = UnicodeAttribute(null=True)
+    staff_email = UnicodeAttribute()
+    corrected_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -182,6 +196,7 @@ MODELS: dict[str, type[Model]] = {
     resources.CONTACTS.name: ContactModel,
     resources.INDICATORS.name: CounterModel,
     resources.IDEMPOTENCY.name: IdempotencyModel,
+    resources.CORRECTIONS.name: CorrectionModel,
 }
 
 

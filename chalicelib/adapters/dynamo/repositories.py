@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -19,6 +19,7 @@ from chalicelib.adapters.dynamo import codec
 from chalicelib.adapters.dynamo.models import (
     CommuneModel,
     ContactModel,
+    CorrectionModel,
     CounterModel,
     IdempotencyModel,
     MessageModel,
@@ -26,6 +27,7 @@ from chalicelib.adapters.dynamo.models import (
 )
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.contacts import Contact
+from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.threads import (
@@ -36,6 +38,7 @@ from chalicelib.domain.threads import (
     CounterIncrement,
     Message,
     Page,
+    Sentiment,
     TextAnalysis,
     Thread,
     ThreadFilter,
@@ -45,6 +48,7 @@ from chalicelib.domain.threads import (
 from chalicelib.ports import (
     CommuneRepository,
     ContactRepository,
+    CorrectionRepository,
     IdempotencyStore,
     IndicatorRepository,
     ThreadRepository,
@@ -144,15 +148,34 @@ class DynamoThreadRepository(ThreadRepository):
         next_cursor = _encode_cursor(index.Meta.index_name, last_key) if last_key else None
         return Page(items, next_cursor)
 
-    def update(self, thread: Thread) -> Thread:
-        item = ThreadModel(thread.commune_id, thread.thread_id)
+    def update(
+        self,
+        thread: Thread,
+        counters: Sequence[CounterIncrement] = (),
+        corrected: bool = False,
+    ) -> Thread:
+        actions = _staff_fields(thread)
+        condition = ThreadModel.version == thread.version
+        if corrected and thread.analysis.result is not None:
+            actions += [
+                ThreadModel.sentiment.set(thread.analysis.result.sentiment.value),
+                ThreadModel.analysis.set(codec.analysis_to_json(thread.analysis)),
+            ]
+            condition = condition & (ThreadModel.analysis_status == AnalysisStatus.DONE.value)
         try:
-            item.update(
-                actions=_staff_fields(thread),
-                condition=ThreadModel.version == thread.version,
-            )
-        except UpdateError as error:
-            raise _conflict_or(error) from error
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    ThreadModel(thread.commune_id, thread.thread_id),
+                    actions=actions,
+                    condition=condition,
+                )
+                _add_counters(transaction, thread.commune_id, counters)
+        except TransactWriteError as error:
+            if _cancelled_by_condition(error):
+                raise ConflictError(
+                    "the thread changed meanwhile", code="version_conflict"
+                ) from error
+            raise
         return self.get(thread.commune_id, thread.thread_id)
 
     def add_message(self, thread: Thread, message: Message) -> Thread:
@@ -217,11 +240,7 @@ class DynamoThreadRepository(ThreadRepository):
                         ],
                         condition=ThreadModel.thread_id.exists(),
                     )
-                for increment in counters:
-                    transaction.update(
-                        CounterModel(f"{message.commune_id}#{increment.day}", increment.dimension),
-                        actions=[CounterModel.total.add(increment.amount)],
-                    )
+                _add_counters(transaction, message.commune_id, counters)
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
                 return False
@@ -254,6 +273,16 @@ class DynamoThreadRepository(ThreadRepository):
         except TransactWriteError as transaction_error:
             if not _cancelled_by_condition(transaction_error):
                 raise
+
+
+def _add_counters(
+    transaction: TransactWrite, commune_id: CommuneId, counters: Sequence[CounterIncrement]
+) -> None:
+    for increment in counters:
+        transaction.update(
+            CounterModel(f"{commune_id}#{increment.day}", increment.dimension),
+            actions=[CounterModel.total.add(increment.amount)],
+        )
 
 
 def _activity_key(thread: Thread) -> str:
@@ -427,12 +456,6 @@ def _cancelled_by_condition(error: TransactWriteError) -> bool:
     return any(reason is not None and reason.code == _CONDITION_FAILED for reason in reasons)
 
 
-def _conflict_or(error: UpdateError | PutError) -> Exception:
-    if error.cause_response_code == "ConditionalCheckFailedException":
-        return ConflictError("the thread changed meanwhile", code="version_conflict")
-    return error
-
-
 class DynamoIndicatorRepository(IndicatorRepository):
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         return {
@@ -442,6 +465,33 @@ class DynamoIndicatorRepository(IndicatorRepository):
             }
             for day in days
         }
+
+
+class DynamoCorrectionRepository(CorrectionRepository):
+    def save(self, correction: Correction) -> None:
+        CorrectionModel(
+            correction.commune_id,
+            correction.thread_id,
+            text=correction.text,
+            sentiment=correction.sentiment.value if correction.sentiment else None,
+            theme=correction.theme,
+            staff_email=correction.staff_email,
+            corrected_at=correction.corrected_at,
+        ).save()
+
+    def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]:
+        return [
+            Correction(
+                commune_id,
+                item.thread_id,
+                item.text,
+                Sentiment(item.sentiment) if item.sentiment else None,
+                item.theme,
+                item.staff_email,
+                item.corrected_at,
+            )
+            for item in CorrectionModel.query(commune_id, limit=limit)
+        ]
 
 
 class DynamoContactRepository(ContactRepository):
