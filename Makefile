@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck clean
+.PHONY: run test check lint format typecheck clean retrain
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	exec $(PY) -m local
+
+# Retrain a commune's sentiment model with its staff's corrections (needs `make run` running).
+retrain: $(STAMP)
+	$(PY) -m local.retrain --commune $(COMMUNE)
 
 test: $(STAMP)
 	$(PY) -m pytest

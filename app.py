@@ -7,6 +7,7 @@ from chalicelib.api.middleware import security_headers
 from chalicelib.api.public import public
 from chalicelib.observability import log_requests
 from chalicelib.workers.analysis import analysis_worker
+from chalicelib.workers.retraining import retraining_worker
 
 app = Chalice(app_name="concerto")
 app.register_middleware(log_requests, "http")
@@ -14,3 +15,4 @@ app.register_middleware(security_headers, "http")
 app.register_blueprint(public)
 app.register_blueprint(console)
 app.register_blueprint(analysis_worker)
+app.register_blueprint(retraining_worker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib import config
-from chalicelib.ports import Analyzer, CorrectionRepository, Ports
+from chalicelib.ports import Analyzer, CorrectionRepository, ModelStore, Ports
 
 _ports: Ports | None = None
 
@@ -23,13 +23,15 @@ def override(replacement: Ports | None) -> None:
     _ports = replacement
 
 
-def analyzer(corrections: CorrectionRepository | None = None) -> Analyzer:
+def analyzer(
+    corrections: CorrectionRepository | None = None, store: ModelStore | None = None
+) -> Analyzer:
     """Comprehend with the local model as fallback (or the local model alone when Comprehend
     is switched off), enriched with the commune's themes, PII and toxicity."""
     from chalicelib.analysis.local import LocalAnalyzer
     from chalicelib.analysis.pipeline import CompositeAnalyzer
 
-    engine: Analyzer = LocalAnalyzer()
+    engine: Analyzer = LocalAnalyzer(store)
     if config.comprehend_enabled():
         from chalicelib.analysis.comprehend import ComprehendAnalyzer
         from chalicelib.analysis.fallback import FallbackAnalyzer
@@ -66,19 +68,22 @@ def build() -> Ports:
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
+    from chalicelib.adapters.s3 import S3ModelStore
     from chalicelib.adapters.sqs import SqsAnalysisQueue
 
     models.bind()
     corrections = DynamoCorrectionRepository()
+    store = S3ModelStore()
     return Ports(
         communes=DynamoCommuneRepository(),
         threads=DynamoThreadRepository(),
         contacts=DynamoContactRepository(),
         corrections=corrections,
+        models=store,
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),
-        analyzer=analyzer(corrections),
+        analyzer=analyzer(corrections, store),
         tokens=CognitoTokenVerifier.from_jwks_url(
             config.cognito_issuer(), config.user_pool_client_id(), config.jwks_url()
         ),

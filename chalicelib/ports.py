@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +33,10 @@ class CommuneRepository(ABC):
 
     @abstractmethod
     def save(self, commune: Commune) -> None: ...
+
+    @abstractmethod
+    def list_all(self) -> list[Commune]:
+        """Every commune of this stack: for scheduled jobs, never on a request path."""
 
 
 class ThreadRepository(ABC):
@@ -66,9 +70,11 @@ class ThreadRepository(ABC):
         (staff-corrected) analysis, which must then be stored as done."""
 
     @abstractmethod
-    def add_message(self, thread: Thread, message: Message) -> Thread:
-        """Appends `message` and saves `thread` in one transaction, with the same version
-        check as update()."""
+    def add_message(
+        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+    ) -> Thread:
+        """Appends `message`, saves `thread` and adds `counters` in one transaction, with
+        the same version check as update()."""
 
     @abstractmethod
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
@@ -99,6 +105,14 @@ class IndicatorRepository(ABC):
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         """{day: {dimension: count}} for the given days (ISO dates)."""
 
+    @abstractmethod
+    def replace_totals(
+        self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        """Writes aggregated {day: {dimension: count}} as they are, replacing those days'
+        counters: for rebuilding indicators from the threads (a backfill or a migration),
+        never while workers are counting the same days."""
+
 
 class CorrectionRepository(ABC):
     @abstractmethod
@@ -107,6 +121,18 @@ class CorrectionRepository(ABC):
 
     @abstractmethod
     def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]: ...
+
+
+class ModelStore(ABC):
+    """A commune's own sentiment model, as an opaque artifact with its version."""
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId) -> tuple[str, bytes] | None:
+        """(version, artifact) of the model in use for the commune, or None."""
+
+    @abstractmethod
+    def put(self, commune_id: CommuneId, version: str, blob: bytes) -> None:
+        """Stores the artifact and makes it the one in use."""
 
 
 class ContactRepository(ABC):
@@ -165,6 +191,7 @@ class Ports:
     threads: ThreadRepository
     contacts: ContactRepository
     corrections: CorrectionRepository
+    models: ModelStore
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue

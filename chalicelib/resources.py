@@ -76,7 +76,10 @@ THREADS = Table(
 )
 MESSAGES = Table("messages", "thread_key", "message_id", ttl_attribute="expires_at")
 CONTACTS = Table("contacts", "commune_id", "contact_id", ttl_attribute="expires_at")
-INDICATORS = Table("indicators", "counter_key", "dimension")
+# Counters: partition "<commune>#<YYYY-MM>#<shard>", sort key "<YYYY-MM-DD>#<dimension>" —
+# a month per partition (a dashboard reads few), sharded against hot partitions.
+INDICATORS = Table("indicators", "counter_key", "day_dimension")
+INDICATOR_SHARDS = 4
 IDEMPOTENCY = Table("idempotency", "id", ttl_attribute="expiration")
 CORRECTIONS = Table("corrections", "commune_id", "thread_id", ttl_attribute="expires_at")
 
@@ -89,7 +92,9 @@ QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE)
 MAIL_BUCKET = Bucket("mail")
 ATTACHMENTS_BUCKET = Bucket("attachments")
 EXPORTS_BUCKET = Bucket("exports")
-BUCKETS = (MAIL_BUCKET, ATTACHMENTS_BUCKET, EXPORTS_BUCKET)
+# Commune-specific models, and the shared training data the retraining job reads.
+MODELS_BUCKET = Bucket("models")
+BUCKETS = (MAIL_BUCKET, ATTACHMENTS_BUCKET, EXPORTS_BUCKET, MODELS_BUCKET)
 
 STAFF_GROUPS = ("admin", "agent", "viewer")
 COMMUNE_CLAIM = "custom:commune"

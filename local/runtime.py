@@ -3,6 +3,7 @@ stack, seeded demo communes, the API on Chalice's local server and the queue wor
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -18,6 +19,9 @@ from typing import Any
 REGION = "eu-west-1"
 DEFAULT_DEMO_PASSWORD = "Concerto-Demo-2026!"
 ROOT = Path(__file__).resolve().parent.parent
+# The running runtime's environment, for commands that act on it (`make retrain`).
+RUNTIME_FILE = ROOT / ".concerto" / "runtime.json"
+_RUNTIME_KEYS = ("AWS_", "CONCERTO_", "POWERTOOLS_")
 
 
 @dataclass
@@ -71,6 +75,7 @@ class Runtime:
         provisioned = provision(REGION)
         os.environ.update(provisioned.env)
         os.environ.update(_app_environment(settings, provisioned.user_pool_id))
+        os.environ["CONCERTO_DEMO_PASSWORD"] = settings.demo_password
 
         from chalicelib import bootstrap
         from local.seed import seed
@@ -82,9 +87,17 @@ class Runtime:
             settings.demo_password,
             opinions=settings.seed_opinions,
         )
+        _upload_training_data()
         self._start_api()
         self._start_workers(provisioned.env)
         _wait_healthy(settings.api_url)
+        RUNTIME_FILE.parent.mkdir(exist_ok=True)
+        RUNTIME_FILE.write_text(
+            json.dumps(
+                {k: v for k, v in os.environ.items() if k.startswith(_RUNTIME_KEYS)}, indent=2
+            )
+        )
+        self.stoppers.append(lambda: RUNTIME_FILE.unlink(missing_ok=True))
         return {**provisioned.env, "seeded": str(seeded)}
 
     def _start_api(self) -> None:
@@ -117,6 +130,24 @@ class Runtime:
             except Exception as error:  # keep stopping the rest
                 print(f"while stopping: {error!r}", file=sys.stderr)
         self.stoppers.clear()
+
+
+def _upload_training_data() -> None:
+    """Puts the shared training data where the scheduled retraining job reads it in AWS."""
+    import boto3
+
+    from chalicelib import config, resources
+    from chalicelib.analysis.train import DEFAULT_DATA_DIR
+    from chalicelib.workers.retraining import TRAINING_FILES, TRAINING_PREFIX
+
+    s3 = boto3.client("s3", region_name=REGION)
+    for name in TRAINING_FILES:
+        if (DEFAULT_DATA_DIR / name).exists():
+            s3.upload_file(
+                str(DEFAULT_DATA_DIR / name),
+                config.bucket_name(resources.MODELS_BUCKET),
+                TRAINING_PREFIX + name,
+            )
 
 
 def _check_ports_free(settings: Settings) -> None:

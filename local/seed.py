@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.adapters.dynamo.codec import quartiers_from_json
 from chalicelib.analysis.themes import default_themes
 from chalicelib.domain import followup
-from chalicelib.domain.commune import Commune
+from chalicelib.domain.commune import Commune, CommuneSettings
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.ids import CommuneId, new_id
 from chalicelib.domain.threads import (
@@ -26,6 +26,7 @@ from chalicelib.domain.threads import (
     preview_of,
 )
 from chalicelib.ports import AnalysisJob, Ports
+from chalicelib.services.inbox import first_answer_counters
 from local.provision import create_staff
 
 DATA = Path(__file__).parent / "seed_data"
@@ -39,6 +40,8 @@ def demo_communes() -> list[Commune]:
             slug=item["slug"],
             name=item["name"],
             themes=default_themes(),
+            # Biot publishes its indicators (the transparency page); Valbonne does not.
+            settings=CommuneSettings(public_indicators=item["slug"] == "biot"),
             quartiers=quartiers_from_json(item["quartiers"]),
         )
         for item in json.loads((DATA / "communes.json").read_text(encoding="utf-8"))
@@ -116,7 +119,8 @@ def _seed_opinion(ports: Ports, commune: Commune, item: dict[str, Any], rng: ran
             visibility=Visibility(answer["visibility"]),
             staff_email=staff_email("agent", commune.slug),
         )
-        thread = ports.threads.add_message(thread.after_staff_reply(at), reply)
+        counters = first_answer_counters(thread, at)
+        thread = ports.threads.add_message(thread.after_staff_reply(at), reply, counters)
     status = ThreadStatus(item["status"])
     if status is not thread.status:
         thread = ports.threads.update(replace(thread, status=status))

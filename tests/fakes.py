@@ -11,6 +11,7 @@ from chalicelib.adapters.memory import (
     InMemoryContactRepository,
     InMemoryCorrectionRepository,
     InMemoryIdempotencyStore,
+    InMemoryModelStore,
     InMemoryThreadRepository,
 )
 from chalicelib.analysis.local import LocalAnalyzer
@@ -92,6 +93,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         threads=threads,
         contacts=InMemoryContactRepository(),
         corrections=InMemoryCorrectionRepository(),
+        models=InMemoryModelStore(),
         indicators=threads.indicators,
         idempotency=InMemoryIdempotencyStore(),
         analysis_queue=InMemoryAnalysisQueue(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from chalicelib.domain.commune import Commune
@@ -32,6 +32,7 @@ from chalicelib.ports import (
     CorrectionRepository,
     IdempotencyStore,
     IndicatorRepository,
+    ModelStore,
     ThreadRepository,
 )
 
@@ -55,6 +56,9 @@ class InMemoryCommuneRepository(CommuneRepository):
     def save(self, commune: Commune) -> None:
         self._communes[commune.commune_id] = commune
 
+    def list_all(self) -> list[Commune]:
+        return list(self._communes.values())
+
 
 class InMemoryIndicators(IndicatorRepository):
     def __init__(self) -> None:
@@ -67,6 +71,12 @@ class InMemoryIndicators(IndicatorRepository):
 
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         return {day: dict(self.counters.get((commune_id, day), {})) for day in days}
+
+    def replace_totals(
+        self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        for day, dimensions in totals.items():
+            self.counters[(commune_id, day)] = dict(dimensions)
 
 
 class InMemoryThreadRepository(ThreadRepository):
@@ -126,6 +136,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 assignee=thread.assignee,
                 theme=thread.theme,
                 last_activity_at=thread.last_activity_at,
+                first_answer_at=thread.first_answer_at,
                 analysis=thread.analysis if corrected else stored.analysis,
                 version=stored.version + 1,
             )
@@ -133,16 +144,22 @@ class InMemoryThreadRepository(ThreadRepository):
             self.indicators.add(thread.commune_id, counters)
             return saved
 
-    def add_message(self, thread: Thread, message: Message) -> Thread:
+    def add_message(
+        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+    ) -> Thread:
         with self._lock:
             stored = self.get(thread.commune_id, thread.thread_id)
             self._check_version(stored, thread)
             saved = replace(
                 stored,
                 status=thread.status,
+                assignee=thread.assignee,
+                theme=thread.theme,
                 last_activity_at=thread.last_activity_at,
+                first_answer_at=thread.first_answer_at,
                 version=stored.version + 1,
             )
+            self.indicators.add(thread.commune_id, counters)
             self._threads[(thread.commune_id, thread.thread_id)] = saved
             self._messages[(thread.commune_id, thread.thread_id)][message.message_id] = message
             return saved
@@ -230,6 +247,18 @@ class InMemoryCorrectionRepository(CorrectionRepository):
     def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]:
         own = [c for (commune, _), c in self._corrections.items() if commune == commune_id]
         return own[:limit]
+
+
+class InMemoryModelStore(ModelStore):
+    def __init__(self) -> None:
+        self.models: dict[CommuneId, list[tuple[str, bytes]]] = {}
+
+    def get(self, commune_id: CommuneId) -> tuple[str, bytes] | None:
+        versions = self.models.get(commune_id)
+        return versions[-1] if versions else None
+
+    def put(self, commune_id: CommuneId, version: str, blob: bytes) -> None:
+        self.models.setdefault(commune_id, []).append((version, blob))
 
 
 class InMemoryContactRepository(ContactRepository):

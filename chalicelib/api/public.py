@@ -3,7 +3,9 @@ side (a commune's profile, giving an opinion, the private follow-up)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
@@ -151,3 +153,26 @@ def post_follow_up(token: str) -> schemas.MessageCreated:
     body = parse_body(schemas.FollowUpBody)
     message = feedback.post_follow_up(bootstrap.ports(), token, body.text)
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
+
+
+@operation(
+    public,
+    Operation(
+        "getPublicIndicators",
+        "GET",
+        "/communes/{slug}/indicators",
+        "What citizens said and how the commune answered, per theme (opt-in)",
+        "citizen",
+        schemas.PublicIndicatorsView,
+        errors=(404,),
+    ),
+)
+def get_public_indicators(slug: str) -> Any:
+    from chalicelib.services import dashboard
+
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    board = dashboard.public_indicators(bootstrap.ports(), slug, today)
+    # Anonymous and costly to compute: let browsers and the CDN keep it five minutes.
+    return json_response(
+        views.public_indicators(board), headers={"Cache-Control": "public, max-age=300"}
+    )

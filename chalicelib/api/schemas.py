@@ -218,3 +218,78 @@ class ReplyBody(Schema):
 
     text: str = Field(min_length=3, max_length=5000)
     visibility: Literal["private", "public"] = "private"
+
+
+class FiguresView(Schema):
+    verbatims: int
+    positive: int
+    negative: int
+    neutral: int
+    mixed: int
+    net_sentiment: float | None = Field(description="(positive − negative) / verbatims × 100")
+    average_rating: float | None
+    ratings: int
+
+
+class SeriesPoint(FiguresView):
+    start: str = Field(examples=["2026-11-02"], description="first day of the bucket")
+
+
+class BreakdownRow(FiguresView):
+    id: str
+    label: str
+
+
+class KeyPhraseView(Schema):
+    phrase: str
+    count: int
+
+
+class DialogueView(Schema):
+    opinions: int
+    first_answers: int
+    answered_share: float | None
+    average_first_answer_hours: float | None
+    median_first_answer_hours: float | None = Field(
+        description="upper bound of the histogram bucket holding the median"
+    )
+
+
+class ChangeView(Schema):
+    verbatims_percent: float | None
+    net_sentiment_points: float | None
+
+
+class DashboardView(Schema):
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    granularity: Literal["day", "week", "month"]
+    totals: FiguresView
+    previous: FiguresView
+    change: ChangeView
+    series: list[SeriesPoint]
+    by_theme: list[BreakdownRow]
+    by_quartier: list[BreakdownRow]
+    by_channel: list[BreakdownRow]
+    key_phrases: list[KeyPhraseView]
+    dialogue: DialogueView
+
+
+class ThemeTransparency(Schema):
+    id: str
+    label: str
+    verbatims: int
+    net_sentiment: float | None
+    opinions: int
+    answered_share: float | None
+    median_first_answer_hours: float | None
+
+
+class PublicIndicatorsView(Schema):
+    commune: str
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    verbatims: int
+    answered_share: float | None
+    median_first_answer_hours: float | None
+    themes: list[ThemeTransparency]

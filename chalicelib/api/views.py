@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.api import schemas
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.threads import Analysis, Author, Thread
+from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
 from chalicelib.services.feedback import FollowUp
 from chalicelib.services.inbox import ThreadDetail
 
@@ -95,4 +96,88 @@ def analysis_view(analysis: Analysis) -> schemas.AnalysisView:
         pii=[schemas.PiiView(type=p.type, start=p.start, end=p.end) for p in result.pii],
         toxic=result.toxic,
         corrected=result.corrected,
+    )
+
+
+def figures(data: Figures) -> dict[str, object]:
+    return {
+        "verbatims": data.verbatims,
+        "positive": data.sentiments["POSITIVE"],
+        "negative": data.sentiments["NEGATIVE"],
+        "neutral": data.sentiments["NEUTRAL"],
+        "mixed": data.sentiments["MIXED"],
+        "net_sentiment": data.net_sentiment,
+        "average_rating": data.average_rating,
+        "ratings": data.ratings,
+    }
+
+
+def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
+    labels = {t.id: t.label for t in commune.themes} | {q.id: q.label for q in commune.quartiers}
+    labels["-"] = "Non précisé"
+
+    def rows(groups: dict[str, Figures]) -> list[schemas.BreakdownRow]:
+        return [
+            schemas.BreakdownRow(id=key, label=labels.get(key, key), **figures(value))  # type: ignore[arg-type]
+            for key, value in groups.items()
+        ]
+
+    totals, previous = board.totals, board.previous
+    change_volume = (
+        round(100 * (totals.verbatims - previous.verbatims) / previous.verbatims, 1)
+        if previous.verbatims
+        else None
+    )
+    change_net = (
+        round(totals.net_sentiment - previous.net_sentiment, 1)
+        if totals.net_sentiment is not None and previous.net_sentiment is not None
+        else None
+    )
+    dialogue = board.dialogue
+    return schemas.DashboardView(
+        start=board.period.start.isoformat(),
+        end=board.period.end.isoformat(),
+        granularity=board.granularity,  # type: ignore[arg-type]
+        totals=schemas.FiguresView(**figures(totals)),  # type: ignore[arg-type]
+        previous=schemas.FiguresView(**figures(previous)),  # type: ignore[arg-type]
+        change=schemas.ChangeView(verbatims_percent=change_volume, net_sentiment_points=change_net),
+        series=[
+            schemas.SeriesPoint(start=start, **figures(value))  # type: ignore[arg-type]
+            for start, value in board.series
+        ],
+        by_theme=rows(board.by_theme),
+        by_quartier=rows(board.by_quartier),
+        by_channel=rows(board.by_channel),
+        key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in board.key_phrases],
+        dialogue=schemas.DialogueView(
+            opinions=dialogue.opinions,
+            first_answers=dialogue.first_answers,
+            answered_share=dialogue.answered_share,
+            average_first_answer_hours=dialogue.average_hours,
+            median_first_answer_hours=dialogue.median_hours,
+        ),
+    )
+
+
+def public_indicators(board: PublicIndicators) -> schemas.PublicIndicatorsView:
+    labels = {theme.id: theme.label for theme in board.commune.themes}
+    return schemas.PublicIndicatorsView(
+        commune=board.commune.name,
+        start=board.period.start.isoformat(),
+        end=board.period.end.isoformat(),
+        verbatims=board.totals.verbatims,
+        answered_share=board.dialogue.answered_share,
+        median_first_answer_hours=board.dialogue.median_hours,
+        themes=[
+            schemas.ThemeTransparency(
+                id=theme_id,
+                label=labels[theme_id],
+                verbatims=figures_.verbatims,
+                net_sentiment=figures_.net_sentiment,
+                opinions=dialogue.opinions,
+                answered_share=dialogue.answered_share,
+                median_first_answer_hours=dialogue.median_hours,
+            )
+            for theme_id, (figures_, dialogue) in board.by_theme.items()
+        ],
     )

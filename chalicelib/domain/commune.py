@@ -24,6 +24,8 @@ class CommuneSettings:
     # Opting out keeps every text on the commune's own infrastructure (local model only).
     comprehend_enabled: bool = True
     retention_days: int = 730
+    # Opt-in: the public page shows volumes, answered share and time to answer per theme.
+    public_indicators: bool = False
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,13 @@ class Thread:
     followup_hash: str = ""
     analysis: Analysis = field(default_factory=Analysis)
     version: int = 1
+    first_answer_at: datetime | None = None
 
     def after_staff_reply(self, at: datetime) -> Thread:
-        return replace(self, status=ThreadStatus.ANSWERED, last_activity_at=at)
+        first = self.first_answer_at or at
+        return replace(
+            self, status=ThreadStatus.ANSWERED, last_activity_at=at, first_answer_at=first
+        )
 
     def after_citizen_message(self, at: datetime) -> Thread:
         """A citizen writing again reopens an answered or closed thread."""
@@ -176,11 +180,13 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class CounterIncrement:
-    """One pre-aggregated indicator to add to, for one commune and one day."""
+    """One pre-aggregated indicator to add to, for one commune and one day. `spread` (an id)
+    picks the storage shard, so a busy day's writes spread over several partitions."""
 
     day: str
     dimension: str
     amount: int = 1
+    spread: str = ""
 
 
 def preview_of(text: str, limit: int = 200) -> str:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import indicators
 from chalicelib.domain.errors import ConcertoError
 from chalicelib.domain.threads import (
     AnalysisStatus,
     Author,
-    Channel,
     CounterIncrement,
     Message,
-    Sentiment,
     TextAnalysis,
     Thread,
 )
@@ -87,12 +86,21 @@ def record_failure(ports: Ports, job: AnalysisJob, error: str) -> None:
 def counters_for(
     thread: Thread, message: Message, analysis: TextAnalysis
 ) -> list[CounterIncrement]:
-    day = local_day(message.created_at)
-    return [CounterIncrement(day, dimension(thread.theme, analysis.sentiment, message.channel))]
+    """Each citizen message is a verbatim; the opinion itself also brings its rating."""
+    opinion = is_opinion(message)
+    increments = indicators.verbatim(
+        local_day(message.created_at),
+        facets_of(thread),
+        analysis.sentiment,
+        analysis.key_phrases,
+        opinion=opinion,
+        rating=thread.rating if opinion else None,
+    )
+    return [replace(increment, spread=message.message_id) for increment in increments]
 
 
-def dimension(theme: str, sentiment: Sentiment, channel: Channel) -> str:
-    return f"theme={theme}|sentiment={sentiment.value}|channel={channel.value}"
+def facets_of(thread: Thread) -> indicators.Facets:
+    return indicators.Facets(thread.theme, thread.quartier, thread.channel)
 
 
 def local_day(at: datetime) -> str:

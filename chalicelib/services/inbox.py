@@ -7,7 +7,9 @@ token, never from the request, and a thread of another commune is simply not fou
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
+from chalicelib.domain import indicators
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import ConflictError, ValidationError
@@ -85,6 +87,18 @@ def update_thread(
     return saved
 
 
+def first_answer_counters(thread: Thread, at: datetime) -> list[CounterIncrement]:
+    """What an answer at `at` adds to the dialogue indicators: nothing unless it is the
+    opinion's first answer."""
+    if thread.first_answer_at is not None:
+        return []
+    minutes = max(0, int((at - thread.created_at).total_seconds() // 60))
+    increments = indicators.first_answer(
+        analysis.local_day(thread.created_at), analysis.facets_of(thread), minutes
+    )
+    return [replace(increment, spread=thread.thread_id) for increment in increments]
+
+
 def _correction(
     ports: Ports,
     staff: StaffIdentity,
@@ -125,11 +139,16 @@ def _corrected(
     fixed = replace(
         result, sentiment=sentiment, corrected=result.corrected or sentiment != result.sentiment
     )
-    day = analysis.local_day(before.created_at)
-    old = analysis.dimension(before.theme, result.sentiment, before.channel)
-    new = analysis.dimension(after.theme, sentiment, before.channel)
-    moves = [] if old == new else [CounterIncrement(day, old, -1), CounterIncrement(day, new, 1)]
-    return replace(after, analysis=Analysis(AnalysisStatus.DONE, fixed)), moves
+    moves = indicators.moved(
+        analysis.local_day(before.created_at),
+        analysis.facets_of(before),
+        result.sentiment,
+        analysis.facets_of(after),
+        sentiment,
+        before.rating,
+    )
+    spread = [replace(move, spread=before.thread_id) for move in moves]
+    return replace(after, analysis=Analysis(AnalysisStatus.DONE, fixed)), spread
 
 
 def reply_to_thread(
@@ -153,7 +172,8 @@ def reply_to_thread(
             visibility=visibility,
             staff_email=staff.email,
         )
-        ports.threads.add_message(thread.after_staff_reply(now), message)
+        counters = first_answer_counters(thread, now)
+        ports.threads.add_message(thread.after_staff_reply(now), message, counters)
         return message
 
     # A reply is an append: a concurrent edit of the thread must not make it fail.

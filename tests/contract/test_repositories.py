@@ -262,3 +262,23 @@ def test_corrections_keep_the_latest_per_thread_and_stay_in_their_commune(ports)
     ports.corrections.save(replace(first, commune_id=VALBONNE, thread_id="t2"))
     assert ports.corrections.list(BIOT) == [latest]
     assert [c.thread_id for c in ports.corrections.list(VALBONNE)] == ["t2"]
+
+
+def test_indicator_totals_can_be_rebuilt_and_read_back(ports):
+    counters = [
+        CounterIncrement("2026-11-02", "n|a", 2, spread="x"),
+        CounterIncrement("2026-11-30", "n|a", 1, spread="y"),
+    ]
+    thread = stored(ports)
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    ports.threads.record_analysis(message, ANALYSIS, counters, on_thread=True)
+
+    ports.indicators.replace_totals(BIOT, {"2026-11-02": {"n|a": 5, "n|b": 1}})
+
+    days = ["2026-11-02", "2026-11-30", "2026-12-01"]
+    assert ports.indicators.counts(BIOT, days) == {
+        "2026-11-02": {"n|a": 5, "n|b": 1},
+        "2026-11-30": {"n|a": 1},
+        "2026-12-01": {},
+    }
+    assert ports.indicators.counts(VALBONNE, days) == {day: {} for day in days}

@@ -90,7 +90,7 @@ class Staff:
     def opens(self, thread_id: str) -> Reply:
         return call(self.api_url, "GET", f"/console/threads/{thread_id}", token=self.token)
 
-    def waits_for_analysis(self, thread_id: str, timeout: float = 30) -> Any:
+    def waits_for_analysis(self, thread_id: str, timeout: float = 120) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             thread = self.opens(thread_id).body

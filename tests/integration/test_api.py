@@ -254,3 +254,48 @@ def test_staff_correct_the_sentiment_and_the_thread_shows_it(client, aws, ports)
         f"/console/threads/{thread_id}", headers=headers, body=json.dumps({"sentiment": "ANGRY"})
     )
     assert bad.status_code == 422
+
+
+def test_the_dashboard_reads_the_counters_of_the_callers_commune_only(client, aws, ports):
+    from chalicelib.ports import AnalysisJob
+    from chalicelib.services import analysis as analysis_service
+    from tests.fakes import BIOT
+
+    for text in ("Les poubelles débordent, c'est une honte", "Merci pour ce magnifique parc"):
+        thread_id = body(post(client, "/communes/biot/feedback", {**OPINION, "text": text}))["id"]
+        job = AnalysisJob(BIOT, thread_id, thread_id)
+        analysis_service.record(ports, analysis_service.prepare(ports, [job])[job])
+
+    biot = body(get(client, "/console/dashboard?granularity=week", login(aws, "viewer@biot.demo")))
+    assert biot["totals"]["verbatims"] == 2
+    assert {row["id"]: row["label"] for row in biot["byTheme"]} == {"proprete": "Propreté"}
+    assert biot["dialogue"]["opinions"] == 2
+    assert "from" in biot and "to" in biot
+
+    valbonne = body(get(client, "/console/dashboard", login(aws, "viewer@valbonne.demo")))
+    assert valbonne["totals"]["verbatims"] == 0
+    bad = get(client, "/console/dashboard?from=2026-13-01", login(aws, "viewer@biot.demo"))
+    assert bad.status_code == 422
+    assert get(client, "/console/dashboard").status_code == 401
+
+
+def test_public_indicators_are_published_only_by_communes_that_opted_in(client, ports):
+    from chalicelib.ports import AnalysisJob
+    from chalicelib.services import analysis as analysis_service
+    from tests.fakes import BIOT
+
+    thread_id = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    job = AnalysisJob(BIOT, thread_id, thread_id)
+    analysis_service.record(ports, analysis_service.prepare(ports, [job])[job])
+
+    published = get(client, "/communes/biot/indicators")
+    assert published.status_code == 200
+    assert published.headers["Cache-Control"] == "public, max-age=300"
+    page = body(published)
+    assert page["verbatims"] == 1 and page["commune"] == "Biot"
+    proprete = next(theme for theme in page["themes"] if theme["id"] == "proprete")
+    assert (proprete["verbatims"], proprete["opinions"], proprete["answeredShare"]) == (1, 1, 0.0)
+
+    closed = get(client, "/communes/valbonne/indicators")
+    assert closed.status_code == 404
+    assert body(closed)["error"]["code"] == "not_published"

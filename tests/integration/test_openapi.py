@@ -20,6 +20,8 @@ CONTRACT = {
     "getThread": ("GET", "/console/threads/{thread_id}"),
     "updateThread": ("PATCH", "/console/threads/{thread_id}"),
     "replyToThread": ("POST", "/console/threads/{thread_id}/replies"),
+    "getDashboard": ("GET", "/console/dashboard"),
+    "getPublicIndicators": ("GET", "/communes/{slug}/indicators"),
 }
 
 

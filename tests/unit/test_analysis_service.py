@@ -30,7 +30,11 @@ def test_an_opinion_is_analysed_and_counted_once_even_if_delivered_twice():
     assert thread.analysis.result.engine == "local"
     day = analysis.local_day(thread.created_at)
     counts = ports.indicators.counts(BIOT, [day])[day]
-    assert counts == {"theme=proprete|sentiment=NEGATIVE|channel=web": 1}
+    assert {k: v for k, v in counts.items() if not k.startswith("kp|")} == {
+        "n|t=proprete|q=-|c=web|s=NEGATIVE": 1,
+        "op|t=proprete|q=-|c=web|s=-": 1,
+    }
+    assert all(v == 1 for k, v in counts.items() if k.startswith("kp|"))
 
 
 def test_an_analyzer_failure_maps_to_each_job_and_the_last_attempt_marks_it_failed():

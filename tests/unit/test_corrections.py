@@ -21,7 +21,8 @@ def analysed_opinion(ports, text="C'est inadmissible, personne ne fait rien", th
 
 def counts(ports, thread):
     day = analysis.local_day(thread.created_at)
-    return {k: v for k, v in ports.indicators.counts(BIOT, [day])[day].items() if v}
+    counted = ports.indicators.counts(BIOT, [day])[day]
+    return {k: v for k, v in counted.items() if v and k.startswith("n|")}
 
 
 def test_a_sentiment_correction_is_kept_and_moves_the_indicator():
@@ -36,7 +37,7 @@ def test_a_sentiment_correction_is_kept_and_moves_the_indicator():
     assert saved.analysis.result.sentiment is Sentiment.MIXED
     assert saved.analysis.result.corrected is True
     assert saved.analysis.result.engine == "local"  # the engine's own scores stay visible
-    assert counts(ports, thread) == {"theme=proprete|sentiment=MIXED|channel=web": 1}
+    assert counts(ports, thread) == {"n|t=proprete|q=-|c=web|s=MIXED": 1}
     [correction] = ports.corrections.list(BIOT)
     assert (correction.sentiment, correction.theme) == (Sentiment.MIXED, None)
     assert correction.text == "C'est inadmissible, personne ne fait rien"
@@ -47,7 +48,7 @@ def test_a_theme_change_is_a_correction_and_moves_the_indicator():
     ports = memory_ports()
     thread = analysed_opinion(ports)
     inbox.update_thread(ports, staff(), thread.thread_id, ThreadChanges(theme="voirie"))
-    assert counts(ports, thread) == {"theme=voirie|sentiment=NEGATIVE|channel=web": 1}
+    assert counts(ports, thread) == {"n|t=voirie|q=-|c=web|s=NEGATIVE": 1}
     [correction] = ports.corrections.list(BIOT)
     assert (correction.theme, correction.sentiment) == ("voirie", None)
 
@@ -59,7 +60,7 @@ def test_confirming_what_the_model_said_is_not_a_correction():
         ports, staff(), thread.thread_id, ThreadChanges(sentiment=Sentiment.NEGATIVE)
     )
     assert ports.corrections.list(BIOT) == []
-    assert counts(ports, thread) == {"theme=proprete|sentiment=NEGATIVE|channel=web": 1}
+    assert counts(ports, thread) == {"n|t=proprete|q=-|c=web|s=NEGATIVE": 1}
 
 
 def test_a_sentiment_cannot_be_corrected_before_the_analysis_and_viewers_cannot_correct():

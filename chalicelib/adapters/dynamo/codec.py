@@ -79,6 +79,7 @@ def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
     return {
         "comprehendEnabled": settings.comprehend_enabled,
         "retentionDays": settings.retention_days,
+        "publicIndicators": settings.public_indicators,
     }
 
 
@@ -87,4 +88,5 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
     return CommuneSettings(
         comprehend_enabled=bool(data.get("comprehendEnabled", defaults.comprehend_enabled)),
         retention_days=int(data.get("retentionDays", defaults.retention_days)),
+        public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
     )

@@ -69,6 +69,7 @@ class ThreadModel(Model):
     preview = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     last_activity_at = UTCDateTimeAttribute()
+    first_answer_at = UTCDateTimeAttribute(null=True)
     analysis_status = UnicodeAttribute(default="pending")
     sentiment = UnicodeAttribute(null=True)
     analysis = JSONAttribute(null=True)
@@ -160,7 +161,7 @@ class CounterModel(Model):
         pass
 
     counter_key = UnicodeAttribute(hash_key=True)
-    dimension = UnicodeAttribute(range_key=True)
+    day_dimension = UnicodeAttribute(range_key=True)
     # "count" in DynamoDB; renamed in Python, where Model.count() is a class method.
     total = NumberAttribute(default=0, attr_name="count")
 

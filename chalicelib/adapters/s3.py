@@ -1,0 +1,41 @@
+"""S3 adapter for the commune-specific sentiment models (retrained from staff corrections)."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib import config, resources
+from chalicelib.adapters.aws import client
+from chalicelib.domain.ids import CommuneId
+from chalicelib.ports import ModelStore
+
+
+class S3ModelStore(ModelStore):
+    """`models/<commune>/sentiment-<version>.npz`, and `current.json` naming the one in use:
+    every version stays, so a result's recorded version can always be traced back."""
+
+    def get(self, commune_id: CommuneId) -> tuple[str, bytes] | None:
+        s3 = client("s3")
+        bucket = config.bucket_name(resources.MODELS_BUCKET)
+        try:
+            pointer = s3.get_object(Bucket=bucket, Key=f"models/{commune_id}/current.json")
+        except s3.exceptions.NoSuchKey:
+            return None
+        version = str(json.loads(pointer["Body"].read())["version"])
+        blob = s3.get_object(Bucket=bucket, Key=_key(commune_id, version))["Body"].read()
+        return version, bytes(blob)
+
+    def put(self, commune_id: CommuneId, version: str, blob: bytes) -> None:
+        s3 = client("s3")
+        bucket = config.bucket_name(resources.MODELS_BUCKET)
+        s3.put_object(Bucket=bucket, Key=_key(commune_id, version), Body=blob)
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"models/{commune_id}/current.json",
+            Body=json.dumps({"version": version}).encode(),
+            ContentType="application/json",
+        )
+
+
+def _key(commune_id: CommuneId, version: str) -> str:
+    return f"models/{commune_id}/sentiment-{version}.npz"

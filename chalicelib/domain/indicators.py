@@ -1,0 +1,166 @@
+"""Pre-aggregated indicators: what each event adds to the per-day counters, and how the
+dashboard reads them back. Pure functions; the repository only stores and sums counters.
+
+A counter's dimension reads `<metric>|t=<theme>|q=<quartier>|c=<channel>|s=<sentiment>`:
+one item per combination actually seen, so a day holds at most
+themes × quartiers × channels × sentiments items, whatever the number of verbatims.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from chalicelib.domain.threads import Channel, CounterIncrement, Sentiment
+
+VERBATIMS = "n"
+OPINIONS = "op"
+RATING_SUM = "rsum"
+RATING_COUNT = "rn"
+FIRST_ANSWERS = "fa"
+FIRST_ANSWER_MINUTES = "fam"
+KEY_PHRASE = "kp"
+NONE = "-"
+# Time-to-first-answer histogram (upper bounds in hours) for the median.
+ANSWER_BUCKETS_HOURS = (1, 4, 8, 24, 48, 72, 120, 168, 336, 720)
+ANSWER_BUCKET = "fab"
+
+
+@dataclass(frozen=True)
+class Facets:
+    theme: str
+    quartier: str | None
+    channel: Channel
+
+    def key(self, sentiment: Sentiment | None = None) -> str:
+        mood = sentiment.value if sentiment else NONE
+        return f"t={self.theme}|q={self.quartier or NONE}|c={self.channel.value}|s={mood}"
+
+
+def verbatim(
+    day: str,
+    facets: Facets,
+    sentiment: Sentiment,
+    key_phrases: Iterable[str],
+    opinion: bool,
+    rating: int | None = None,
+) -> list[CounterIncrement]:
+    """What an analysed citizen message adds; an opinion (a thread's first message) also
+    counts as an opinion, with its rating, for the dialogue figures."""
+    increments = [CounterIncrement(day, f"{VERBATIMS}|{facets.key(sentiment)}")]
+    if opinion:
+        increments.append(CounterIncrement(day, f"{OPINIONS}|{facets.key()}"))
+    if rating is not None:
+        increments += [
+            CounterIncrement(day, f"{RATING_SUM}|{facets.key()}", rating),
+            CounterIncrement(day, f"{RATING_COUNT}|{facets.key()}"),
+        ]
+    increments += [
+        CounterIncrement(day, f"{KEY_PHRASE}|t={facets.theme}|p={phrase}")
+        for phrase in sorted(set(key_phrases))
+    ]
+    return increments
+
+
+def moved(
+    day: str,
+    before: Facets,
+    before_sentiment: Sentiment,
+    after: Facets,
+    after_sentiment: Sentiment,
+    rating: int | None,
+) -> list[CounterIncrement]:
+    """What a staff correction (theme or sentiment) moves, so the indicators stay exact."""
+    if (before, before_sentiment) == (after, after_sentiment):
+        return []
+    moves = [
+        CounterIncrement(day, f"{VERBATIMS}|{before.key(before_sentiment)}", -1),
+        CounterIncrement(day, f"{VERBATIMS}|{after.key(after_sentiment)}", 1),
+    ]
+    if before != after:
+        moves += [
+            CounterIncrement(day, f"{OPINIONS}|{before.key()}", -1),
+            CounterIncrement(day, f"{OPINIONS}|{after.key()}", 1),
+        ]
+    if rating is not None and before != after:
+        moves += [
+            CounterIncrement(day, f"{RATING_SUM}|{before.key()}", -rating),
+            CounterIncrement(day, f"{RATING_COUNT}|{before.key()}", -1),
+            CounterIncrement(day, f"{RATING_SUM}|{after.key()}", rating),
+            CounterIncrement(day, f"{RATING_COUNT}|{after.key()}", 1),
+        ]
+    return moves
+
+
+def first_answer(day: str, facets: Facets, minutes: int) -> list[CounterIncrement]:
+    """What the first answer to an opinion adds, on the opinion's day."""
+    hours = minutes / 60
+    bucket = next((b for b in ANSWER_BUCKETS_HOURS if hours <= b), 0)
+    return [
+        CounterIncrement(day, f"{FIRST_ANSWERS}|{facets.key()}"),
+        CounterIncrement(day, f"{FIRST_ANSWER_MINUTES}|{facets.key()}", minutes),
+        CounterIncrement(day, f"{ANSWER_BUCKET}|{bucket}|{facets.key()}"),
+    ]
+
+
+@dataclass(frozen=True)
+class Filter:
+    theme: str | None = None
+    quartier: str | None = None
+    channel: Channel | None = None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One counter read back: its metric, facets, sentiment and value."""
+
+    metric: str
+    theme: str
+    quartier: str | None
+    channel: str
+    sentiment: str | None
+    value: int
+    extra: str = ""
+
+    def matches(self, wanted: Filter) -> bool:
+        return (
+            (wanted.theme is None or wanted.theme == self.theme)
+            and (wanted.quartier is None or wanted.quartier == self.quartier)
+            and (wanted.channel is None or wanted.channel.value == self.channel)
+        )
+
+
+def parse(dimension: str, value: int) -> Counted | None:
+    """None for key-phrase counters and anything this version does not know."""
+    fields = _fields(dimension)
+    return None if fields is None else Counted(*fields[:5], value, fields[5])
+
+
+@functools.lru_cache(maxsize=65536)
+def _fields(dimension: str) -> tuple[str, str, str | None, str, str | None, str] | None:
+    # Cached: the same few thousand dimensions recur on every day of every dashboard.
+    parts = dimension.split("|")
+    metric, extra = parts[0], ""
+    if metric == ANSWER_BUCKET:
+        extra, parts = parts[1], [metric, *parts[2:]]
+    fields = dict(part.split("=", 1) for part in parts[1:] if "=" in part)
+    if metric == KEY_PHRASE or not {"t", "q", "c", "s"} <= fields.keys():
+        return None
+    quartier = None if fields["q"] == NONE else fields["q"]
+    sentiment = None if fields["s"] == NONE else fields["s"]
+    return metric, fields["t"], quartier, fields["c"], sentiment, extra
+
+
+def key_phrase_counts(counters: Mapping[str, int], theme: str | None = None) -> Counter[str]:
+    """Key phrases of a day (of one theme, if given) with their counts."""
+    found: Counter[str] = Counter()
+    for dimension, count in counters.items():
+        metric, _, rest = dimension.partition("|")
+        if metric != KEY_PHRASE or count <= 0:
+            continue
+        theme_part, _, phrase_part = rest.partition("|")
+        if theme is None or theme_part == f"t={theme}":
+            found[phrase_part.removeprefix("p=")] += count
+    return found

@@ -1,0 +1,231 @@
+"""The dashboard use case: indicators for a period, read from the pre-aggregated counters
+(a bounded number of reads, whatever the number of verbatims), with the previous period
+for comparison."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from chalicelib.domain import indicators
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import NotFoundError, ValidationError
+from chalicelib.domain.indicators import Counted, Filter
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.ports import Ports
+from chalicelib.services import validation
+
+MAX_DAYS = 366
+GRANULARITIES = ("day", "week", "month")
+SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
+TOP_KEY_PHRASES = 10
+
+
+@dataclass
+class Figures:
+    """Volume, sentiment split and ratings of a set of verbatims."""
+
+    verbatims: int = 0
+    sentiments: Counter[str] = field(default_factory=Counter)
+    rating_sum: int = 0
+    ratings: int = 0
+
+    def add(self, counted: Counted) -> None:
+        if counted.metric == indicators.VERBATIMS:
+            self.verbatims += counted.value
+            self.sentiments[counted.sentiment or "NEUTRAL"] += counted.value
+        elif counted.metric == indicators.RATING_SUM:
+            self.rating_sum += counted.value
+        elif counted.metric == indicators.RATING_COUNT:
+            self.ratings += counted.value
+
+    @property
+    def net_sentiment(self) -> float | None:
+        """(positive − negative) / verbatims × 100, from −100 to 100."""
+        if not self.verbatims:
+            return None
+        delta = self.sentiments["POSITIVE"] - self.sentiments["NEGATIVE"]
+        return round(100 * delta / self.verbatims, 1)
+
+    @property
+    def average_rating(self) -> float | None:
+        return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+
+@dataclass
+class Dialogue:
+    opinions: int = 0
+    first_answers: int = 0
+    minutes: int = 0
+    buckets: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def answered_share(self) -> float | None:
+        return round(self.first_answers / self.opinions, 3) if self.opinions else None
+
+    @property
+    def average_hours(self) -> float | None:
+        return round(self.minutes / 60 / self.first_answers, 1) if self.first_answers else None
+
+    @property
+    def median_hours(self) -> float | None:
+        """The upper bound of the histogram bucket holding the median first answer."""
+        if not self.first_answers:
+            return None
+        seen = 0
+        for bound in (*indicators.ANSWER_BUCKETS_HOURS, 0):
+            seen += self.buckets[str(bound)]
+            if seen * 2 >= self.first_answers:
+                return float(bound) if bound else None
+        return None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> list[str]:
+        count = (self.end - self.start).days + 1
+        return [(self.start + timedelta(days=n)).isoformat() for n in range(count)]
+
+    def previous(self) -> Period:
+        length = self.end - self.start + timedelta(days=1)
+        return Period(self.start - length, self.start - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    granularity: str
+    totals: Figures
+    previous: Figures
+    series: list[tuple[str, Figures]]
+    by_theme: dict[str, Figures]
+    by_quartier: dict[str, Figures]
+    by_channel: dict[str, Figures]
+    key_phrases: list[tuple[str, int]]
+    dialogue: Dialogue
+
+
+def period(start: date, end: date) -> Period:
+    if end < start:
+        raise ValidationError("the period ends before it starts", code="invalid_period")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError(f"a period covers at most {MAX_DAYS} days", code="invalid_period")
+    return Period(start, end)
+
+
+def dashboard(
+    ports: Ports, staff: StaffIdentity, wanted: Period, granularity: str, filter: Filter
+) -> Dashboard:
+    staff.require(Role.VIEWER)
+    if granularity not in GRANULARITIES:
+        raise ValidationError("granularity is day, week or month", code="invalid_granularity")
+    before = wanted.previous()
+    counts = ports.indicators.counts(staff.commune_id, before.days + wanted.days)
+    current = {day: counts[day] for day in wanted.days}
+    rows = [(day, c) for day, dims in current.items() for c in _parsed(dims) if c.matches(filter)]
+    previous_rows = [c for day in before.days for c in _parsed(counts[day]) if c.matches(filter)]
+    return Dashboard(
+        period=wanted,
+        granularity=granularity,
+        totals=_figures(c for _, c in rows),
+        previous=_figures(previous_rows),
+        series=_series(rows, wanted, granularity),
+        by_theme=_grouped(rows, lambda c: c.theme),
+        by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
+        by_channel=_grouped(rows, lambda c: c.channel),
+        key_phrases=_key_phrases(current.values(), filter.theme),
+        dialogue=_dialogue(c for _, c in rows),
+    )
+
+
+def _parsed(dimensions: Mapping[str, int]) -> list[Counted]:
+    parsed = (indicators.parse(dimension, value) for dimension, value in dimensions.items())
+    return [counted for counted in parsed if counted is not None]
+
+
+def _figures(rows: Iterable[Counted]) -> Figures:
+    figures = Figures()
+    for counted in rows:
+        figures.add(counted)
+    return figures
+
+
+def _grouped(rows: list[tuple[str, Counted]], key: Callable[[Counted], str]) -> dict[str, Figures]:
+    groups: dict[str, Figures] = {}
+    for _, counted in rows:
+        groups.setdefault(key(counted), Figures()).add(counted)
+    return dict(sorted(groups.items(), key=lambda item: -item[1].verbatims))
+
+
+def _bucket(day: str, granularity: str) -> str:
+    moment = date.fromisoformat(day)
+    if granularity == "week":
+        return (moment - timedelta(days=moment.weekday())).isoformat()
+    if granularity == "month":
+        return moment.replace(day=1).isoformat()
+    return day
+
+
+def _series(
+    rows: list[tuple[str, Counted]], wanted: Period, granularity: str
+) -> list[tuple[str, Figures]]:
+    buckets = {_bucket(day, granularity): Figures() for day in wanted.days}
+    for day, counted in rows:
+        buckets[_bucket(day, granularity)].add(counted)
+    return list(buckets.items())
+
+
+def _key_phrases(days: Iterable[Mapping[str, int]], theme: str | None) -> list[tuple[str, int]]:
+    # Key-phrase counters are per theme only: a quartier or channel filter does not narrow them.
+    total: Counter[str] = Counter()
+    for dimensions in days:
+        total.update(indicators.key_phrase_counts(dimensions, theme))
+    return total.most_common(TOP_KEY_PHRASES)
+
+
+def _dialogue(rows: Iterable[Counted]) -> Dialogue:
+    dialogue = Dialogue()
+    for counted in rows:
+        if counted.metric == indicators.OPINIONS:
+            dialogue.opinions += counted.value
+        elif counted.metric == indicators.FIRST_ANSWERS:
+            dialogue.first_answers += counted.value
+        elif counted.metric == indicators.FIRST_ANSWER_MINUTES:
+            dialogue.minutes += counted.value
+        elif counted.metric == indicators.ANSWER_BUCKET:
+            dialogue.buckets[counted.extra] += counted.value
+    return dialogue
+
+
+@dataclass(frozen=True)
+class PublicIndicators:
+    """The "vous avez dit / nous avons fait" page: what citizens said, per theme, and how
+    the commune answered."""
+
+    commune: Commune
+    period: Period
+    totals: Figures
+    dialogue: Dialogue
+    by_theme: dict[str, tuple[Figures, Dialogue]]
+
+
+def public_indicators(ports: Ports, slug: str, today: date) -> PublicIndicators:
+    """The last twelve months, for communes that publish them. Raises NotFoundError
+    otherwise, as for an unknown commune."""
+    commune = validation.find_commune(ports, slug)
+    if not commune.settings.public_indicators:
+        raise NotFoundError("this commune does not publish its indicators", code="not_published")
+    wanted = Period(today - timedelta(days=364), today)
+    counts = ports.indicators.counts(commune.commune_id, wanted.days)
+    rows = [counted for day in wanted.days for counted in _parsed(counts[day])]
+    by_theme: dict[str, tuple[Figures, Dialogue]] = {}
+    for theme in commune.themes:
+        own = [counted for counted in rows if counted.theme == theme.id]
+        by_theme[theme.id] = (_figures(own), _dialogue(own))
+    return PublicIndicators(commune, wanted, _figures(rows), _dialogue(rows), by_theme)

