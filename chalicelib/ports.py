@@ -106,6 +106,13 @@ class IndicatorRepository(ABC):
         """{day: {dimension: count}} for the given days (ISO dates)."""
 
     @abstractmethod
+    def record_vote(
+        self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]
+    ) -> bool:
+        """Adds `counters` unless `vote_key` was already recorded, in one transaction;
+        False (and nothing added) for a repeated vote."""
+
+    @abstractmethod
     def replace_totals(
         self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]
     ) -> None:

@@ -63,6 +63,7 @@ class InMemoryCommuneRepository(CommuneRepository):
 class InMemoryIndicators(IndicatorRepository):
     def __init__(self) -> None:
         self.counters: dict[tuple[CommuneId, str], dict[str, int]] = {}
+        self.votes: set[tuple[CommuneId, str]] = set()
 
     def add(self, commune_id: CommuneId, increments: Sequence[CounterIncrement]) -> None:
         for increment in increments:
@@ -71,6 +72,15 @@ class InMemoryIndicators(IndicatorRepository):
 
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         return {day: dict(self.counters.get((commune_id, day), {})) for day in days}
+
+    def record_vote(
+        self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]
+    ) -> bool:
+        if (commune_id, vote_key) in self.votes:
+            return False
+        self.votes.add((commune_id, vote_key))
+        self.add(commune_id, counters)
+        return True
 
     def replace_totals(
         self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]

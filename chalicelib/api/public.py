@@ -3,7 +3,7 @@ side (a commune's profile, giving an opinion, the private follow-up)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -170,9 +170,69 @@ def post_follow_up(token: str) -> schemas.MessageCreated:
 def get_public_indicators(slug: str) -> Any:
     from chalicelib.services import dashboard
 
-    today = datetime.now(ZoneInfo("Europe/Paris")).date()
-    board = dashboard.public_indicators(bootstrap.ports(), slug, today)
+    board = dashboard.public_indicators(bootstrap.ports(), slug, _today())
     # Anonymous and costly to compute: let browsers and the CDN keep it five minutes.
     return json_response(
         views.public_indicators(board), headers={"Cache-Control": "public, max-age=300"}
     )
+
+
+@operation(
+    public,
+    Operation(
+        "rateCommune",
+        "POST",
+        "/communes/{slug}/barometer",
+        "Rate the commune 1–10 on its themes (once per theme per month per browser)",
+        "citizen",
+        schemas.VoteOutcomeView,
+        status=201,
+        body=schemas.RateCommuneBody,
+        errors=(404, 409),
+    ),
+)
+def rate_commune(slug: str) -> schemas.VoteOutcomeView:
+    from chalicelib.services import barometer
+
+    body = parse_body(schemas.RateCommuneBody)
+    outcome = barometer.rate_commune(bootstrap.ports(), slug, body.ratings, body.voter, _today())
+    return schemas.VoteOutcomeView(counted=outcome.counted, already_rated=outcome.already_rated)
+
+
+@operation(
+    public,
+    Operation(
+        "getBarometer",
+        "GET",
+        "/communes/{slug}/barometer",
+        "This month's barometer per theme, with last month's",
+        "citizen",
+        schemas.BarometerView,
+        errors=(404,),
+    ),
+)
+def get_barometer(slug: str) -> Any:
+    from chalicelib.services import barometer
+
+    ports = bootstrap.ports()
+    commune = validation.find_commune(ports, slug)
+    today = _today()
+    labels = {theme.id: theme.label for theme in commune.themes}
+    view = schemas.BarometerView(
+        period=today.strftime("%Y-%m"),
+        themes=[
+            schemas.BarometerTheme(
+                id=score.theme,
+                label=labels[score.theme],
+                average=score.average,
+                votes=score.votes,
+                previous_average=score.previous_average,
+            )
+            for score in barometer.scores(ports, commune, today)
+        ],
+    )
+    return json_response(view, headers={"Cache-Control": "public, max-age=60"})
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo("Europe/Paris")).date()

@@ -260,6 +260,14 @@ class ChangeView(Schema):
     net_sentiment_points: float | None
 
 
+class BarometerTheme(Schema):
+    id: str
+    label: str
+    average: float | None
+    votes: int
+    previous_average: float | None
+
+
 class DashboardView(Schema):
     start: str = Field(alias="from")
     end: str = Field(alias="to")
@@ -273,6 +281,7 @@ class DashboardView(Schema):
     by_channel: list[BreakdownRow]
     key_phrases: list[KeyPhraseView]
     dialogue: DialogueView
+    barometer: list[BarometerTheme]
 
 
 class ThemeTransparency(Schema):
@@ -293,3 +302,26 @@ class PublicIndicatorsView(Schema):
     answered_share: float | None
     median_first_answer_hours: float | None
     themes: list[ThemeTransparency]
+
+
+class RateCommuneBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"ratings": {"proprete": 6, "transports": 4}, "voter": "b0c5e1f2a7d94c3e"}]
+        }
+    )
+
+    ratings: dict[str, int] = Field(description="theme id → score from 1 to 10", max_length=50)
+    voter: str = Field(
+        min_length=16, max_length=128, description="a random token the browser keeps (no account)"
+    )
+
+
+class VoteOutcomeView(Schema):
+    counted: list[str]
+    already_rated: list[str]
+
+
+class BarometerView(Schema):
+    period: str = Field(examples=["2026-11"])
+    themes: list[BarometerTheme]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.api import schemas
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.threads import Analysis, Author, Thread
+from chalicelib.services.barometer import average
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
 from chalicelib.services.feedback import FollowUp
 from chalicelib.services.inbox import ThreadDetail
@@ -156,6 +157,16 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
             average_first_answer_hours=dialogue.average_hours,
             median_first_answer_hours=dialogue.median_hours,
         ),
+        barometer=[
+            schemas.BarometerTheme(
+                id=theme.id,
+                label=theme.label,
+                average=average(board.barometer.get(theme.id)),
+                votes=board.barometer.get(theme.id, (0, 0))[1],
+                previous_average=average(board.previous_barometer.get(theme.id)),
+            )
+            for theme in commune.themes
+        ],
     )
 
 

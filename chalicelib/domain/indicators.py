@@ -22,6 +22,8 @@ RATING_COUNT = "rn"
 FIRST_ANSWERS = "fa"
 FIRST_ANSWER_MINUTES = "fam"
 KEY_PHRASE = "kp"
+BAROMETER_SUM = "bsum"
+BAROMETER_COUNT = "bn"
 NONE = "-"
 # Time-to-first-answer histogram (upper bounds in hours) for the median.
 ANSWER_BUCKETS_HOURS = (1, 4, 8, 24, 48, 72, 120, 168, 336, 720)
@@ -164,3 +166,23 @@ def key_phrase_counts(counters: Mapping[str, int], theme: str | None = None) -> 
         if theme is None or theme_part == f"t={theme}":
             found[phrase_part.removeprefix("p=")] += count
     return found
+
+
+def barometer_vote(day: str, theme: str, score: int) -> list[CounterIncrement]:
+    """What one citizen's 1–10 rating of the commune on a theme adds."""
+    return [
+        CounterIncrement(day, f"{BAROMETER_SUM}|t={theme}", score),
+        CounterIncrement(day, f"{BAROMETER_COUNT}|t={theme}"),
+    ]
+
+
+def barometer_totals(days: Iterable[Mapping[str, int]]) -> dict[str, tuple[int, int]]:
+    """{theme: (sum of scores, number of votes)} over the given days."""
+    totals: dict[str, list[int]] = {}
+    for counters in days:
+        for dimension, value in counters.items():
+            metric, _, theme = dimension.partition("|t=")
+            if metric in (BAROMETER_SUM, BAROMETER_COUNT):
+                pair = totals.setdefault(theme, [0, 0])
+                pair[0 if metric == BAROMETER_SUM else 1] += value
+    return {theme: (pair[0], pair[1]) for theme, pair in totals.items()}

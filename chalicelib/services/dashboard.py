@@ -109,6 +109,9 @@ class Dashboard:
     by_channel: dict[str, Figures]
     key_phrases: list[tuple[str, int]]
     dialogue: Dialogue
+    # {theme: (sum of 1–10 scores, votes)} for the period and the previous one.
+    barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
+    previous_barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def period(start: date, end: date) -> Period:
@@ -141,6 +144,8 @@ def dashboard(
         by_channel=_grouped(rows, lambda c: c.channel),
         key_phrases=_key_phrases(current.values(), filter.theme),
         dialogue=_dialogue(c for _, c in rows),
+        barometer=indicators.barometer_totals(current.values()),
+        previous_barometer=indicators.barometer_totals(counts[day] for day in before.days),
     )
 
 

@@ -282,3 +282,17 @@ def test_indicator_totals_can_be_rebuilt_and_read_back(ports):
         "2026-12-01": {},
     }
     assert ports.indicators.counts(VALBONNE, days) == {day: {} for day in days}
+
+
+def test_a_vote_counts_once_and_votes_are_per_commune(ports):
+    vote = [
+        CounterIncrement("2026-11-29", "bsum|t=proprete", 7, spread="v"),
+        CounterIncrement("2026-11-29", "bn|t=proprete", 1, spread="v"),
+    ]
+    assert ports.indicators.record_vote(BIOT, "2026-11#proprete#v1", vote) is True
+    assert ports.indicators.record_vote(BIOT, "2026-11#proprete#v1", vote) is False
+    assert ports.indicators.record_vote(VALBONNE, "2026-11#proprete#v1", vote) is True
+    assert ports.indicators.counts(BIOT, ["2026-11-29"])["2026-11-29"] == {
+        "bsum|t=proprete": 7,
+        "bn|t=proprete": 1,
+    }

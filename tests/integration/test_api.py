@@ -299,3 +299,23 @@ def test_public_indicators_are_published_only_by_communes_that_opted_in(client, 
     closed = get(client, "/communes/valbonne/indicators")
     assert closed.status_code == 404
     assert body(closed)["error"]["code"] == "not_published"
+
+
+def test_citizens_rate_the_commune_once_per_theme_per_month(client):
+    vote = {"ratings": {"proprete": 7, "transports": 3}, "voter": "a-random-browser-token-1"}
+    first = post(client, "/communes/biot/barometer", vote)
+    assert first.status_code == 201
+    assert body(first) == {"counted": ["proprete", "transports"], "alreadyRated": []}
+    again = post(client, "/communes/biot/barometer", vote)
+    assert again.status_code == 409
+    assert body(again)["error"]["code"] == "already_rated"
+    assert (
+        post(client, "/communes/biot/barometer", {**vote, "ratings": {"proprete": 12}}).status_code
+        == 422
+    )
+
+    board = body(get(client, "/communes/biot/barometer"))
+    themes = {theme["id"]: theme for theme in board["themes"]}
+    assert (themes["proprete"]["average"], themes["proprete"]["votes"]) == (7.0, 1)
+    assert themes["proprete"]["label"] == "Propreté"
+    assert themes["culture-sport"]["average"] is None

@@ -22,6 +22,8 @@ CONTRACT = {
     "replyToThread": ("POST", "/console/threads/{thread_id}/replies"),
     "getDashboard": ("GET", "/console/dashboard"),
     "getPublicIndicators": ("GET", "/communes/{slug}/indicators"),
+    "rateCommune": ("POST", "/communes/{slug}/barometer"),
+    "getBarometer": ("GET", "/communes/{slug}/barometer"),
 }
 
 

@@ -105,3 +105,16 @@ def test_invalid_periods_are_refused(start, end):
 def test_an_unknown_granularity_is_refused():
     with pytest.raises(ValidationError):
         dashboard.dashboard(memory_ports(), staff(), NOVEMBER, "year", Filter())
+
+
+def test_the_barometer_shows_in_the_dashboard(biot):
+    from chalicelib.services import barometer
+
+    ports, _ = biot
+    for n, score in enumerate((8, 4)):
+        barometer.rate_commune(
+            ports, "biot", {"proprete": score}, f"browser-{n:016}", date(2026, 11, 3)
+        )
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter())
+    assert board.barometer == {"proprete": (12, 2)}
+    assert board.previous_barometer == {}

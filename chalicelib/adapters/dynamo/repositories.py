@@ -482,6 +482,27 @@ class DynamoIndicatorRepository(IndicatorRepository):
                 result[day][dimension] = result[day].get(dimension, 0) + int(item.total)
         return result
 
+    def record_vote(
+        self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]
+    ) -> bool:
+        # The vote marker lives in the idempotency table, expiring after the period ends;
+        # only a hash of the voter's browser token is part of its key.
+        marker = IdempotencyModel(
+            f"{commune_id}#vote#{vote_key}",
+            fingerprint="vote",
+            response={},
+            expiration=datetime.now(UTC) + timedelta(days=62),
+        )
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.save(marker, condition=IdempotencyModel.id.does_not_exist())
+                _add_counters(transaction, commune_id, counters)
+        except TransactWriteError as error:
+            if _cancelled_by_condition(error):
+                return False
+            raise
+        return True
+
     def replace_totals(
         self, commune_id: CommuneId, totals: Mapping[str, Mapping[str, int]]
     ) -> None:

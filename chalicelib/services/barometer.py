@@ -1,0 +1,93 @@
+"""The town barometer (MonAvisCitoyen's original hook): citizens rate the commune 1–10 on
+each of its themes, anonymously, once per theme per month per browser."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from chalicelib.domain import indicators
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import ConflictError, ValidationError
+from chalicelib.ports import Ports
+from chalicelib.services import validation
+
+SCORE_MIN, SCORE_MAX = 1, 10
+VOTER_MIN, VOTER_MAX = 16, 128
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    counted: list[str]
+    already_rated: list[str]
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    theme: str
+    average: float | None
+    votes: int
+    previous_average: float | None
+
+
+def rate_commune(
+    ports: Ports, slug: str, ratings: dict[str, int], voter: str, today: date
+) -> VoteOutcome:
+    """Counts each theme's rating unless this browser (`voter`, a random token the page
+    keeps) already rated that theme this month. Raises ConflictError if nothing counted."""
+    commune = validation.find_commune(ports, slug)
+    if not VOTER_MIN <= len(voter) <= VOTER_MAX or not voter.isprintable():
+        raise ValidationError(
+            "voter must be a random token of 16–128 characters", code="invalid_voter"
+        )
+    if not ratings:
+        raise ValidationError("rate at least one theme", code="no_rating")
+    for theme, score in ratings.items():
+        validation.check_theme(commune, theme)
+        if not SCORE_MIN <= score <= SCORE_MAX:
+            raise ValidationError("scores go from 1 to 10", code="invalid_score")
+    voter_hash = hashlib.sha256(f"{commune.commune_id}|{voter}".encode()).hexdigest()
+    period, day = today.strftime("%Y-%m"), today.isoformat()
+    counted, repeated = [], []
+    for theme, score in sorted(ratings.items()):
+        increments = [
+            replace(increment, spread=voter_hash)
+            for increment in indicators.barometer_vote(day, theme, score)
+        ]
+        key = f"{period}#{theme}#{voter_hash}"
+        if ports.indicators.record_vote(commune.commune_id, key, increments):
+            counted.append(theme)
+        else:
+            repeated.append(theme)
+    if not counted:
+        raise ConflictError(
+            "this browser already rated these themes this month", code="already_rated"
+        )
+    return VoteOutcome(counted, repeated)
+
+
+def scores(ports: Ports, commune: Commune, today: date) -> list[ThemeScore]:
+    """This month's average per theme, with last month's for comparison."""
+    first = today.replace(day=1)
+    previous_first = (first - timedelta(days=1)).replace(day=1)
+    days = [
+        (previous_first + timedelta(days=n)).isoformat()
+        for n in range((today - previous_first).days + 1)
+    ]
+    counts = ports.indicators.counts(commune.commune_id, days)
+    current = indicators.barometer_totals(counts[d] for d in days if d >= first.isoformat())
+    previous = indicators.barometer_totals(counts[d] for d in days if d < first.isoformat())
+    return [
+        ThemeScore(
+            theme.id,
+            average(current.get(theme.id)),
+            current.get(theme.id, (0, 0))[1],
+            average(previous.get(theme.id)),
+        )
+        for theme in commune.themes
+    ]
+
+
+def average(totals: tuple[int, int] | None) -> float | None:
+    return round(totals[0] / totals[1], 2) if totals and totals[1] else None
