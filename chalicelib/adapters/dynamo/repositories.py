@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import zlib
@@ -166,42 +167,28 @@ class DynamoThreadRepository(ThreadRepository):
                 ThreadModel.analysis.set(codec.analysis_to_json(thread.analysis)),
             ]
             condition = condition & (ThreadModel.analysis_status == AnalysisStatus.DONE.value)
-        try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.update(
-                    ThreadModel(thread.commune_id, thread.thread_id),
-                    actions=actions,
-                    condition=condition,
-                )
-                _add_counters(transaction, thread.commune_id, counters)
-        except TransactWriteError as error:
-            if _cancelled_by_condition(error):
-                raise ConflictError(
-                    "the thread changed meanwhile", code="version_conflict"
-                ) from error
-            raise
+        with _thread_transaction() as transaction:
+            transaction.update(
+                ThreadModel(thread.commune_id, thread.thread_id),
+                actions=actions,
+                condition=condition,
+            )
+            _add_counters(transaction, thread.commune_id, counters)
         return self.get(thread.commune_id, thread.thread_id)
 
     def add_message(
         self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
     ) -> Thread:
-        try:
-            with TransactWrite(connection=transaction_connection()) as transaction:
-                transaction.update(
-                    ThreadModel(thread.commune_id, thread.thread_id),
-                    actions=_staff_fields(thread),
-                    condition=ThreadModel.version == thread.version,
-                )
-                transaction.save(
-                    _message_item(message), condition=MessageModel.message_id.does_not_exist()
-                )
-                _add_counters(transaction, thread.commune_id, counters)
-        except TransactWriteError as error:
-            if _cancelled_by_condition(error):
-                raise ConflictError(
-                    "the thread changed meanwhile", code="version_conflict"
-                ) from error
-            raise
+        with _thread_transaction() as transaction:
+            transaction.update(
+                ThreadModel(thread.commune_id, thread.thread_id),
+                actions=_staff_fields(thread),
+                condition=ThreadModel.version == thread.version,
+            )
+            transaction.save(
+                _message_item(message), condition=MessageModel.message_id.does_not_exist()
+            )
+            _add_counters(transaction, thread.commune_id, counters)
         return self.get(thread.commune_id, thread.thread_id)
 
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
@@ -280,6 +267,19 @@ class DynamoThreadRepository(ThreadRepository):
         except TransactWriteError as transaction_error:
             if not _cancelled_by_condition(transaction_error):
                 raise
+
+
+@contextlib.contextmanager
+def _thread_transaction() -> Iterator[TransactWrite]:
+    """A transaction whose conditions guard a thread's version: a failed condition means
+    another writer changed the thread, a ConflictError for the caller to re-read."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            yield transaction
+    except TransactWriteError as error:
+        if _cancelled_by_condition(error):
+            raise ConflictError("the thread changed meanwhile", code="version_conflict") from error
+        raise
 
 
 def _add_counters(
