@@ -62,6 +62,7 @@ def build() -> Ports:
     from chalicelib.adapters.dynamo import models
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
+        DynamoConsultationRepository,
         DynamoContactRepository,
         DynamoCorrectionRepository,
         DynamoIdempotencyStore,
@@ -80,6 +81,7 @@ def build() -> Ports:
         contacts=DynamoContactRepository(),
         corrections=corrections,
         models=store,
+        consultations=DynamoConsultationRepository(),
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),

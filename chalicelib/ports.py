@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.commune import Commune
+from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.ids import CommuneId
@@ -130,6 +131,19 @@ class CorrectionRepository(ABC):
     def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]: ...
 
 
+class ConsultationRepository(ABC):
+    @abstractmethod
+    def save(self, consultation: Consultation) -> None: ...
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, consultation_id: str) -> Consultation:
+        """Raises NotFoundError, also for another commune's consultation."""
+
+    @abstractmethod
+    def list(self, commune_id: CommuneId) -> list[Consultation]:
+        """Newest first."""
+
+
 class ModelStore(ABC):
     """A commune's own sentiment model, as an opaque artifact with its version."""
 
@@ -199,6 +213,7 @@ class Ports:
     contacts: ContactRepository
     corrections: CorrectionRepository
     models: ModelStore
+    consultations: ConsultationRepository
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue

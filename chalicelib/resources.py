@@ -83,7 +83,18 @@ INDICATOR_SHARDS = 4
 IDEMPOTENCY = Table("idempotency", "id", ttl_attribute="expiration")
 CORRECTIONS = Table("corrections", "commune_id", "thread_id", ttl_attribute="expires_at")
 
-TABLES = (COMMUNES, THREADS, MESSAGES, CONTACTS, INDICATORS, IDEMPOTENCY, CORRECTIONS)
+CONSULTATIONS = Table("consultations", "commune_id", "consultation_id")
+
+TABLES = (
+    COMMUNES,
+    THREADS,
+    MESSAGES,
+    CONTACTS,
+    INDICATORS,
+    IDEMPOTENCY,
+    CORRECTIONS,
+    CONSULTATIONS,
+)
 
 ANALYSIS_QUEUE = Queue("analysis")
 DELIVERY_QUEUE = Queue("delivery")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.adapters.memory import (
     InMemoryAnalysisQueue,
     InMemoryCommuneRepository,
+    InMemoryConsultationRepository,
     InMemoryContactRepository,
     InMemoryCorrectionRepository,
     InMemoryIdempotencyStore,
@@ -94,6 +95,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         contacts=InMemoryContactRepository(),
         corrections=InMemoryCorrectionRepository(),
         models=InMemoryModelStore(),
+        consultations=InMemoryConsultationRepository(),
         indicators=threads.indicators,
         idempotency=InMemoryIdempotencyStore(),
         analysis_queue=InMemoryAnalysisQueue(),

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from chalicelib.domain.commune import Commune
+from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
@@ -28,6 +29,7 @@ from chalicelib.ports import (
     AnalysisJob,
     AnalysisQueue,
     CommuneRepository,
+    ConsultationRepository,
     ContactRepository,
     CorrectionRepository,
     IdempotencyStore,
@@ -257,6 +259,24 @@ class InMemoryCorrectionRepository(CorrectionRepository):
     def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]:
         own = [c for (commune, _), c in self._corrections.items() if commune == commune_id]
         return own[:limit]
+
+
+class InMemoryConsultationRepository(ConsultationRepository):
+    def __init__(self) -> None:
+        self._items: dict[tuple[CommuneId, str], Consultation] = {}
+
+    def save(self, consultation: Consultation) -> None:
+        self._items[(consultation.commune_id, consultation.consultation_id)] = consultation
+
+    def get(self, commune_id: CommuneId, consultation_id: str) -> Consultation:
+        try:
+            return self._items[(commune_id, consultation_id)]
+        except KeyError as error:
+            raise NotFoundError("unknown consultation", code="consultation_not_found") from error
+
+    def list(self, commune_id: CommuneId) -> list[Consultation]:
+        own = [c for (commune, _), c in self._items.items() if commune == commune_id]
+        return sorted(own, key=lambda c: c.consultation_id, reverse=True)
 
 
 class InMemoryModelStore(ModelStore):

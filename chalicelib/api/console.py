@@ -10,6 +10,7 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 from chalicelib import bootstrap
 from chalicelib.api import schemas, views
 from chalicelib.api.http import Operation, operation, parse_body, query_params, staff
+from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.indicators import Filter
 from chalicelib.domain.threads import (
@@ -20,7 +21,7 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     Visibility,
 )
-from chalicelib.services import dashboard, inbox
+from chalicelib.services import consultations, dashboard, inbox
 
 console = Blueprint(__name__)
 _PARIS = ZoneInfo("Europe/Paris")
@@ -232,3 +233,75 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError as error:
         raise ValidationError(f"{name} must be an integer", code=f"invalid_{name}") from error
+
+
+@operation(
+    console,
+    Operation(
+        "createConsultation",
+        "POST",
+        "/console/consultations",
+        "Ask citizens a time-boxed question (admin)",
+        "console",
+        schemas.ConsultationView,
+        status=201,
+        body=schemas.ConsultationBody,
+        staff=True,
+    ),
+)
+def create_consultation() -> schemas.ConsultationView:
+    identity = staff()
+    body = parse_body(schemas.ConsultationBody)
+    opens_on, closes_on = _date(body.opens_on), _date(body.closes_on)
+    if opens_on is None or closes_on is None:
+        raise ValidationError("opensOn and closesOn are required", code="invalid_date")
+    draft = Consultation(
+        commune_id=identity.commune_id,
+        consultation_id="",
+        title=body.title.strip(),
+        question=body.question.strip(),
+        theme=body.theme,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        choices=tuple(choice.strip() for choice in body.choices),
+        quartiers=tuple(body.quartiers),
+    )
+    created = consultations.create(bootstrap.ports(), identity, draft)
+    return views.consultation_view(created, today())
+
+
+@operation(
+    console,
+    Operation(
+        "listConsultations",
+        "GET",
+        "/console/consultations",
+        "The commune's consultations",
+        "console",
+        schemas.ConsultationList,
+        staff=True,
+    ),
+)
+def list_consultations() -> schemas.ConsultationList:
+    identity = staff()
+    items = consultations.list_for_staff(bootstrap.ports(), identity)
+    return schemas.ConsultationList(items=[views.consultation_view(c, today()) for c in items])
+
+
+@operation(
+    console,
+    Operation(
+        "getConsultationResults",
+        "GET",
+        "/console/consultations/{consultation_id}",
+        "A consultation's results: choices, sentiment, key phrases",
+        "console",
+        schemas.ConsultationResults,
+        staff=True,
+        errors=(404,),
+    ),
+)
+def get_consultation_results(consultation_id: str) -> schemas.ConsultationResults:
+    identity = staff()
+    results = consultations.results(bootstrap.ports(), identity, consultation_id, today())
+    return views.consultation_results(results, today())

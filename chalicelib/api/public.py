@@ -84,7 +84,13 @@ def get_openapi() -> Any:
     ),
 )
 def get_commune(slug: str) -> schemas.CommuneProfile:
-    return views.commune_profile(validation.find_commune(bootstrap.ports(), slug))
+    from chalicelib.services import consultations
+
+    ports, today = bootstrap.ports(), _today()
+    commune = validation.find_commune(ports, slug)
+    return views.commune_profile(
+        commune, consultations.open_consultations(ports, slug, today), today
+    )
 
 
 @operation(
@@ -236,3 +242,48 @@ def get_barometer(slug: str) -> Any:
 
 def _today() -> date:
     return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+@operation(
+    public,
+    Operation(
+        "listOpenConsultations",
+        "GET",
+        "/communes/{slug}/consultations",
+        "The commune's open consultations",
+        "citizen",
+        schemas.ConsultationList,
+        errors=(404,),
+    ),
+)
+def list_open_consultations(slug: str) -> schemas.ConsultationList:
+    from chalicelib.services import consultations
+
+    today = _today()
+    items = consultations.open_consultations(bootstrap.ports(), slug, today)
+    return schemas.ConsultationList(items=[views.consultation_view(c, today) for c in items])
+
+
+@operation(
+    public,
+    Operation(
+        "answerConsultation",
+        "POST",
+        "/communes/{slug}/consultations/{consultation_id}/answers",
+        "Answer a consultation (a choice and/or a text; once per browser)",
+        "citizen",
+        schemas.AnswerAccepted,
+        status=201,
+        body=schemas.AnswerBody,
+        errors=(404, 409),
+    ),
+)
+def answer_consultation(slug: str, consultation_id: str) -> schemas.AnswerAccepted:
+    from chalicelib.services import consultations
+
+    body = parse_body(schemas.AnswerBody)
+    given = consultations.Answer(body.choice, body.text, body.quartier, body.voter)
+    receipt = consultations.answer(bootstrap.ports(), slug, consultation_id, given, _today())
+    if receipt is None:
+        return schemas.AnswerAccepted()
+    return schemas.AnswerAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)

@@ -63,6 +63,7 @@ class CommuneProfile(Schema):
     name: str = Field(examples=["Biot"])
     themes: list[Label]
     quartiers: list[Label]
+    consultations: list[ConsultationView] = Field(description="the open consultations")
 
 
 class SubmitFeedbackBody(Schema):
@@ -325,3 +326,84 @@ class VoteOutcomeView(Schema):
 class BarometerView(Schema):
     period: str = Field(examples=["2026-11"])
     themes: list[BarometerTheme]
+
+
+class ConsultationBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Aménagement de la place des Arcades",
+                    "question": "Quel usage souhaitez-vous pour la place le dimanche ?",
+                    "theme": "cadre-de-vie",
+                    "opensOn": "2026-12-01",
+                    "closesOn": "2026-12-31",
+                    "choices": ["Marché", "Piétonne", "Stationnement"],
+                    "quartiers": ["village"],
+                }
+            ]
+        }
+    )
+
+    title: str = Field(min_length=3, max_length=200)
+    question: str = Field(min_length=3, max_length=1000)
+    theme: str = Field(max_length=64)
+    opens_on: str = Field(description="YYYY-MM-DD", max_length=10)
+    closes_on: str = Field(description="YYYY-MM-DD", max_length=10)
+    choices: list[str] = Field(default=[], max_length=10)
+    quartiers: list[str] = Field(default=[], max_length=50)
+
+
+class ConsultationView(Schema):
+    id: str
+    title: str
+    question: str
+    theme: str
+    opens_on: str
+    closes_on: str
+    choices: list[str]
+    quartiers: list[str]
+    open: bool
+
+
+class ConsultationList(Schema):
+    items: list[ConsultationView]
+
+
+class AnswerBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "choice": "Piétonne",
+                    "text": "Une place sans voitures le dimanche, enfin !",
+                    "voter": "b0c5e1f2a7d94c3e",
+                }
+            ]
+        }
+    )
+
+    choice: str | None = Field(default=None, max_length=100)
+    text: str | None = Field(default=None, max_length=5000)
+    quartier: str | None = Field(default=None, max_length=64)
+    voter: str = Field(
+        min_length=16, max_length=128, description="a random token the browser keeps"
+    )
+
+
+class AnswerAccepted(Schema):
+    status: Literal["received"] = "received"
+    id: str | None = Field(default=None, description="the thread, when the answer has a text")
+    follow_up_token: str | None = None
+
+
+class ChoiceCount(Schema):
+    choice: str
+    count: int
+
+
+class ConsultationResults(Schema):
+    consultation: ConsultationView
+    choices: list[ChoiceCount]
+    sentiments: dict[str, int]
+    key_phrases: list[KeyPhraseView]

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from chalicelib.api import schemas
 from chalicelib.domain.commune import Commune
+from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.threads import Analysis, Author, Thread
 from chalicelib.services.barometer import average
+from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
 from chalicelib.services.feedback import FollowUp
 from chalicelib.services.inbox import ThreadDetail
 
 
-def commune_profile(commune: Commune) -> schemas.CommuneProfile:
+def commune_profile(
+    commune: Commune, open_consultations: list[Consultation], today: date
+) -> schemas.CommuneProfile:
     return schemas.CommuneProfile(
+        consultations=[consultation_view(c, today) for c in open_consultations],
         commune_id=commune.commune_id,
         slug=commune.slug,
         name=commune.name,
@@ -191,4 +198,27 @@ def public_indicators(board: PublicIndicators) -> schemas.PublicIndicatorsView:
             )
             for theme_id, (figures_, dialogue) in board.by_theme.items()
         ],
+    )
+
+
+def consultation_view(consultation: Consultation, today: date) -> schemas.ConsultationView:
+    return schemas.ConsultationView(
+        id=consultation.consultation_id,
+        title=consultation.title,
+        question=consultation.question,
+        theme=consultation.theme,
+        opens_on=consultation.opens_on.isoformat(),
+        closes_on=consultation.closes_on.isoformat(),
+        choices=list(consultation.choices),
+        quartiers=list(consultation.quartiers),
+        open=consultation.is_open(today),
+    )
+
+
+def consultation_results(results: Results, today: date) -> schemas.ConsultationResults:
+    return schemas.ConsultationResults(
+        consultation=consultation_view(results.consultation, today),
+        choices=[schemas.ChoiceCount(choice=c, count=n) for c, n in results.choices.items()],
+        sentiments=results.sentiments,
+        key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in results.key_phrases],
     )

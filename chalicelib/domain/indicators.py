@@ -22,6 +22,9 @@ RATING_COUNT = "rn"
 FIRST_ANSWERS = "fa"
 FIRST_ANSWER_MINUTES = "fam"
 KEY_PHRASE = "kp"
+CONSULTATION_CHOICE = "cch"
+CONSULTATION_SENTIMENT = "csn"
+CONSULTATION_PHRASE = "ckp"
 BAROMETER_SUM = "bsum"
 BAROMETER_COUNT = "bn"
 NONE = "-"
@@ -186,3 +189,48 @@ def barometer_totals(days: Iterable[Mapping[str, int]]) -> dict[str, tuple[int, 
                 pair = totals.setdefault(theme, [0, 0])
                 pair[0 if metric == BAROMETER_SUM else 1] += value
     return {theme: (pair[0], pair[1]) for theme, pair in totals.items()}
+
+
+def consultation_choice(day: str, consultation_id: str, choice: int) -> list[CounterIncrement]:
+    return [CounterIncrement(day, f"{CONSULTATION_CHOICE}|c={consultation_id}|ch={choice}")]
+
+
+def consultation_verbatim(
+    day: str, consultation_id: str, sentiment: Sentiment, key_phrases: Iterable[str]
+) -> list[CounterIncrement]:
+    """What an analysed answer to a consultation adds to the consultation's results."""
+    increments = [
+        CounterIncrement(day, f"{CONSULTATION_SENTIMENT}|c={consultation_id}|s={sentiment.value}")
+    ]
+    increments += [
+        CounterIncrement(day, f"{CONSULTATION_PHRASE}|c={consultation_id}|p={phrase}")
+        for phrase in sorted(set(key_phrases))
+    ]
+    return increments
+
+
+@dataclass
+class ConsultationTotals:
+    choices: Counter[int]
+    sentiments: Counter[str]
+    key_phrases: Counter[str]
+
+
+def consultation_totals(
+    days: Iterable[Mapping[str, int]], consultation_id: str
+) -> ConsultationTotals:
+    totals = ConsultationTotals(Counter(), Counter(), Counter())
+    marker = f"|c={consultation_id}|"
+    for counters in days:
+        for dimension, value in counters.items():
+            metric, found, rest = dimension.partition(marker)
+            if not found:
+                continue
+            name, _, detail = rest.partition("=")
+            if metric == CONSULTATION_CHOICE and name == "ch":
+                totals.choices[int(detail)] += value
+            elif metric == CONSULTATION_SENTIMENT and name == "s":
+                totals.sentiments[detail] += value
+            elif metric == CONSULTATION_PHRASE and name == "p":
+                totals.key_phrases[detail] += value
+    return totals

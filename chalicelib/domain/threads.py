@@ -118,6 +118,8 @@ class Thread:
     analysis: Analysis = field(default_factory=Analysis)
     version: int = 1
     first_answer_at: datetime | None = None
+    # Set when the thread is an answer to a consultation.
+    consultation_id: str | None = None
 
     def after_staff_reply(self, at: datetime) -> Thread:
         first = self.first_answer_at or at

@@ -96,6 +96,13 @@ def counters_for(
         opinion=opinion,
         rating=thread.rating if opinion else None,
     )
+    if thread.consultation_id:
+        increments += indicators.consultation_verbatim(
+            local_day(message.created_at),
+            thread.consultation_id,
+            analysis.sentiment,
+            analysis.key_phrases,
+        )
     return [replace(increment, spread=message.message_id) for increment in increments]
 
 

@@ -53,7 +53,11 @@ class FollowUp:
 
 
 def submit_feedback(
-    ports: Ports, slug: str, command: SubmitFeedback, idempotency_key: str | None = None
+    ports: Ports,
+    slug: str,
+    command: SubmitFeedback,
+    idempotency_key: str | None = None,
+    consultation_id: str | None = None,
 ) -> FeedbackReceipt:
     """Creates a thread and queues its analysis. With an Idempotency-Key, a repeat of the
     same request returns the first receipt and creates nothing; a different request under
@@ -100,6 +104,7 @@ def submit_feedback(
         rating=command.rating,
         contact_id=contact_id,
         followup_hash=followup.hash_token(token),
+        consultation_id=consultation_id,
     )
     # The first message shares the thread's id: the analysis worker knows it is the opinion
     # itself (whose analysis also describes the thread) and not a later reply.

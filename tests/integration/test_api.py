@@ -319,3 +319,75 @@ def test_citizens_rate_the_commune_once_per_theme_per_month(client):
     assert (themes["proprete"]["average"], themes["proprete"]["votes"]) == (7.0, 1)
     assert themes["proprete"]["label"] == "Propreté"
     assert themes["culture-sport"]["average"] is None
+
+
+def test_an_admin_consults_citizens_and_reads_the_results(client, aws):
+    from datetime import date, timedelta
+
+    today = date.today()
+    admin = login(aws, "admin@biot.demo")
+    consultation = {
+        "title": "Place des Arcades",
+        "question": "Quel usage le dimanche ?",
+        "theme": "cadre-de-vie",
+        "opensOn": (today - timedelta(days=1)).isoformat(),
+        "closesOn": (today + timedelta(days=30)).isoformat(),
+        "choices": ["Marché", "Piétonne"],
+        "quartiers": ["village"],
+    }
+    created = post(client, "/console/consultations", consultation, admin)
+    assert created.status_code == 201
+    cid = body(created)["id"]
+    assert (
+        post(
+            client, "/console/consultations", consultation, login(aws, "agent@biot.demo")
+        ).status_code
+        == 403
+    )
+    assert (
+        post(
+            client, "/console/consultations", {**consultation, "opensOn": "demain"}, admin
+        ).status_code
+        == 422
+    )
+
+    listed = body(get(client, "/communes/biot/consultations"))["items"]
+    assert [item["id"] for item in listed] == [cid] and listed[0]["open"] is True
+    assert body(get(client, "/communes/valbonne/consultations"))["items"] == []
+    assert [c["id"] for c in body(get(client, "/communes/biot"))["consultations"]] == [cid]
+
+    path = f"/communes/biot/consultations/{cid}/answers"
+    with_text = post(
+        client,
+        path,
+        {"choice": "Piétonne", "text": "Oui, sans voitures !", "voter": "browser-token-00000001"},
+    )
+    assert with_text.status_code == 201 and body(with_text)["followUpToken"]
+    assert (
+        post(client, path, {"choice": "Marché", "voter": "browser-token-00000002"}).status_code
+        == 201
+    )
+    assert (
+        post(client, path, {"choice": "Marché", "voter": "browser-token-00000002"}).status_code
+        == 409
+    )
+    assert (
+        post(client, path, {"choice": "Parking", "voter": "browser-token-00000003"}).status_code
+        == 422
+    )
+    assert (
+        post(
+            client,
+            f"/communes/valbonne/consultations/{cid}/answers",
+            {"choice": "Marché", "voter": "browser-token-00000004"},
+        ).status_code
+        == 404
+    )
+
+    results = body(get(client, f"/console/consultations/{cid}", login(aws, "viewer@biot.demo")))
+    assert results["choices"] == [
+        {"choice": "Marché", "count": 1},
+        {"choice": "Piétonne", "count": 1},
+    ]
+    other = get(client, f"/console/consultations/{cid}", login(aws, "admin@valbonne.demo"))
+    assert other.status_code == 404

@@ -24,6 +24,11 @@ CONTRACT = {
     "getPublicIndicators": ("GET", "/communes/{slug}/indicators"),
     "rateCommune": ("POST", "/communes/{slug}/barometer"),
     "getBarometer": ("GET", "/communes/{slug}/barometer"),
+    "createConsultation": ("POST", "/console/consultations"),
+    "listConsultations": ("GET", "/console/consultations"),
+    "getConsultationResults": ("GET", "/console/consultations/{consultation_id}"),
+    "listOpenConsultations": ("GET", "/communes/{slug}/consultations"),
+    "answerConsultation": ("POST", "/communes/{slug}/consultations/{consultation_id}/answers"),
 }
 
 

@@ -70,6 +70,7 @@ class ThreadModel(Model):
     created_at = UTCDateTimeAttribute()
     last_activity_at = UTCDateTimeAttribute()
     first_answer_at = UTCDateTimeAttribute(null=True)
+    consultation_id = UnicodeAttribute(null=True)
     analysis_status = UnicodeAttribute(default="pending")
     sentiment = UnicodeAttribute(null=True)
     analysis = JSONAttribute(null=True)
@@ -190,6 +191,23 @@ class CorrectionModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class ConsultationModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    consultation_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    question = UnicodeAttribute()
+    theme = UnicodeAttribute()
+    opens_on = UnicodeAttribute()
+    closes_on = UnicodeAttribute()
+    choices = JSONAttribute(default=list)
+    quartiers = JSONAttribute(default=list)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -198,6 +216,7 @@ MODELS: dict[str, type[Model]] = {
     resources.INDICATORS.name: CounterModel,
     resources.IDEMPOTENCY.name: IdempotencyModel,
     resources.CORRECTIONS.name: CorrectionModel,
+    resources.CONSULTATIONS.name: ConsultationModel,
 }
 
 

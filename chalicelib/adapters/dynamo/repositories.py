@@ -8,7 +8,7 @@ import functools
 import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -20,6 +20,7 @@ from chalicelib import config, resources
 from chalicelib.adapters.dynamo import codec
 from chalicelib.adapters.dynamo.models import (
     CommuneModel,
+    ConsultationModel,
     ContactModel,
     CorrectionModel,
     CounterModel,
@@ -28,6 +29,7 @@ from chalicelib.adapters.dynamo.models import (
     ThreadModel,
 )
 from chalicelib.domain.commune import Commune
+from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
@@ -49,6 +51,7 @@ from chalicelib.domain.threads import (
 )
 from chalicelib.ports import (
     CommuneRepository,
+    ConsultationRepository,
     ContactRepository,
     CorrectionRepository,
     IdempotencyStore,
@@ -340,6 +343,7 @@ def _thread_item(thread: Thread) -> ThreadModel:
         created_at=thread.created_at,
         last_activity_at=thread.last_activity_at,
         first_answer_at=thread.first_answer_at,
+        consultation_id=thread.consultation_id,
         analysis_status=thread.analysis.status.value,
         analysis=codec.analysis_to_json(thread.analysis),
         version=thread.version,
@@ -371,6 +375,7 @@ def _thread(item: ThreadModel) -> Thread:
         analysis=analysis,
         version=int(item.version),
         first_answer_at=item.first_answer_at,
+        consultation_id=item.consultation_id,
     )
 
 
@@ -541,6 +546,49 @@ def _month_ranges(days: Sequence[str]) -> list[tuple[str, str, str]]:
     for day in sorted(days):
         months.setdefault(day[:7], []).append(day)
     return [(month, listed[0], listed[-1]) for month, listed in months.items()]
+
+
+class DynamoConsultationRepository(ConsultationRepository):
+    def save(self, consultation: Consultation) -> None:
+        ConsultationModel(
+            consultation.commune_id,
+            consultation.consultation_id,
+            title=consultation.title,
+            question=consultation.question,
+            theme=consultation.theme,
+            opens_on=consultation.opens_on.isoformat(),
+            closes_on=consultation.closes_on.isoformat(),
+            choices=list(consultation.choices),
+            quartiers=list(consultation.quartiers),
+            created_by=consultation.created_by or None,
+            created_at=consultation.created_at,
+        ).save()
+
+    def get(self, commune_id: CommuneId, consultation_id: str) -> Consultation:
+        try:
+            return _consultation(ConsultationModel.get(commune_id, consultation_id))
+        except DoesNotExist as error:
+            raise NotFoundError("unknown consultation", code="consultation_not_found") from error
+
+    def list(self, commune_id: CommuneId) -> list[Consultation]:
+        items = ConsultationModel.query(commune_id, scan_index_forward=False, limit=200)
+        return [_consultation(item) for item in items]
+
+
+def _consultation(item: ConsultationModel) -> Consultation:
+    return Consultation(
+        commune_id=CommuneId(item.commune_id),
+        consultation_id=item.consultation_id,
+        title=item.title,
+        question=item.question,
+        theme=item.theme,
+        opens_on=date.fromisoformat(item.opens_on),
+        closes_on=date.fromisoformat(item.closes_on),
+        choices=tuple(item.choices),
+        quartiers=tuple(item.quartiers),
+        created_by=item.created_by or "",
+        created_at=item.created_at,
+    )
 
 
 class DynamoCorrectionRepository(CorrectionRepository):
