@@ -20,6 +20,7 @@ from chalicelib.domain.threads import (
     TextAnalysis,
     Thread,
     ThreadFilter,
+    ThreadStatus,
 )
 
 
@@ -76,6 +77,10 @@ class ThreadRepository(ABC):
     ) -> Thread:
         """Appends `message`, saves `thread` and adds `counters` in one transaction, with
         the same version check as update()."""
+
+    @abstractmethod
+    def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
+        """How many threads have this status now (an index count, not a scan)."""
 
     @abstractmethod
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:

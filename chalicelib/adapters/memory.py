@@ -24,6 +24,7 @@ from chalicelib.domain.threads import (
     TextAnalysis,
     Thread,
     ThreadFilter,
+    ThreadStatus,
 )
 from chalicelib.ports import (
     AnalysisJob,
@@ -175,6 +176,11 @@ class InMemoryThreadRepository(ThreadRepository):
             self._threads[(thread.commune_id, thread.thread_id)] = saved
             self._messages[(thread.commune_id, thread.thread_id)][message.message_id] = message
             return saved
+
+    def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
+        return sum(
+            1 for (c, _), t in self._threads.items() if c == commune_id and t.status is status
+        )
 
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         stored = self._messages.get((commune_id, thread_id), {})

@@ -248,6 +248,7 @@ class KeyPhraseView(Schema):
 
 class DialogueView(Schema):
     opinions: int
+    open_threads: int | None = Field(description="new or in progress now")
     first_answers: int
     answered_share: float | None
     average_first_answer_hours: float | None

@@ -159,6 +159,7 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
         key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in board.key_phrases],
         dialogue=schemas.DialogueView(
             opinions=dialogue.opinions,
+            open_threads=dialogue.open_threads,
             first_answers=dialogue.first_answers,
             answered_share=dialogue.answered_share,
             average_first_answer_hours=dialogue.average_hours,

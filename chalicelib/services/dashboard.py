@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from chalicelib.domain import indicators
@@ -14,6 +14,7 @@ from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.indicators import Counted, Filter
 from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import ThreadStatus
 from chalicelib.ports import Ports
 from chalicelib.services import validation
 
@@ -57,6 +58,8 @@ class Figures:
 @dataclass
 class Dialogue:
     opinions: int = 0
+    # Threads waiting for staff now (new or in progress), whatever the period.
+    open_threads: int | None = None
     first_answers: int = 0
     minutes: int = 0
     buckets: Counter[str] = field(default_factory=Counter)
@@ -143,10 +146,15 @@ def dashboard(
         by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
         by_channel=_grouped(rows, lambda c: c.channel),
         key_phrases=_key_phrases(current.values(), filter.theme),
-        dialogue=_dialogue(c for _, c in rows),
+        dialogue=replace(_dialogue(c for _, c in rows), open_threads=_open(ports, staff)),
         barometer=indicators.barometer_totals(current.values()),
         previous_barometer=indicators.barometer_totals(counts[day] for day in before.days),
     )
+
+
+def _open(ports: Ports, staff: StaffIdentity) -> int:
+    waiting = (ThreadStatus.NEW, ThreadStatus.IN_PROGRESS)
+    return sum(ports.threads.count_by_status(staff.commune_id, status) for status in waiting)
 
 
 def _parsed(dimensions: Mapping[str, int]) -> list[Counted]:

@@ -296,3 +296,14 @@ def test_a_vote_counts_once_and_votes_are_per_commune(ports):
         "bsum|t=proprete": 7,
         "bn|t=proprete": 1,
     }
+
+
+def test_threads_are_counted_by_status_per_commune(ports):
+    for _ in range(2):
+        stored(ports)
+    closed = stored(ports)
+    ports.threads.update(replace(closed, status=ThreadStatus.CLOSED))
+    stored(ports, VALBONNE)
+    assert ports.threads.count_by_status(BIOT, ThreadStatus.NEW) == 2
+    assert ports.threads.count_by_status(BIOT, ThreadStatus.CLOSED) == 1
+    assert ports.threads.count_by_status(VALBONNE, ThreadStatus.NEW) == 1

@@ -270,6 +270,7 @@ def test_the_dashboard_reads_the_counters_of_the_callers_commune_only(client, aw
     assert biot["totals"]["verbatims"] == 2
     assert {row["id"]: row["label"] for row in biot["byTheme"]} == {"proprete": "Propreté"}
     assert biot["dialogue"]["opinions"] == 2
+    assert biot["dialogue"]["openThreads"] == 2
     assert "from" in biot and "to" in biot
 
     valbonne = body(get(client, "/console/dashboard", login(aws, "viewer@valbonne.demo")))

@@ -57,6 +57,7 @@ def test_dialogue_figures(biot):
     ports, _ = biot
     dialogue = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter()).dialogue
     assert (dialogue.opinions, dialogue.first_answers) == (3, 1)
+    assert dialogue.open_threads == 2  # the answered one no longer waits
     assert dialogue.answered_share == round(1 / 3, 3)
     assert dialogue.average_hours == 7 * 24 + 3
     assert dialogue.median_hours == 336.0  # 171 h falls in the "≤ 14 days" bucket

@@ -194,6 +194,9 @@ class DynamoThreadRepository(ThreadRepository):
             _add_counters(transaction, thread.commune_id, counters)
         return self.get(thread.commune_id, thread.thread_id)
 
+    def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
+        return int(ThreadModel.by_status.count(f"{commune_id}#{status.value}"))
+
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         return [
             _message(item, commune_id, thread_id)
