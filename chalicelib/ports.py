@@ -106,10 +106,23 @@ class ThreadRepository(ABC):
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
 
 
+QUOTES_PER_PHRASE = 3
+
+
 class IndicatorRepository(ABC):
     @abstractmethod
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         """{day: {dimension: count}} for the given days (ISO dates)."""
+
+    @abstractmethod
+    def add_quote(self, commune_id: CommuneId, month: str, phrase: str, quote: str) -> None:
+        """Keeps `quote` as one of the phrase's first QUOTES_PER_PHRASE quotes that month."""
+
+    @abstractmethod
+    def quotes(
+        self, commune_id: CommuneId, months: Sequence[str], phrases: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """Up to QUOTES_PER_PHRASE quotes per phrase over the months (YYYY-MM)."""
 
     @abstractmethod
     def record_vote(

@@ -27,6 +27,7 @@ from chalicelib.domain.threads import (
     ThreadStatus,
 )
 from chalicelib.ports import (
+    QUOTES_PER_PHRASE,
     AnalysisJob,
     AnalysisQueue,
     CommuneRepository,
@@ -67,6 +68,7 @@ class InMemoryIndicators(IndicatorRepository):
     def __init__(self) -> None:
         self.counters: dict[tuple[CommuneId, str], dict[str, int]] = {}
         self.votes: set[tuple[CommuneId, str]] = set()
+        self.quoted: dict[tuple[CommuneId, str, str], list[str]] = {}
 
     def add(self, commune_id: CommuneId, increments: Sequence[CounterIncrement]) -> None:
         for increment in increments:
@@ -75,6 +77,23 @@ class InMemoryIndicators(IndicatorRepository):
 
     def counts(self, commune_id: CommuneId, days: Sequence[str]) -> dict[str, dict[str, int]]:
         return {day: dict(self.counters.get((commune_id, day), {})) for day in days}
+
+    def add_quote(self, commune_id: CommuneId, month: str, phrase: str, quote: str) -> None:
+        kept = self.quoted.setdefault((commune_id, month, phrase), [])
+        if len(kept) < QUOTES_PER_PHRASE:
+            kept.append(quote)
+
+    def quotes(
+        self, commune_id: CommuneId, months: Sequence[str], phrases: Sequence[str]
+    ) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for phrase in phrases:
+            merged = [
+                q for month in months for q in self.quoted.get((commune_id, month, phrase), [])
+            ]
+            if merged:
+                found[phrase] = merged[:QUOTES_PER_PHRASE]
+        return found
 
     def record_vote(
         self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]

@@ -244,6 +244,7 @@ class BreakdownRow(FiguresView):
 class KeyPhraseView(Schema):
     phrase: str
     count: int
+    quotes: list[str] = Field(default=[], description="up to 3 citizens' words, PII masked")
 
 
 class DialogueView(Schema):

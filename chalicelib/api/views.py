@@ -156,7 +156,10 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
         by_theme=rows(board.by_theme),
         by_quartier=rows(board.by_quartier),
         by_channel=rows(board.by_channel),
-        key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in board.key_phrases],
+        key_phrases=[
+            schemas.KeyPhraseView(phrase=p, count=n, quotes=board.quotes.get(p, []))
+            for p, n in board.key_phrases
+        ],
         dialogue=schemas.DialogueView(
             opinions=dialogue.opinions,
             open_threads=dialogue.open_threads,

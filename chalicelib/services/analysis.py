@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,8 +17,11 @@ from chalicelib.domain.threads import (
     Message,
     TextAnalysis,
     Thread,
+    preview_of,
 )
 from chalicelib.ports import AnalysisJob, Ports
+
+logger = logging.getLogger(__name__)
 
 # Indicator days follow the communes' civil day, not UTC.
 _PARIS = ZoneInfo("Europe/Paris")
@@ -68,12 +72,33 @@ def record(ports: Ports, prepared: Prepared) -> bool:
     if prepared.analysis is None:
         return False
     message, thread = prepared.message, prepared.thread
-    return ports.threads.record_analysis(
+    recorded = ports.threads.record_analysis(
         message,
         prepared.analysis,
         counters_for(thread, message, prepared.analysis),
         on_thread=is_opinion(message),
     )
+    if recorded:
+        _keep_quotes(ports, message, prepared.analysis)
+    return recorded
+
+
+QUOTED_PHRASES = 3
+QUOTE_LENGTH = 280
+
+
+def _keep_quotes(ports: Ports, message: Message, result: TextAnalysis) -> None:
+    """The dashboard shows a few citizens' words for each key phrase: masked (no personal
+    data) and never a toxic text. A failure here loses a quote, not a count: it is logged."""
+    if result.toxic or not result.masked_text:
+        return
+    month = local_day(message.created_at)[:7]
+    quote = preview_of(result.masked_text, QUOTE_LENGTH)
+    for phrase in result.key_phrases[:QUOTED_PHRASES]:
+        try:
+            ports.indicators.add_quote(message.commune_id, month, phrase, quote)
+        except Exception:  # the analysis is recorded; a missing quote must not undo it
+            logger.warning("could not keep a quote for the dashboard", exc_info=True)
 
 
 def record_failure(ports: Ports, job: AnalysisJob, error: str) -> None:

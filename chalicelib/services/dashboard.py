@@ -113,6 +113,7 @@ class Dashboard:
     key_phrases: list[tuple[str, int]]
     dialogue: Dialogue
     # {theme: (sum of 1–10 scores, votes)} for the period and the previous one.
+    quotes: dict[str, list[str]] = field(default_factory=dict)
     barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     previous_barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -136,7 +137,11 @@ def dashboard(
     current = {day: counts[day] for day in wanted.days}
     rows = [(day, c) for day, dims in current.items() for c in _parsed(dims) if c.matches(filter)]
     previous_rows = [c for day in before.days for c in _parsed(counts[day]) if c.matches(filter)]
+    key_phrases = _key_phrases(current.values(), filter.theme)
+    months = sorted({day[:7] for day in wanted.days})
+    quotes = ports.indicators.quotes(staff.commune_id, months, [p for p, _ in key_phrases])
     return Dashboard(
+        quotes=quotes,
         period=wanted,
         granularity=granularity,
         totals=_figures(c for _, c in rows),
@@ -145,7 +150,7 @@ def dashboard(
         by_theme=_grouped(rows, lambda c: c.theme),
         by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
         by_channel=_grouped(rows, lambda c: c.channel),
-        key_phrases=_key_phrases(current.values(), filter.theme),
+        key_phrases=key_phrases,
         dialogue=replace(_dialogue(c for _, c in rows), open_threads=_open(ports, staff)),
         barometer=indicators.barometer_totals(current.values()),
         previous_barometer=indicators.barometer_totals(counts[day] for day in before.days),

@@ -307,3 +307,17 @@ def test_threads_are_counted_by_status_per_commune(ports):
     assert ports.threads.count_by_status(BIOT, ThreadStatus.NEW) == 2
     assert ports.threads.count_by_status(BIOT, ThreadStatus.CLOSED) == 1
     assert ports.threads.count_by_status(VALBONNE, ThreadStatus.NEW) == 1
+
+
+def test_a_phrase_keeps_its_first_three_quotes_per_month_and_commune(ports):
+    for n in range(5):
+        ports.indicators.add_quote(BIOT, "2026-11", "poubelle", f"quote {n}")
+    ports.indicators.add_quote(BIOT, "2026-10", "poubelle", "october")
+    ports.indicators.add_quote(VALBONNE, "2026-11", "poubelle", "valbonne")
+    november = ports.indicators.quotes(BIOT, ["2026-11"], ["poubelle", "trottoir"])
+    assert november == {"poubelle": ["quote 0", "quote 1", "quote 2"]}
+    both = ports.indicators.quotes(BIOT, ["2026-10", "2026-11"], ["poubelle"])
+    assert len(both["poubelle"]) == 3 and "valbonne" not in both["poubelle"]
+    assert ports.indicators.quotes(VALBONNE, ["2026-11"], ["poubelle"]) == {
+        "poubelle": ["valbonne"]
+    }

@@ -119,3 +119,20 @@ def test_the_barometer_shows_in_the_dashboard(biot):
     board = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter())
     assert board.barometer == {"proprete": (12, 2)}
     assert board.previous_barometer == {}
+
+
+def test_key_phrases_come_with_masked_quotes_and_never_toxic_ones():
+    from chalicelib.analysis.local import LocalAnalyzer
+    from chalicelib.analysis.pipeline import CompositeAnalyzer
+
+    ports = memory_ports(Clock())
+    ports.analyzer = CompositeAnalyzer(LocalAnalyzer())
+    opinion(ports, "Les poubelles débordent rue du Four, appelez-moi au 06 12 34 56 78")
+    opinion(ports, "Les poubelles, bande de connards, vous êtes des incapables")
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter())
+    quotes = dict(board.quotes)
+    assert quotes, board.key_phrases
+    every_quote = [quote for listed in quotes.values() for quote in listed]
+    assert all("06 12 34 56 78" not in quote for quote in every_quote)
+    assert any("[téléphone]" in quote for quote in every_quote)
+    assert all("connards" not in quote for quote in every_quote)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     JSONAttribute,
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -165,6 +166,8 @@ class CounterModel(Model):
     day_dimension = UnicodeAttribute(range_key=True)
     # "count" in DynamoDB; renamed in Python, where Model.count() is a class method.
     total = NumberAttribute(default=0, attr_name="count")
+    # Only on the "<commune>#<month>#quotes" items: a key phrase's first masked quotes.
+    quotes = ListAttribute(of=UnicodeAttribute, null=True)
 
 
 class IdempotencyModel(Model):

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
-from pynamodb.expressions.condition import Condition
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import config, resources
@@ -50,6 +50,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import (
+    QUOTES_PER_PHRASE,
     CommuneRepository,
     ConsultationRepository,
     ContactRepository,
@@ -489,6 +490,27 @@ class DynamoIndicatorRepository(IndicatorRepository):
             if day in result:
                 result[day][dimension] = result[day].get(dimension, 0) + int(item.total)
         return result
+
+    def add_quote(self, commune_id: CommuneId, month: str, phrase: str, quote: str) -> None:
+        item = CounterModel(f"{commune_id}#{month}#quotes", phrase)
+        try:
+            item.update(
+                actions=[CounterModel.quotes.set((CounterModel.quotes | []).append([quote]))],
+                condition=CounterModel.quotes.does_not_exist()
+                | (size(CounterModel.quotes) < QUOTES_PER_PHRASE),  # type: ignore[no-untyped-call]
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # a full list is the normal case, anything else is not
+
+    def quotes(
+        self, commune_id: CommuneId, months: Sequence[str], phrases: Sequence[str]
+    ) -> dict[str, list[str]]:
+        keys = [(f"{commune_id}#{month}#quotes", phrase) for month in months for phrase in phrases]
+        found: dict[str, list[str]] = {}
+        for item in CounterModel.batch_get(keys):
+            found.setdefault(item.day_dimension, []).extend(str(q) for q in item.quotes or [])
+        return {phrase: quotes[:QUOTES_PER_PHRASE] for phrase, quotes in found.items()}
 
     def record_vote(
         self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]
