@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas, views
-from chalicelib.api.http import Operation, operation, parse_body, query_params, staff
+from chalicelib.api.http import Operation, operation, parse_body, query_params, staff, today
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.indicators import Filter
@@ -24,7 +23,6 @@ from chalicelib.domain.threads import (
 from chalicelib.services import consultations, dashboard, inbox
 
 console = Blueprint(__name__)
-_PARIS = ZoneInfo("Europe/Paris")
 
 _LIST_QUERY = {
     "status": "new | in_progress | answered | closed",
@@ -54,10 +52,7 @@ _LIST_QUERY = {
 )
 def list_threads() -> schemas.ThreadList:
     identity = staff()
-    params = query_params()
-    unknown = set(params) - set(_LIST_QUERY)
-    if unknown:
-        raise ValidationError(f"unknown parameter {sorted(unknown)[0]!r}", code="unknown_parameter")
+    params = query_params(_LIST_QUERY)
     page = inbox.list_threads(
         bootstrap.ports(),
         identity,
@@ -170,10 +165,7 @@ _DASHBOARD_QUERY = {
 )
 def get_dashboard() -> schemas.DashboardView:
     identity = staff()
-    params = query_params()
-    unknown = set(params) - set(_DASHBOARD_QUERY)
-    if unknown:
-        raise ValidationError(f"unknown parameter {sorted(unknown)[0]!r}", code="unknown_parameter")
+    params = query_params(_DASHBOARD_QUERY)
     end = _date(params.get("to")) or today()
     start = _date(params.get("from")) or end - timedelta(days=29)
     ports = bootstrap.ports()
@@ -189,10 +181,6 @@ def get_dashboard() -> schemas.DashboardView:
         ),
     )
     return views.dashboard_view(board, ports.communes.get(identity.commune_id))
-
-
-def today() -> date:
-    return datetime.now(_PARIS).date()
 
 
 def _date(value: str | None) -> date | None:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pydantic
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
@@ -129,8 +131,19 @@ def parse_body(schema: type[SchemaT]) -> SchemaT:
         raise _validation_error(invalid) from invalid
 
 
-def query_params() -> dict[str, str]:
-    return dict(current_request().query_params or {})
+def query_params(allowed: Iterable[str] = ()) -> dict[str, str]:
+    """The query string; with `allowed`, a parameter outside it is a 422 (a typo in a
+    filter must not silently widen a list)."""
+    params = dict(current_request().query_params or {})
+    unknown = set(params) - set(allowed) if allowed else set()
+    if unknown:
+        raise ValidationError(f"unknown parameter {sorted(unknown)[0]!r}", code="unknown_parameter")
+    return params
+
+
+def today() -> date:
+    """The communes' civil date (Europe/Paris), for periods, votes and consultations."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def header(name: str) -> str | None:

@@ -3,15 +3,20 @@ side (a commune's profile, giving an opinion, the private follow-up)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
 from chalicelib.api import schemas, views
-from chalicelib.api.http import Operation, header, json_response, operation, parse_body
+from chalicelib.api.http import (
+    Operation,
+    header,
+    json_response,
+    operation,
+    parse_body,
+    today,
+)
 from chalicelib.services import feedback, validation
 
 public = Blueprint(__name__)
@@ -86,11 +91,9 @@ def get_openapi() -> Any:
 def get_commune(slug: str) -> schemas.CommuneProfile:
     from chalicelib.services import consultations
 
-    ports, today = bootstrap.ports(), _today()
+    ports, now = bootstrap.ports(), today()
     commune = validation.find_commune(ports, slug)
-    return views.commune_profile(
-        commune, consultations.open_consultations(ports, slug, today), today
-    )
+    return views.commune_profile(commune, consultations.open_in(ports, commune, now), now)
 
 
 @operation(
@@ -176,7 +179,7 @@ def post_follow_up(token: str) -> schemas.MessageCreated:
 def get_public_indicators(slug: str) -> Any:
     from chalicelib.services import dashboard
 
-    board = dashboard.public_indicators(bootstrap.ports(), slug, _today())
+    board = dashboard.public_indicators(bootstrap.ports(), slug, today())
     # Anonymous and costly to compute: let browsers and the CDN keep it five minutes.
     return json_response(
         views.public_indicators(board), headers={"Cache-Control": "public, max-age=300"}
@@ -201,7 +204,7 @@ def rate_commune(slug: str) -> schemas.VoteOutcomeView:
     from chalicelib.services import barometer
 
     body = parse_body(schemas.RateCommuneBody)
-    outcome = barometer.rate_commune(bootstrap.ports(), slug, body.ratings, body.voter, _today())
+    outcome = barometer.rate_commune(bootstrap.ports(), slug, body.ratings, body.voter, today())
     return schemas.VoteOutcomeView(counted=outcome.counted, already_rated=outcome.already_rated)
 
 
@@ -222,10 +225,10 @@ def get_barometer(slug: str) -> Any:
 
     ports = bootstrap.ports()
     commune = validation.find_commune(ports, slug)
-    today = _today()
+    now = today()
     labels = {theme.id: theme.label for theme in commune.themes}
     view = schemas.BarometerView(
-        period=today.strftime("%Y-%m"),
+        period=now.strftime("%Y-%m"),
         themes=[
             schemas.BarometerTheme(
                 id=score.theme,
@@ -234,14 +237,10 @@ def get_barometer(slug: str) -> Any:
                 votes=score.votes,
                 previous_average=score.previous_average,
             )
-            for score in barometer.scores(ports, commune, today)
+            for score in barometer.scores(ports, commune, now)
         ],
     )
     return json_response(view, headers={"Cache-Control": "public, max-age=60"})
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 @operation(
@@ -259,9 +258,9 @@ def _today() -> date:
 def list_open_consultations(slug: str) -> schemas.ConsultationList:
     from chalicelib.services import consultations
 
-    today = _today()
-    items = consultations.open_consultations(bootstrap.ports(), slug, today)
-    return schemas.ConsultationList(items=[views.consultation_view(c, today) for c in items])
+    now = today()
+    items = consultations.open_consultations(bootstrap.ports(), slug, now)
+    return schemas.ConsultationList(items=[views.consultation_view(c, now) for c in items])
 
 
 @operation(
@@ -283,7 +282,7 @@ def answer_consultation(slug: str, consultation_id: str) -> schemas.AnswerAccept
 
     body = parse_body(schemas.AnswerBody)
     given = consultations.Answer(body.choice, body.text, body.quartier, body.voter)
-    receipt = consultations.answer(bootstrap.ports(), slug, consultation_id, given, _today())
+    receipt = consultations.answer(bootstrap.ports(), slug, consultation_id, given, today())
     if receipt is None:
         return schemas.AnswerAccepted()
     return schemas.AnswerAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)

@@ -3,7 +3,6 @@ each of its themes, anonymously, once per theme per month per browser."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -14,7 +13,6 @@ from chalicelib.ports import Ports
 from chalicelib.services import validation
 
 SCORE_MIN, SCORE_MAX = 1, 10
-VOTER_MIN, VOTER_MAX = 16, 128
 
 
 @dataclass(frozen=True)
@@ -37,17 +35,13 @@ def rate_commune(
     """Counts each theme's rating unless this browser (`voter`, a random token the page
     keeps) already rated that theme this month. Raises ConflictError if nothing counted."""
     commune = validation.find_commune(ports, slug)
-    if not VOTER_MIN <= len(voter) <= VOTER_MAX or not voter.isprintable():
-        raise ValidationError(
-            "voter must be a random token of 16–128 characters", code="invalid_voter"
-        )
     if not ratings:
         raise ValidationError("rate at least one theme", code="no_rating")
     for theme, score in ratings.items():
         validation.check_theme(commune, theme)
         if not SCORE_MIN <= score <= SCORE_MAX:
             raise ValidationError("scores go from 1 to 10", code="invalid_score")
-    voter_hash = hashlib.sha256(f"{commune.commune_id}|{voter}".encode()).hexdigest()
+    voter_hash = validation.voter_hash(commune, voter)
     period, day = today.strftime("%Y-%m"), today.isoformat()
     counted, repeated = [], []
     for theme, score in sorted(ratings.items()):

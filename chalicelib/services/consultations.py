@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.domain import indicators
+from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId, is_id, new_id
@@ -57,7 +57,10 @@ def list_for_staff(ports: Ports, staff: StaffIdentity) -> list[Consultation]:
 
 
 def open_consultations(ports: Ports, slug: str, today: date) -> list[Consultation]:
-    commune = validation.find_commune(ports, slug)
+    return open_in(ports, validation.find_commune(ports, slug), today)
+
+
+def open_in(ports: Ports, commune: Commune, today: date) -> list[Consultation]:
     return [c for c in ports.consultations.list(commune.commune_id) if c.is_open(today)]
 
 
@@ -81,11 +84,7 @@ def answer(
         counters = indicators.consultation_choice(today.isoformat(), consultation_id, index)
     text = validation.clean_text(given.text) if given.text else None
     validation.check_quartier(commune, given.quartier)
-    if not 16 <= len(given.voter) <= 128:
-        raise ValidationError(
-            "voter must be a random token of 16–128 characters", code="invalid_voter"
-        )
-    voter_hash = hashlib.sha256(f"{commune.commune_id}|{given.voter}".encode()).hexdigest()
+    voter_hash = validation.voter_hash(commune, given.voter)
     spread = [replace(increment, spread=voter_hash) for increment in counters]
     key = f"consultation#{consultation_id}#{voter_hash}"
     if not ports.indicators.record_vote(commune.commune_id, key, spread):

@@ -1,5 +1,6 @@
 """Rules on citizen input shared by every use case that accepts text from a citizen."""
 
+import hashlib
 import re
 
 from chalicelib.domain.commune import Commune
@@ -39,6 +40,16 @@ def check_thread_id(thread_id: str) -> str:
     if not is_id(thread_id):
         raise NotFoundError("unknown thread", code="thread_not_found")
     return thread_id
+
+
+def voter_hash(commune: Commune, voter: str) -> str:
+    """The anonymous key of a browser's vote: a hash of the random token the page keeps,
+    salted with the commune. Raises ValidationError for anything but such a token."""
+    if not 16 <= len(voter) <= 128 or not voter.isprintable():
+        raise ValidationError(
+            "voter must be a random token of 16–128 characters", code="invalid_voter"
+        )
+    return hashlib.sha256(f"{commune.commune_id}|{voter}".encode()).hexdigest()
 
 
 def check_theme(commune: Commune, theme: str) -> str:
