@@ -60,6 +60,10 @@ def build() -> Ports:
     # Imported here: PynamoDB and botocore cost ~250 ms, paid on first use only.
     from chalicelib.adapters.cognito import CognitoTokenVerifier
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.alerts import (
+        DynamoAlertRepository,
+        DynamoSubscriptionRepository,
+    )
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
         DynamoConsultationRepository,
@@ -70,6 +74,7 @@ def build() -> Ports:
         DynamoThreadRepository,
     )
     from chalicelib.adapters.s3 import S3ModelStore
+    from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sqs import SqsAnalysisQueue
 
     models.bind()
@@ -82,6 +87,9 @@ def build() -> Ports:
         corrections=corrections,
         models=store,
         consultations=DynamoConsultationRepository(),
+        alerts=DynamoAlertRepository(),
+        subscriptions=DynamoSubscriptionRepository(),
+        mailer=SesMailer(),
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),

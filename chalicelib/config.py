@@ -73,3 +73,8 @@ def max_body_bytes() -> int:
 def aws_timeouts() -> tuple[int, int]:
     """(connect, read) seconds for AWS calls: well below API Gateway's 29 s limit."""
     return 3, 10
+
+
+def mail_from() -> str:
+    """The sender of staff e-mails: an address of an identity verified in SES."""
+    return os.environ.get("CONCERTO_MAIL_FROM", "Concerto <alertes@concerto.local>")

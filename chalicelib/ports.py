@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
@@ -81,6 +82,14 @@ class ThreadRepository(ABC):
     @abstractmethod
     def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
         """How many threads have this status now (an index count, not a scan)."""
+
+    @abstractmethod
+    def count_overdue(self, commune_id: CommuneId, now: datetime) -> int:
+        """How many threads await an answer past their deadline (an index count)."""
+
+    @abstractmethod
+    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
+        """Threads awaiting an answer past their deadline, the most overdue first."""
 
     @abstractmethod
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
@@ -162,6 +171,61 @@ class ConsultationRepository(ABC):
         """Newest first."""
 
 
+class AlertRepository(ABC):
+    @abstractmethod
+    def add(self, alert: Alert) -> bool:
+        """Stores `alert` unless its id is already known; False (nothing changed) then."""
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, alert_id: str) -> Alert:
+        """Raises NotFoundError, also for another commune's alert."""
+
+    @abstractmethod
+    def list(self, commune_id: CommuneId, active_only: bool, limit: int) -> list[Alert]:
+        """Newest first; `active_only` reads an index of the unacknowledged, unresolved ones."""
+
+    @abstractmethod
+    def acknowledge(self, commune_id: CommuneId, alert_id: str, by: str, at: datetime) -> Alert:
+        """Marks the alert seen by `by` (kept as is if already acknowledged).
+        Raises NotFoundError."""
+
+    @abstractmethod
+    def resolve(self, commune_id: CommuneId, alert_id: str, at: datetime) -> None: ...
+
+    @abstractmethod
+    def claim_notification(self, commune_id: CommuneId, alert_id: str, at: datetime) -> bool:
+        """True for the one caller that first claims the alert's e-mail: an alert is
+        mailed once, even when two jobs overlap."""
+
+    @abstractmethod
+    def release_notification(self, commune_id: CommuneId, alert_id: str) -> None:
+        """Undoes a claim whose e-mail could not be sent, so the next run retries."""
+
+
+class SubscriptionRepository(ABC):
+    """Which staff members want which e-mails (topics: "alerts")."""
+
+    @abstractmethod
+    def set(self, commune_id: CommuneId, email: str, topic: str, subscribed: bool) -> None: ...
+
+    @abstractmethod
+    def subscribers(self, commune_id: CommuneId, topic: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class OutboundEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+class Mailer(ABC):
+    @abstractmethod
+    def send(self, email: OutboundEmail) -> str:
+        """Sends it; returns the provider's message id. Raises DeliveryError."""
+
+
 class ModelStore(ABC):
     """A commune's own sentiment model, as an opaque artifact with its version."""
 
@@ -232,6 +296,9 @@ class Ports:
     corrections: CorrectionRepository
     models: ModelStore
     consultations: ConsultationRepository
+    alerts: AlertRepository
+    subscriptions: SubscriptionRepository
+    mailer: Mailer
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue

@@ -71,6 +71,8 @@ THREADS = Table(
         Index("by_assignee", "assignee_key", _ACTIVITY),
         Index("by_theme", "theme_key", _ACTIVITY),
         Index("by_followup", "followup_key"),
+        # Sparse: only threads awaiting an answer, by deadline (overdue = due_at < now).
+        Index("by_due", "due_key", "due_at"),
     ),
     ttl_attribute="expires_at",
 )
@@ -84,6 +86,11 @@ IDEMPOTENCY = Table("idempotency", "id", ttl_attribute="expiration")
 CORRECTIONS = Table("corrections", "commune_id", "thread_id", ttl_attribute="expires_at")
 
 CONSULTATIONS = Table("consultations", "commune_id", "consultation_id")
+# Alert ids start with their episode's date: a commune's alerts read newest first.
+ALERTS = Table(
+    "alerts", "commune_id", "alert_id", indexes=(Index("by_active", "active_key", "alert_id"),)
+)
+SUBSCRIPTIONS = Table("subscriptions", "commune_id", "topic_email")
 
 TABLES = (
     COMMUNES,
@@ -94,6 +101,8 @@ TABLES = (
     IDEMPOTENCY,
     CORRECTIONS,
     CONSULTATIONS,
+    ALERTS,
+    SUBSCRIPTIONS,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")

@@ -28,6 +28,9 @@ class Provisioned:
     client_id: str
 
 
+MAIL_DOMAIN = "concerto.local"
+
+
 def provision(
     region: str, prefix: str = "concerto", local_visibility_seconds: int = 5
 ) -> Provisioned:
@@ -52,6 +55,9 @@ def provision(
         name = f"{prefix}-{bucket.name}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
         env[bucket.env_var] = name
+    # The embedded SES sends (and keeps) staff e-mails from a verified local domain.
+    boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=MAIL_DOMAIN)
+    env["CONCERTO_MAIL_FROM"] = f"Concerto <alertes@{MAIL_DOMAIN}>"
     pool_id, client_id = _create_user_pool(boto3.client("cognito-idp", region_name=region), prefix)
     env["CONCERTO_USER_POOL_ID"] = pool_id
     env["CONCERTO_USER_POOL_CLIENT_ID"] = client_id

@@ -33,6 +33,8 @@ class Settings:
     host: str = "127.0.0.1"
     demo_password: str = DEFAULT_DEMO_PASSWORD
     seed_opinions: bool = True
+    # The alert job runs hourly in AWS; locally every minute, to be seen at work.
+    alerts_every_seconds: float = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +46,7 @@ class Settings:
             smtp_port=int(env.get("CONCERTO_SMTP_PORT", "2525")),
             demo_password=env.get("CONCERTO_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
             seed_opinions=env.get("CONCERTO_SEED_OPINIONS", "1") != "0",
+            alerts_every_seconds=float(env.get("CONCERTO_ALERTS_EVERY_SECONDS", "60")),
         )
 
     @property
@@ -114,14 +117,20 @@ class Runtime:
 
     def _start_workers(self, env: dict[str, str]) -> None:
         from chalicelib import resources
+        from chalicelib.workers.alerts import handle_alert_detection
         from chalicelib.workers.analysis import handle_analysis
-        from local.worker import QueuePoller
+        from local.worker import QueuePoller, Schedule
 
         poller = QueuePoller(
             "analysis", env[resources.ANALYSIS_QUEUE.env_var], handle_analysis, REGION
         )
         poller.start()
         self.stoppers.append(poller.stop)
+        alerts = Schedule(
+            "detect_alerts", handle_alert_detection, REGION, self.settings.alerts_every_seconds
+        )
+        alerts.start()
+        self.stoppers.append(alerts.stop)
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo.codec import quartiers_from_json
 from chalicelib.analysis.themes import default_themes
-from chalicelib.domain import followup
+from chalicelib.domain import followup, sla
 from chalicelib.domain.commune import Commune, CommuneSettings
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.ids import CommuneId, new_id
@@ -100,6 +100,7 @@ def _seed_opinion(ports: Ports, commune: Commune, item: dict[str, Any], rng: ran
         rating=item.get("rating"),
         contact_id=contact_id,
         followup_hash=followup.hash_token(followup.new_token(commune.commune_id)),
+        due_at=sla.answer_due(created, commune.settings.answer_sla_days),
     )
     opinion = Message(
         commune.commune_id, thread_id, thread_id, Author.CITIZEN, item["text"], channel, created
@@ -123,5 +124,7 @@ def _seed_opinion(ports: Ports, commune: Commune, item: dict[str, Any], rng: ran
         thread = ports.threads.add_message(thread.after_staff_reply(at), reply, counters)
     status = ThreadStatus(item["status"])
     if status is not thread.status:
-        thread = ports.threads.update(replace(thread, status=status))
+        settled = status in (ThreadStatus.ANSWERED, ThreadStatus.CLOSED)
+        due_at = None if settled else thread.due_at
+        thread = ports.threads.update(replace(thread, status=status, due_at=due_at))
     ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))

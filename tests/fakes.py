@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.memory import (
+    InMemoryAlertRepository,
     InMemoryAnalysisQueue,
     InMemoryCommuneRepository,
     InMemoryConsultationRepository,
@@ -13,7 +14,9 @@ from chalicelib.adapters.memory import (
     InMemoryCorrectionRepository,
     InMemoryIdempotencyStore,
     InMemoryModelStore,
+    InMemorySubscriptionRepository,
     InMemoryThreadRepository,
+    OutboxMailer,
 )
 from chalicelib.analysis.local import LocalAnalyzer
 from chalicelib.domain.commune import Commune, Quartier, Theme
@@ -96,6 +99,9 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         corrections=InMemoryCorrectionRepository(),
         models=InMemoryModelStore(),
         consultations=InMemoryConsultationRepository(),
+        alerts=InMemoryAlertRepository(),
+        subscriptions=InMemorySubscriptionRepository(),
+        mailer=OutboxMailer(),
         indicators=threads.indicators,
         idempotency=InMemoryIdempotencyStore(),
         analysis_queue=InMemoryAnalysisQueue(),

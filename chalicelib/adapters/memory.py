@@ -8,7 +8,9 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
@@ -28,6 +30,7 @@ from chalicelib.domain.threads import (
 )
 from chalicelib.ports import (
     QUOTES_PER_PHRASE,
+    AlertRepository,
     AnalysisJob,
     AnalysisQueue,
     CommuneRepository,
@@ -36,7 +39,10 @@ from chalicelib.ports import (
     CorrectionRepository,
     IdempotencyStore,
     IndicatorRepository,
+    Mailer,
     ModelStore,
+    OutboundEmail,
+    SubscriptionRepository,
     ThreadRepository,
 )
 
@@ -141,11 +147,13 @@ class InMemoryThreadRepository(ThreadRepository):
     def list_page(
         self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
     ) -> Page[Thread]:
-        matching = sorted(
-            (t for (c, _), t in self._threads.items() if c == commune_id and _matches(t, filter)),
-            key=lambda t: (t.last_activity_at, t.thread_id),
-            reverse=True,
-        )
+        own = [t for (c, _), t in self._threads.items() if c == commune_id]
+        found = [t for t in own if _matches(t, filter)]
+        if filter.overdue_at is not None:
+            late = self.overdue(commune_id, filter.overdue_at, len(own))
+            matching = [t for t in late if t in found]
+        else:
+            matching = sorted(found, key=lambda t: (t.last_activity_at, t.thread_id), reverse=True)
         start = _decode_offset(cursor)
         items = matching[start : start + limit]
         more = start + limit < len(matching)
@@ -169,6 +177,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 theme=thread.theme,
                 last_activity_at=thread.last_activity_at,
                 first_answer_at=thread.first_answer_at,
+                due_at=thread.due_at,
                 analysis=thread.analysis if corrected else stored.analysis,
                 version=stored.version + 1,
             )
@@ -189,6 +198,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 theme=thread.theme,
                 last_activity_at=thread.last_activity_at,
                 first_answer_at=thread.first_answer_at,
+                due_at=thread.due_at,
                 version=stored.version + 1,
             )
             self.indicators.add(thread.commune_id, counters)
@@ -200,6 +210,13 @@ class InMemoryThreadRepository(ThreadRepository):
         return sum(
             1 for (c, _), t in self._threads.items() if c == commune_id and t.status is status
         )
+
+    def count_overdue(self, commune_id: CommuneId, now: datetime) -> int:
+        return len(self.overdue(commune_id, now, limit=len(self._threads)))
+
+    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
+        late = [t for (c, _), t in self._threads.items() if c == commune_id and t.is_overdue(now)]
+        return sorted(late, key=lambda t: t.due_at or now)[:limit]
 
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         stored = self._messages.get((commune_id, thread_id), {})
@@ -359,3 +376,79 @@ class InMemoryAnalysisQueue(AnalysisQueue):
 
     def enqueue(self, job: AnalysisJob) -> None:
         self.jobs.append(job)
+
+
+class InMemoryAlertRepository(AlertRepository):
+    def __init__(self) -> None:
+        self._alerts: dict[tuple[CommuneId, str], Alert] = {}
+        self._lock = threading.Lock()
+
+    def add(self, alert: Alert) -> bool:
+        with self._lock:
+            key = (alert.commune_id, alert.alert_id)
+            if key in self._alerts:
+                return False
+            self._alerts[key] = alert
+            return True
+
+    def get(self, commune_id: CommuneId, alert_id: str) -> Alert:
+        try:
+            return self._alerts[(commune_id, alert_id)]
+        except KeyError as error:
+            raise NotFoundError("unknown alert", code="alert_not_found") from error
+
+    def list(self, commune_id: CommuneId, active_only: bool, limit: int) -> list[Alert]:
+        own = [a for (c, _), a in self._alerts.items() if c == commune_id]
+        wanted = [a for a in own if a.active or not active_only]
+        return sorted(wanted, key=lambda a: a.alert_id, reverse=True)[:limit]
+
+    def acknowledge(self, commune_id: CommuneId, alert_id: str, by: str, at: datetime) -> Alert:
+        with self._lock:
+            alert = self.get(commune_id, alert_id)
+            if alert.acknowledged_at is None:
+                alert = replace(alert, acknowledged_by=by, acknowledged_at=at)
+                self._alerts[(commune_id, alert_id)] = alert
+            return alert
+
+    def resolve(self, commune_id: CommuneId, alert_id: str, at: datetime) -> None:
+        with self._lock:
+            alert = self.get(commune_id, alert_id)
+            self._alerts[(commune_id, alert_id)] = replace(alert, resolved_at=at)
+
+    def claim_notification(self, commune_id: CommuneId, alert_id: str, at: datetime) -> bool:
+        with self._lock:
+            alert = self.get(commune_id, alert_id)
+            if alert.notified_at is not None:
+                return False
+            self._alerts[(commune_id, alert_id)] = replace(alert, notified_at=at)
+            return True
+
+    def release_notification(self, commune_id: CommuneId, alert_id: str) -> None:
+        with self._lock:
+            alert = self.get(commune_id, alert_id)
+            self._alerts[(commune_id, alert_id)] = replace(alert, notified_at=None)
+
+
+class InMemorySubscriptionRepository(SubscriptionRepository):
+    def __init__(self) -> None:
+        self._subscribed: set[tuple[CommuneId, str, str]] = set()
+
+    def set(self, commune_id: CommuneId, email: str, topic: str, subscribed: bool) -> None:
+        if subscribed:
+            self._subscribed.add((commune_id, email, topic))
+        else:
+            self._subscribed.discard((commune_id, email, topic))
+
+    def subscribers(self, commune_id: CommuneId, topic: str) -> list[str]:
+        return sorted(e for c, e, t in self._subscribed if c == commune_id and t == topic)
+
+
+class OutboxMailer(Mailer):
+    """Keeps what it is asked to send, for tests and for a console-only local run."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutboundEmail] = []
+
+    def send(self, email: OutboundEmail) -> str:
+        self.sent.append(email)
+        return f"outbox-{len(self.sent)}"

@@ -31,6 +31,7 @@ _LIST_QUERY = {
     "quartier": "a quartier id",
     "channel": "web | email | form | social",
     "assignee": "a staff email",
+    "overdue": "true: only threads answered late (past the commune's SLA), the latest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
 }
@@ -59,9 +60,12 @@ def list_threads() -> schemas.ThreadList:
         _thread_filter(params),
         _int(params.get("limit", "25"), "limit"),
         params.get("cursor"),
+        overdue=_flag(params.get("overdue", "false"), "overdue"),
     )
+    now = bootstrap.ports().clock()
     return schemas.ThreadList(
-        items=[views.thread_summary(thread) for thread in page.items], next_cursor=page.next_cursor
+        items=[views.thread_summary(thread, now) for thread in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -80,7 +84,8 @@ def list_threads() -> schemas.ThreadList:
 )
 def get_thread(thread_id: str) -> schemas.ThreadView:
     identity = staff()
-    return views.thread_view(inbox.get_thread(bootstrap.ports(), identity, thread_id))
+    ports = bootstrap.ports()
+    return views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
 
 
 @operation(
@@ -108,7 +113,7 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
     )
     ports = bootstrap.ports()
     inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
-    return views.thread_view(inbox.get_thread(ports, identity, thread_id))
+    return views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
 
 
 @operation(
@@ -214,6 +219,12 @@ def _thread_filter(params: dict[str, str]) -> ThreadFilter:
         )
     except ValueError as error:
         raise ValidationError(str(error), code="invalid_filter") from error
+
+
+def _flag(value: str, name: str) -> bool:
+    if value not in ("true", "false"):
+        raise ValidationError(f"{name} is true or false", code=f"invalid_{name}")
+    return value == "true"
 
 
 def _int(value: str, name: str) -> int:

@@ -159,6 +159,10 @@ class ThreadSummary(Schema):
     sentiment: SentimentName | None
     analysis_status: Literal["pending", "done", "failed"]
     version: int
+    due_at: datetime | None = Field(
+        description="while the citizen awaits an answer: the commune's deadline (SLA)"
+    )
+    overdue: bool = Field(description="the deadline has passed")
 
 
 class ThreadList(Schema):
@@ -250,6 +254,7 @@ class KeyPhraseView(Schema):
 class DialogueView(Schema):
     opinions: int
     open_threads: int | None = Field(description="new or in progress now")
+    overdue_threads: int | None = Field(description="awaiting an answer past the SLA now")
     first_answers: int
     answered_share: float | None
     average_first_answer_hours: float | None
@@ -271,6 +276,37 @@ class BarometerTheme(Schema):
     previous_average: float | None
 
 
+class AlertView(Schema):
+    id: str = Field(examples=["2026-11-23.negative_surge.theme-proprete"])
+    kind: Literal["negative_surge", "barometer_drop", "overdue_thread"]
+    subject: str = Field(examples=["theme-proprete", "quartier-village", "thread-01jdx8…"])
+    title: str = Field(
+        examples=["Hausse des avis négatifs : thème Propreté (9 en 7 jours, 2 par semaine)"]
+    )
+    raised_at: datetime
+    figures: dict[str, float | int | str]
+    active: bool
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    notified_at: datetime | None = Field(description="when it was e-mailed to subscribers")
+
+
+class AlertList(Schema):
+    items: list[AlertView]
+    subscribed: bool = Field(description="whether the caller receives alert e-mails")
+
+
+class SubscriptionBody(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subscribed": True}]})
+
+    subscribed: bool
+
+
+class SubscriptionView(Schema):
+    subscribed: bool
+
+
 class DashboardView(Schema):
     start: str = Field(alias="from")
     end: str = Field(alias="to")
@@ -285,6 +321,7 @@ class DashboardView(Schema):
     key_phrases: list[KeyPhraseView]
     dialogue: DialogueView
     barometer: list[BarometerTheme]
+    alerts: list[AlertView] = Field(description="the active alerts, newest first")
 
 
 class ThemeTransparency(Schema):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from chalicelib.api import schemas
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.threads import Analysis, Author, Thread
@@ -46,7 +47,7 @@ def follow_up(view: FollowUp) -> schemas.FollowUpView:
     )
 
 
-def thread_summary(thread: Thread) -> schemas.ThreadSummary:
+def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
     result = thread.analysis.result
     return schemas.ThreadSummary(
         id=thread.thread_id,
@@ -62,13 +63,15 @@ def thread_summary(thread: Thread) -> schemas.ThreadSummary:
         sentiment=result.sentiment.value if result else None,
         analysis_status=thread.analysis.status.value,
         version=thread.version,
+        due_at=thread.due_at,
+        overdue=thread.is_overdue(now),
     )
 
 
-def thread_view(detail: ThreadDetail) -> schemas.ThreadView:
+def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
     contact = detail.contact
     return schemas.ThreadView(
-        **thread_summary(detail.thread).model_dump(),
+        **thread_summary(detail.thread, now).model_dump(),
         messages=[
             schemas.ThreadMessage(
                 id=m.message_id,
@@ -163,6 +166,7 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
         dialogue=schemas.DialogueView(
             opinions=dialogue.opinions,
             open_threads=dialogue.open_threads,
+            overdue_threads=dialogue.overdue_threads,
             first_answers=dialogue.first_answers,
             answered_share=dialogue.answered_share,
             average_first_answer_hours=dialogue.average_hours,
@@ -178,6 +182,23 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
             )
             for theme in commune.themes
         ],
+        alerts=[alert_view(alert) for alert in board.alerts],
+    )
+
+
+def alert_view(alert: Alert) -> schemas.AlertView:
+    return schemas.AlertView(
+        id=alert.alert_id,
+        kind=alert.kind.value,
+        subject=alert.subject,
+        title=alert.title,
+        raised_at=alert.raised_at,
+        figures=alert.figures,
+        active=alert.active,
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=alert.acknowledged_at,
+        resolved_at=alert.resolved_at,
+        notified_at=alert.notified_at,
     )
 
 

@@ -26,6 +26,8 @@ class CommuneSettings:
     retention_days: int = 730
     # Opt-in: the public page shows volumes, answered share and time to answer per theme.
     public_indicators: bool = False
+    # The answer commitment: citizens are answered within this many working days.
+    answer_sla_days: int = 5
 
 
 @dataclass(frozen=True)

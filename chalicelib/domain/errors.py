@@ -59,3 +59,10 @@ class AnalysisError(ConcertoError):
 
     code = "analysis_error"
     status = 503
+
+
+class DeliveryError(ConcertoError):
+    """An outbound message (e-mail, social reply) could not be handed to its provider."""
+
+    code = "delivery_error"
+    status = 502

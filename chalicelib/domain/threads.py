@@ -120,18 +120,29 @@ class Thread:
     first_answer_at: datetime | None = None
     # Set when the thread is an answer to a consultation.
     consultation_id: str | None = None
+    # While the citizen awaits an answer: the commune's deadline for it (domain.sla).
+    due_at: datetime | None = None
 
     def after_staff_reply(self, at: datetime) -> Thread:
         first = self.first_answer_at or at
         return replace(
-            self, status=ThreadStatus.ANSWERED, last_activity_at=at, first_answer_at=first
+            self,
+            status=ThreadStatus.ANSWERED,
+            last_activity_at=at,
+            first_answer_at=first,
+            due_at=None,
         )
 
-    def after_citizen_message(self, at: datetime) -> Thread:
-        """A citizen writing again reopens an answered or closed thread."""
+    def after_citizen_message(self, at: datetime, due_at: datetime | None) -> Thread:
+        """A citizen writing again reopens an answered or closed thread and awaits an answer
+        by `due_at`; a citizen already waiting keeps the earlier deadline."""
         reopened = self.status in (ThreadStatus.ANSWERED, ThreadStatus.CLOSED)
         status = ThreadStatus.IN_PROGRESS if reopened else self.status
-        return replace(self, status=status, last_activity_at=at)
+        due = self.due_at or due_at
+        return replace(self, status=status, last_activity_at=at, due_at=due)
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and now > self.due_at
 
 
 @dataclass(frozen=True)
@@ -152,12 +163,16 @@ class ThreadChanges:
     def apply(self, thread: Thread, at: datetime) -> Thread:
         if self.is_empty():
             raise ValidationError("nothing to change", code="empty_change")
+        status = self.status or thread.status
+        # Answered or closed by hand: nobody awaits an answer any more.
+        settled = status in (ThreadStatus.ANSWERED, ThreadStatus.CLOSED)
         return replace(
             thread,
-            status=self.status or thread.status,
+            status=status,
             assignee=(self.assignee or None) if self.assignee is not None else thread.assignee,
             theme=self.theme or thread.theme,
             last_activity_at=at,
+            due_at=None if settled else thread.due_at,
         )
 
 
@@ -169,6 +184,8 @@ class ThreadFilter:
     quartier: str | None = None
     channel: Channel | None = None
     assignee: str | None = None
+    # Only threads whose answer was due before this instant, the most overdue first.
+    overdue_at: datetime | None = None
 
 
 T = TypeVar("T")

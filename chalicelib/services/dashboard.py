@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from chalicelib.domain import indicators
+from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.indicators import Counted, Filter
@@ -22,6 +23,7 @@ MAX_DAYS = 366
 GRANULARITIES = ("day", "week", "month")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 TOP_KEY_PHRASES = 10
+DASHBOARD_ALERTS = 20
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Dialogue:
     opinions: int = 0
     # Threads waiting for staff now (new or in progress), whatever the period.
     open_threads: int | None = None
+    overdue_threads: int | None = None
     first_answers: int = 0
     minutes: int = 0
     buckets: Counter[str] = field(default_factory=Counter)
@@ -116,6 +119,7 @@ class Dashboard:
     quotes: dict[str, list[str]] = field(default_factory=dict)
     barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     previous_barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
 
 
 def period(start: date, end: date) -> Period:
@@ -151,9 +155,14 @@ def dashboard(
         by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
         by_channel=_grouped(rows, lambda c: c.channel),
         key_phrases=key_phrases,
-        dialogue=replace(_dialogue(c for _, c in rows), open_threads=_open(ports, staff)),
+        dialogue=replace(
+            _dialogue(c for _, c in rows),
+            open_threads=_open(ports, staff),
+            overdue_threads=ports.threads.count_overdue(staff.commune_id, ports.clock()),
+        ),
         barometer=indicators.barometer_totals(current.values()),
         previous_barometer=indicators.barometer_totals(counts[day] for day in before.days),
+        alerts=ports.alerts.list(staff.commune_id, active_only=True, limit=DASHBOARD_ALERTS),
     )
 
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
-from chalicelib.domain import followup
+from chalicelib.domain import followup, sla
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId, new_id
@@ -105,6 +105,8 @@ def submit_feedback(
         contact_id=contact_id,
         followup_hash=followup.hash_token(token),
         consultation_id=consultation_id,
+        # A consultation answer is a contribution to tally, not a request awaiting a reply.
+        due_at=None if consultation_id else sla.answer_due(now, commune.settings.answer_sla_days),
     )
     # The first message shares the thread's id: the analysis worker knows it is the opinion
     # itself (whose analysis also describes the thread) and not a later reply.
@@ -133,13 +135,16 @@ def post_follow_up(ports: Ports, token: str, text: str) -> Message:
     commune_id = followup.commune_of(token)
     token_hash = followup.hash_token(token)
 
+    commune = ports.communes.get(commune_id)
+
     def attempt() -> Message:
         thread = ports.threads.get_by_followup(commune_id, token_hash)
         now = ports.clock()
         message = Message(
             commune_id, thread.thread_id, new_id(), Author.CITIZEN, cleaned, Channel.WEB, now
         )
-        ports.threads.add_message(thread.after_citizen_message(now), message)
+        due = sla.answer_due(now, commune.settings.answer_sla_days)
+        ports.threads.add_message(thread.after_citizen_message(now, due), message)
         return message
 
     message = on_conflict(attempt)

@@ -42,11 +42,19 @@ class ThreadDetail:
 
 
 def list_threads(
-    ports: Ports, staff: StaffIdentity, filter: ThreadFilter, limit: int, cursor: str | None
+    ports: Ports,
+    staff: StaffIdentity,
+    filter: ThreadFilter,
+    limit: int,
+    cursor: str | None,
+    overdue: bool = False,
 ) -> Page[Thread]:
+    """The inbox; with `overdue`, only threads whose answer is late, the latest first."""
     staff.require(Role.VIEWER)
     if not 1 <= limit <= LIMIT_MAX:
         raise ValidationError(f"limit must be between 1 and {LIMIT_MAX}", code="invalid_limit")
+    if overdue:
+        filter = replace(filter, overdue_at=ports.clock())
     return ports.threads.list_page(staff.commune_id, filter, limit, cursor)
 
 

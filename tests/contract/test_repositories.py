@@ -321,3 +321,42 @@ def test_a_phrase_keeps_its_first_three_quotes_per_month_and_commune(ports):
     assert ports.indicators.quotes(VALBONNE, ["2026-11"], ["poubelle"]) == {
         "poubelle": ["valbonne"]
     }
+
+
+def test_overdue_threads_are_listed_latest_first_and_counted_per_commune(ports):
+    now = T0 + timedelta(days=10)
+    late = stored(ports, due_at=now - timedelta(days=2))
+    later = stored(ports, due_at=now - timedelta(days=5), theme="voirie")
+    stored(ports, due_at=now + timedelta(hours=1))  # not yet due
+    stored(ports)  # nothing awaited (a consultation answer)
+    stored(ports, VALBONNE, due_at=now - timedelta(days=3))
+    assert ports.threads.count_overdue(BIOT, now) == 2
+    assert [t.thread_id for t in ports.threads.overdue(BIOT, now, 10)] == [
+        later.thread_id,
+        late.thread_id,
+    ]
+    page = ports.threads.list_page(BIOT, ThreadFilter(overdue_at=now), 1, None)
+    assert [t.thread_id for t in page.items] == [later.thread_id]
+    rest = ports.threads.list_page(BIOT, ThreadFilter(overdue_at=now), 5, page.next_cursor)
+    assert [t.thread_id for t in rest.items] == [late.thread_id]
+    themed = ports.threads.list_page(BIOT, ThreadFilter(overdue_at=now, theme="voirie"), 5, None)
+    assert [t.thread_id for t in themed.items] == [later.thread_id]
+
+
+def test_an_answer_takes_a_thread_off_the_overdue_list(ports):
+    now = T0 + timedelta(days=10)
+    thread = stored(ports, due_at=now - timedelta(days=1))
+    reply = Message(
+        BIOT,
+        thread.thread_id,
+        new_id(),
+        Author.COMMUNE,
+        "Merci.",
+        Channel.WEB,
+        now,
+        staff_email="agent@biot.demo",
+    )
+    answered = ports.threads.add_message(thread.after_staff_reply(now), reply)
+    assert answered.due_at is None
+    assert ports.threads.count_overdue(BIOT, now) == 0
+    assert ports.threads.overdue(BIOT, now, 10) == []

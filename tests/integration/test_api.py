@@ -392,3 +392,28 @@ def test_an_admin_consults_citizens_and_reads_the_results(client, aws):
     ]
     other = get(client, f"/console/consultations/{cid}", login(aws, "admin@valbonne.demo"))
     assert other.status_code == 404
+
+
+def test_threads_answered_late_are_flagged_listed_and_counted(client, aws, ports):
+    from tests.fakes import Clock
+
+    clock = Clock()
+    ports.clock = clock
+    waiting = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    answered = body(post(client, "/communes/biot/feedback", OPINION))["id"]
+    agent = login(aws, "agent@biot.demo")
+    fresh = body(get(client, f"/console/threads/{waiting}", agent))
+    assert fresh["dueAt"] is not None and fresh["overdue"] is False
+
+    clock.advance(days=10)  # more than 5 working days, whatever the weekday
+    reply = {"text": "Bonjour, c'est noté.", "visibility": "private"}
+    assert post(client, f"/console/threads/{answered}/replies", reply, agent).status_code == 201
+    late = body(get(client, "/console/threads?overdue=true", agent))
+    assert [item["id"] for item in late["items"]] == [waiting]
+    assert late["items"][0]["overdue"] is True
+    board = body(get(client, "/console/dashboard", login(aws, "viewer@biot.demo")))
+    assert board["dialogue"]["overdueThreads"] == 1
+    other = login(aws, "agent@valbonne.demo")
+    assert body(get(client, "/console/threads?overdue=true", other))["items"] == []
+    bad = get(client, "/console/threads?overdue=yes", agent)
+    assert (bad.status_code, body(bad)["error"]["code"]) == (422, "invalid_overdue")

@@ -29,6 +29,9 @@ CONTRACT = {
     "getConsultationResults": ("GET", "/console/consultations/{consultation_id}"),
     "listOpenConsultations": ("GET", "/communes/{slug}/consultations"),
     "answerConsultation": ("POST", "/communes/{slug}/consultations/{consultation_id}/answers"),
+    "listAlerts": ("GET", "/console/alerts"),
+    "acknowledgeAlert": ("POST", "/console/alerts/{alert_id}/acknowledgement"),
+    "setAlertSubscription": ("PUT", "/console/alerts/subscription"),
 }
 
 

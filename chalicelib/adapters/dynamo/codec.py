@@ -80,6 +80,7 @@ def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
         "comprehendEnabled": settings.comprehend_enabled,
         "retentionDays": settings.retention_days,
         "publicIndicators": settings.public_indicators,
+        "answerSlaDays": settings.answer_sla_days,
     }
 
 
@@ -89,4 +90,5 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         comprehend_enabled=bool(data.get("comprehendEnabled", defaults.comprehend_enabled)),
         retention_days=int(data.get("retentionDays", defaults.retention_days)),
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
+        answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
     )

@@ -72,6 +72,7 @@ class ThreadModel(Model):
     last_activity_at = UTCDateTimeAttribute()
     first_answer_at = UTCDateTimeAttribute(null=True)
     consultation_id = UnicodeAttribute(null=True)
+    due_at = UTCDateTimeAttribute(null=True)
     analysis_status = UnicodeAttribute(default="pending")
     sentiment = UnicodeAttribute(null=True)
     analysis = JSONAttribute(null=True)
@@ -84,6 +85,8 @@ class ThreadModel(Model):
     theme_key = UnicodeAttribute()
     assignee_key = UnicodeAttribute(null=True)
     followup_key = UnicodeAttribute(null=True)
+    # Set (to the commune id) only while an answer is due: a sparse index of deadlines.
+    due_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
     class ByActivity(_ThreadIndex):
@@ -121,11 +124,20 @@ class ThreadModel(Model):
 
         followup_key = UnicodeAttribute(hash_key=True)
 
+    class ByDue(GlobalSecondaryIndex["ThreadModel"]):
+        class Meta:
+            index_name = "by_due"
+            projection = AllProjection()
+
+        due_key = UnicodeAttribute(hash_key=True)
+        due_at = UTCDateTimeAttribute(range_key=True)
+
     by_activity = ByActivity()
     by_status = ByStatus()
     by_assignee = ByAssignee()
     by_theme = ByTheme()
     by_followup = ByFollowup()
+    by_due = ByDue()
 
 
 class MessageModel(Model):
@@ -211,6 +223,44 @@ class ConsultationModel(Model):
     created_at = UTCDateTimeAttribute(null=True)
 
 
+class AlertModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    alert_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    title = UnicodeAttribute()
+    raised_at = UTCDateTimeAttribute()
+    figures = JSONAttribute(default=dict)
+    acknowledged_by = UnicodeAttribute(null=True)
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    notified_at = UTCDateTimeAttribute(null=True)
+    # Set (to the commune id) while the alert is active: a sparse index of active alerts.
+    active_key = UnicodeAttribute(null=True)
+
+    class ByActive(GlobalSecondaryIndex["AlertModel"]):
+        class Meta:
+            index_name = "by_active"
+            projection = AllProjection()
+
+        active_key = UnicodeAttribute(hash_key=True)
+        alert_id = UnicodeAttribute(range_key=True)
+
+    by_active = ByActive()
+
+
+class SubscriptionModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    # "<topic>#<staff email>": a topic's subscribers are one Query on the prefix.
+    topic_email = UnicodeAttribute(range_key=True)
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -220,6 +270,8 @@ MODELS: dict[str, type[Model]] = {
     resources.IDEMPOTENCY.name: IdempotencyModel,
     resources.CORRECTIONS.name: CorrectionModel,
     resources.CONSULTATIONS.name: ConsultationModel,
+    resources.ALERTS.name: AlertModel,
+    resources.SUBSCRIPTIONS.name: SubscriptionModel,
 }
 
 

@@ -144,10 +144,13 @@ class DynamoThreadRepository(ThreadRepository):
     ) -> Page[Thread]:
         index, hash_key, used = _inbox_index(commune_id, filter)
         start = _decode_cursor(cursor, index.Meta.index_name, commune_id)
+        overdue = filter.overdue_at is not None
         results = index.query(
             hash_key,
+            range_key_condition=ThreadModel.due_at < filter.overdue_at if overdue else None,
             filter_condition=_remaining_filter(filter, used),
-            scan_index_forward=False,
+            # Newest activity first; for overdue threads, the longest overdue first.
+            scan_index_forward=overdue,
             limit=limit,
             page_size=max(limit, 25),
             last_evaluated_key=start,
@@ -197,6 +200,15 @@ class DynamoThreadRepository(ThreadRepository):
 
     def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
         return int(ThreadModel.by_status.count(f"{commune_id}#{status.value}"))
+
+    def count_overdue(self, commune_id: CommuneId, now: datetime) -> int:
+        return int(ThreadModel.by_due.count(commune_id, ThreadModel.due_at < now))
+
+    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
+        results = ThreadModel.by_due.query(
+            commune_id, ThreadModel.due_at < now, limit=limit, page_size=min(limit, 100)
+        )
+        return [_thread(item) for item in results]
 
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         return [
@@ -321,6 +333,10 @@ def _staff_fields(thread: Thread) -> list[Any]:
     ]
     if thread.first_answer_at is not None:
         actions.append(ThreadModel.first_answer_at.set(thread.first_answer_at))
+    if thread.due_at is not None:
+        actions += [ThreadModel.due_at.set(thread.due_at), ThreadModel.due_key.set(commune)]
+    else:
+        actions += [ThreadModel.due_at.remove(), ThreadModel.due_key.remove()]
     if thread.assignee:
         actions += [
             ThreadModel.assignee.set(thread.assignee),
@@ -356,6 +372,8 @@ def _thread_item(thread: Thread) -> ThreadModel:
         theme_key=f"{commune}#{thread.theme}",
         assignee_key=f"{commune}#{thread.assignee}" if thread.assignee else None,
         followup_key=f"{commune}#{thread.followup_hash}" if thread.followup_hash else None,
+        due_at=thread.due_at,
+        due_key=commune if thread.due_at else None,
     )
 
 
@@ -380,6 +398,7 @@ def _thread(item: ThreadModel) -> Thread:
         version=int(item.version),
         first_answer_at=item.first_answer_at,
         consultation_id=item.consultation_id,
+        due_at=item.due_at,
     )
 
 
@@ -417,6 +436,8 @@ def _message(item: MessageModel, commune_id: CommuneId, thread_id: str) -> Messa
 
 def _inbox_index(commune_id: CommuneId, filter: ThreadFilter) -> tuple[Any, str, str]:
     """The most selective index for the filter: (index, its partition value, filter used)."""
+    if filter.overdue_at is not None:
+        return ThreadModel.by_due, commune_id, ""
     if filter.assignee:
         return ThreadModel.by_assignee, f"{commune_id}#{filter.assignee}", "assignee"
     if filter.status:
@@ -433,6 +454,7 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
         "quartier": (ThreadModel.quartier, filter.quartier),
         "channel": (ThreadModel.channel, filter.channel.value if filter.channel else None),
         "sentiment": (ThreadModel.sentiment, filter.sentiment.value if filter.sentiment else None),
+        "assignee": (ThreadModel.assignee, filter.assignee),
     }
     condition: Condition | None = None
     for name, (attribute, value) in wanted.items():
@@ -464,7 +486,7 @@ def _decode_cursor(
         valid = data["i"] == index_name and isinstance(key, dict) and key
         for name, value in key.items():
             text = value["S"]
-            if name == "commune_id":
+            if name in ("commune_id", "due_key"):
                 valid = valid and text == commune_id
             elif name in _TENANT_PREFIXED:
                 valid = valid and text.startswith(f"{commune_id}#")

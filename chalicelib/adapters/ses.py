@@ -1,0 +1,46 @@
+"""Outbound e-mail through Amazon SES (v2 API), built as MIME with the standard library:
+plain text and HTML alternatives, French, UTF-8."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from chalicelib import config
+from chalicelib.adapters.aws import client
+from chalicelib.domain.errors import DeliveryError
+from chalicelib.ports import Mailer, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+def mime(email: OutboundEmail, sender: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or None)
+    message["Content-Language"] = "fr"
+    # Quoted-printable keeps the accents intact through any 7-bit relay.
+    message.set_content(email.text, cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    return message.as_bytes()
+
+
+class SesMailer(Mailer):
+    def send(self, email: OutboundEmail) -> str:
+        sender = config.mail_from()
+        ses = client("sesv2")
+        try:
+            response = ses.send_email(
+                FromEmailAddress=sender,
+                Destination={"ToAddresses": [email.to]},
+                Content={"Raw": {"Data": mime(email, sender)}},
+            )
+        except ses.exceptions.ClientError as error:
+            raise DeliveryError(f"SES refused the e-mail: {error}") from error
+        message_id = str(response["MessageId"])
+        logger.info("e-mail sent", extra={"messageId": message_id, "subject": email.subject})
+        return message_id

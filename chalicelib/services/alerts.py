@@ -1,0 +1,144 @@
+"""Alert use cases: the scheduled detection (raise, resolve, mail once) and what staff do
+with alerts (list, acknowledge, subscribe to the e-mails)."""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, field
+
+from chalicelib.domain import alerts as rules
+from chalicelib.domain.alerts import Alert, AlertKind, AlertRules
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import DeliveryError, NotFoundError, ValidationError
+from chalicelib.domain.sla import PARIS
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.ports import OutboundEmail, Ports
+
+logger = logging.getLogger(__name__)
+TOPIC = "alerts"
+# Bounds of one run, so a backlog never makes the job time out; the rest waits an hour.
+MAX_OVERDUE = 200
+MAX_ACTIVE = 500
+LIST_MAX = 100
+
+
+@dataclass
+class DetectionReport:
+    commune_id: str
+    raised: list[str] = field(default_factory=list)
+    resolved: int = 0
+    mailed: int = 0
+
+
+def detect(
+    ports: Ports, commune: Commune, alert_rules: AlertRules | None = None
+) -> DetectionReport:
+    """Raises what the rules find (each episode once), resolves overdue-thread alerts whose
+    thread was answered, and mails the new alerts to the subscribed staff."""
+    wanted = alert_rules or AlertRules()
+    now = ports.clock()
+    today = now.astimezone(PARIS).date()
+    baseline, recent = wanted.days(today)
+    counts = ports.indicators.counts(commune.commune_id, baseline + recent)
+    late = ports.threads.overdue(commune.commune_id, now, MAX_OVERDUE)
+    findings = (
+        rules.negative_surges(counts, commune, today, wanted)
+        + rules.barometer_drops(counts, commune, today, wanted)
+        + rules.overdue_threads(late, commune)
+    )
+    report = DetectionReport(commune.commune_id)
+    for finding in findings:
+        if ports.alerts.add(Alert.of(commune.commune_id, finding, now)):
+            report.raised.append(finding.alert_id)
+    active = ports.alerts.list(commune.commune_id, active_only=True, limit=MAX_ACTIVE)
+    report.resolved = _resolve_answered(ports, active)
+    report.mailed = notify(ports, commune, [a for a in active if a.notified_at is None])
+    return report
+
+
+def _resolve_answered(ports: Ports, active: list[Alert]) -> int:
+    now = ports.clock()
+    resolved = 0
+    for alert in active:
+        if alert.kind is not AlertKind.OVERDUE_THREAD:
+            continue
+        try:
+            still_late = ports.threads.get(alert.commune_id, str(alert.figures["thread"]))
+        except NotFoundError:
+            still_late = None
+        if still_late is None or not still_late.is_overdue(now):
+            ports.alerts.resolve(alert.commune_id, alert.alert_id, now)
+            resolved += 1
+    return resolved
+
+
+def notify(ports: Ports, commune: Commune, pending: list[Alert]) -> int:
+    """Mails the alerts not mailed yet, one message per subscriber. Returns how many alerts
+    were mailed. An alert is claimed before sending, so it is mailed once; if no message at
+    all could be sent (the provider is down), the claims are released for the next run."""
+    now = ports.clock()
+    claimed = [a for a in pending if ports.alerts.claim_notification(a.commune_id, a.alert_id, now)]
+    subscribers = ports.subscriptions.subscribers(commune.commune_id, TOPIC)
+    if not claimed or not subscribers:
+        return 0
+    sent = 0
+    for email in subscribers:
+        try:
+            ports.mailer.send(digest(commune, claimed, email))
+            sent += 1
+        except DeliveryError as error:
+            logger.warning("alert e-mail to a subscriber failed: %s", error.message)
+    if not sent:
+        for alert in claimed:
+            ports.alerts.release_notification(alert.commune_id, alert.alert_id)
+        return 0
+    return len(claimed)
+
+
+def digest(commune: Commune, alerts: list[Alert], to: str) -> OutboundEmail:
+    """The French e-mail listing new alerts, as plain text and HTML."""
+    count = len(alerts)
+    plural = "s" if count > 1 else ""
+    subject = f"[Concerto] {count} nouvelle{plural} alerte{plural} — {commune.name}"
+    lines = [f"- {alert.title}" for alert in alerts]
+    footer = (
+        "Vous recevez ce message car vous êtes abonné(e) aux alertes de Concerto. "
+        "Pour vous désabonner : console Concerto, Tableau de bord, Alertes, "
+        "« Ne plus recevoir les alertes »."
+    )
+    text = "\n".join(
+        [f"Bonjour,\n\nConcerto a détecté pour {commune.name} :\n", *lines, "", footer]
+    )
+    items = "".join(f"<li>{html.escape(alert.title)}</li>" for alert in alerts)
+    body = (
+        f'<!doctype html><html lang="fr"><body><p>Bonjour,</p>'
+        f"<p>Concerto a détecté pour {html.escape(commune.name)} :</p><ul>{items}</ul>"
+        f"<p><small>{html.escape(footer)}</small></p></body></html>"
+    )
+    return OutboundEmail(to=to, subject=subject, text=text, html=body)
+
+
+def list_alerts(ports: Ports, staff: StaffIdentity, active_only: bool, limit: int) -> list[Alert]:
+    staff.require(Role.VIEWER)
+    if not 1 <= limit <= LIST_MAX:
+        raise ValidationError(f"limit must be between 1 and {LIST_MAX}", code="invalid_limit")
+    return ports.alerts.list(staff.commune_id, active_only, limit)
+
+
+def acknowledge(ports: Ports, staff: StaffIdentity, alert_id: str) -> Alert:
+    """Staff (agents and admins) take the alert in hand; it leaves the active list."""
+    staff.require(Role.AGENT)
+    return ports.alerts.acknowledge(staff.commune_id, alert_id, staff.email, ports.clock())
+
+
+def subscribe(ports: Ports, staff: StaffIdentity, subscribed: bool) -> bool:
+    """Any staff member, elected officials included, chooses whether to get alert e-mails."""
+    staff.require(Role.VIEWER)
+    ports.subscriptions.set(staff.commune_id, staff.email, TOPIC, subscribed)
+    return subscribed
+
+
+def is_subscribed(ports: Ports, staff: StaffIdentity) -> bool:
+    staff.require(Role.VIEWER)
+    return staff.email in ports.subscriptions.subscribers(staff.commune_id, TOPIC)

@@ -1,0 +1,182 @@
+"""Alerts: the detection rules on counters, and the job that raises, resolves and mails."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from chalicelib.domain import alerts, indicators
+from chalicelib.domain.alerts import AlertKind, AlertRules
+from chalicelib.domain.errors import DeliveryError, ForbiddenError, NotFoundError
+from chalicelib.domain.indicators import Facets
+from chalicelib.domain.staff import Role
+from chalicelib.domain.threads import Channel, CounterIncrement, Sentiment
+from chalicelib.ports import Mailer, OutboundEmail
+from chalicelib.services import alerts as service
+from chalicelib.services import feedback
+from chalicelib.services.feedback import SubmitFeedback
+from tests.fakes import BIOT, VALBONNE, Clock, commune, memory_ports, staff
+
+TODAY = date(2026, 11, 2)  # Clock() starts on Monday 2 Nov 2026, 09:00 UTC
+RULES = AlertRules()
+
+
+def negatives(day: date, theme: str, count: int, quartier: str | None = None):
+    facets = Facets(theme, quartier, Channel.WEB)
+    key = f"{indicators.VERBATIMS}|{facets.key(Sentiment.NEGATIVE)}"
+    return day.isoformat(), key, count
+
+
+def counts_of(*entries):
+    found: dict[str, dict[str, int]] = {}
+    for day, key, value in entries:
+        found.setdefault(day, {})
+        found[day][key] = found[day].get(key, 0) + value
+    return found
+
+
+def weekly(theme: str, per_week: int, quartier: str | None = None):
+    """`per_week` negatives in each of the 4 baseline weeks."""
+    return [
+        negatives(TODAY - timedelta(days=7 + 7 * w), theme, per_week, quartier) for w in range(4)
+    ]
+
+
+def test_a_theme_whose_negatives_triple_its_baseline_raises_a_surge():
+    counts = counts_of(*weekly("proprete", 2), negatives(TODAY, "proprete", 7))
+    [found] = alerts.negative_surges(counts, commune(), TODAY, RULES)
+    assert found.kind is AlertKind.NEGATIVE_SURGE
+    assert found.subject == "theme-proprete"
+    assert found.alert_id == "2026-11-02.negative_surge.theme-proprete"
+    assert found.figures == {"theme": "proprete", "negative": 7, "weeklyBaseline": 2.0}
+    assert "Propreté" in found.title and "7 en 7 jours" in found.title
+
+
+def test_no_surge_at_exactly_three_times_or_below_the_minimum_volume():
+    at_ratio = counts_of(*weekly("proprete", 2), negatives(TODAY, "proprete", 6))
+    assert alerts.negative_surges(at_ratio, commune(), TODAY, RULES) == []
+    from_nothing = counts_of(negatives(TODAY, "proprete", 4))
+    assert alerts.negative_surges(from_nothing, commune(), TODAY, RULES) == []
+    enough = counts_of(negatives(TODAY, "proprete", 5))
+    assert len(alerts.negative_surges(enough, commune(), TODAY, RULES)) == 1
+
+
+def test_a_quartier_surge_is_found_across_themes_and_old_counters_are_ignored():
+    counts = counts_of(
+        negatives(TODAY, "proprete", 3, "village"),
+        negatives(TODAY - timedelta(days=6), "voirie", 3, "village"),
+        # Older than the 5 weeks the rule reads: not part of the baseline.
+        negatives(TODAY - timedelta(days=40), "voirie", 50, "village"),
+    )
+    # Each theme has 3 negatives (under the minimum); the quartier has 6 across them.
+    found = {f.subject for f in alerts.negative_surges(counts, commune(), TODAY, RULES)}
+    assert found == {"quartier-village"}
+
+
+def votes(day: date, theme: str, scores: list[int]):
+    return [
+        (day.isoformat(), inc.dimension, inc.amount)
+        for score in scores
+        for inc in indicators.barometer_vote(day.isoformat(), theme, score)
+    ]
+
+
+def test_a_barometer_drop_needs_enough_votes_on_both_sides():
+    before = votes(TODAY - timedelta(days=10), "voirie", [8] * 6)
+    after = votes(TODAY, "voirie", [6, 6, 6, 6, 6])
+    [found] = alerts.barometer_drops(counts_of(*before, *after), commune(), TODAY, RULES)
+    assert found.kind is AlertKind.BAROMETER_DROP
+    assert found.figures == {"theme": "voirie", "average": 6.0, "baseline": 8.0}
+    assert "6/10" in found.title and "8/10" in found.title
+    few = votes(TODAY, "voirie", [2, 2, 2, 2])
+    assert alerts.barometer_drops(counts_of(*before, *few), commune(), TODAY, RULES) == []
+    slight = votes(TODAY, "voirie", [7] * 5)
+    assert alerts.barometer_drops(counts_of(*before, *slight), commune(), TODAY, RULES) == []
+
+
+def opinion(ports, text="Les poubelles débordent rue du Portugon.", slug="biot"):
+    return feedback.submit_feedback(ports, slug, SubmitFeedback(theme="proprete", text=text))
+
+
+class BrokenMailer(Mailer):
+    def send(self, email: OutboundEmail) -> str:
+        raise DeliveryError("SES is down")
+
+
+def test_the_job_raises_an_overdue_alert_once_mails_it_once_and_resolves_it():
+    clock = Clock()
+    ports = memory_ports(clock)
+    service.subscribe(ports, staff(role=Role.VIEWER), True)
+    receipt = opinion(ports)
+    opinion(ports, slug="valbonne")
+    clock.advance(days=10)
+
+    first = service.detect(ports, commune())
+    assert first.raised == [f"2026-11-09.overdue_thread.thread-{receipt.thread_id}"]
+    [mail] = ports.mailer.sent
+    assert mail.to == "viewer@example.org"
+    assert mail.subject == "[Concerto] 1 nouvelle alerte — Biot"
+    assert "Réponse en retard" in mail.text and "<li>Réponse en retard" in mail.html
+
+    again = service.detect(ports, commune())
+    assert (again.raised, again.mailed, len(ports.mailer.sent)) == ([], 0, 1)
+    assert ports.alerts.list(VALBONNE, active_only=True, limit=10) == []
+
+    thread = ports.threads.get(BIOT, receipt.thread_id)
+    ports.threads.update(thread.after_staff_reply(clock()))
+    assert service.detect(ports, commune()).resolved == 1
+    assert ports.alerts.list(BIOT, active_only=True, limit=10) == []
+    [history] = ports.alerts.list(BIOT, active_only=False, limit=10)
+    assert history.resolved_at == clock()
+
+
+def test_alerts_claimed_while_the_mailer_is_down_are_mailed_on_the_next_run():
+    clock = Clock()
+    ports = memory_ports(clock)
+    service.subscribe(ports, staff(role=Role.ADMIN), True)
+    opinion(ports)
+    clock.advance(days=10)
+    outbox = ports.mailer
+    ports.mailer = BrokenMailer()
+    assert service.detect(ports, commune()).mailed == 0
+    ports.mailer = outbox
+    assert service.detect(ports, commune()).mailed == 1
+    assert len(outbox.sent) == 1
+
+
+def test_staff_acknowledge_alerts_of_their_own_commune_only():
+    clock = Clock()
+    ports = memory_ports(clock)
+    opinion(ports)
+    clock.advance(days=10)
+    [alert_id] = service.detect(ports, commune()).raised
+    with pytest.raises(ForbiddenError):
+        service.acknowledge(ports, staff(role=Role.VIEWER), alert_id)
+    with pytest.raises(NotFoundError):
+        service.acknowledge(ports, staff(VALBONNE), alert_id)
+    done = service.acknowledge(ports, staff(), alert_id)
+    assert (done.acknowledged_by, done.active) == ("agent@example.org", False)
+    assert service.list_alerts(ports, staff(role=Role.VIEWER), True, 10) == []
+
+
+def test_subscriptions_are_per_member_and_commune():
+    ports = memory_ports()
+    viewer = staff(role=Role.VIEWER)
+    assert service.is_subscribed(ports, viewer) is False
+    service.subscribe(ports, viewer, True)
+    assert service.is_subscribed(ports, viewer) is True
+    assert service.is_subscribed(ports, staff(VALBONNE, Role.VIEWER)) is False
+    service.subscribe(ports, viewer, False)
+    assert ports.subscriptions.subscribers(BIOT, service.TOPIC) == []
+
+
+def test_a_surge_from_real_counters_is_raised_for_the_theme():
+    clock = Clock()
+    ports = memory_ports(clock)
+    today = clock().date().isoformat()
+    facets = Facets("voirie", None, Channel.WEB)
+    key = f"{indicators.VERBATIMS}|{facets.key(Sentiment.NEGATIVE)}"
+    ports.indicators.add(BIOT, [CounterIncrement(today, key, 6)])
+    report = service.detect(ports, commune())
+    assert report.raised == ["2026-11-02.negative_surge.theme-voirie"]
