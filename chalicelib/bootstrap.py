@@ -64,6 +64,7 @@ def build() -> Ports:
         DynamoAlertRepository,
         DynamoSubscriptionRepository,
     )
+    from chalicelib.adapters.dynamo.exports import DynamoExportRepository
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
         DynamoConsultationRepository,
@@ -73,9 +74,9 @@ def build() -> Ports:
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
-    from chalicelib.adapters.s3 import S3ModelStore
+    from chalicelib.adapters.s3 import S3FileStore, S3ModelStore
     from chalicelib.adapters.ses import SesMailer
-    from chalicelib.adapters.sqs import SqsAnalysisQueue
+    from chalicelib.adapters.sqs import SqsAnalysisQueue, SqsExportQueue
 
     models.bind()
     corrections = DynamoCorrectionRepository()
@@ -90,6 +91,9 @@ def build() -> Ports:
         alerts=DynamoAlertRepository(),
         subscriptions=DynamoSubscriptionRepository(),
         mailer=SesMailer(),
+        exports=DynamoExportRepository(),
+        export_queue=SqsExportQueue(),
+        files=S3FileStore(),
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
+from chalicelib.domain.exports import ExportJob
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.threads import (
@@ -92,6 +93,13 @@ class ThreadRepository(ABC):
         """Threads awaiting an answer past their deadline, the most overdue first."""
 
     @abstractmethod
+    def created_between(
+        self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
+    ) -> Iterator[Thread]:
+        """Every thread created in [start, end) that matches `filter`, page by page (for
+        exports, off the request path)."""
+
+    @abstractmethod
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         """Oldest first."""
 
@@ -169,6 +177,39 @@ class ConsultationRepository(ABC):
     @abstractmethod
     def list(self, commune_id: CommuneId) -> list[Consultation]:
         """Newest first."""
+
+
+class ExportRepository(ABC):
+    @abstractmethod
+    def save(self, job: ExportJob) -> None: ...
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
+        """Raises NotFoundError, also for another commune's export."""
+
+    @abstractmethod
+    def list(self, commune_id: CommuneId, limit: int) -> list[ExportJob]:
+        """Newest first."""
+
+    @abstractmethod
+    def claim(self, job: ExportJob, at: datetime) -> ExportJob | None:
+        """Marks the job running if it is still claimable (queued, or running in a dead
+        worker); the running job, or None when another worker has it or it is finished."""
+
+
+class ExportQueue(ABC):
+    @abstractmethod
+    def enqueue(self, commune_id: CommuneId, export_id: str) -> None: ...
+
+
+class FileStore(ABC):
+    """Where export files go, and the short-lived links that download them."""
+
+    @abstractmethod
+    def put(self, key: str, path: str, content_type: str) -> None: ...
+
+    @abstractmethod
+    def download_url(self, key: str, file_name: str, seconds: int) -> str: ...
 
 
 class AlertRepository(ABC):
@@ -297,6 +338,9 @@ class Ports:
     models: ModelStore
     consultations: ConsultationRepository
     alerts: AlertRepository
+    exports: ExportRepository
+    export_queue: ExportQueue
+    files: FileStore
     subscriptions: SubscriptionRepository
     mailer: Mailer
     indicators: IndicatorRepository

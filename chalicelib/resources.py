@@ -52,6 +52,8 @@ class Queue:
 @dataclass(frozen=True)
 class Bucket:
     name: str
+    # Objects are deleted this many days after they are written (a lifecycle rule).
+    expire_days: int | None = None
 
     @property
     def env_var(self) -> str:
@@ -91,6 +93,7 @@ ALERTS = Table(
     "alerts", "commune_id", "alert_id", indexes=(Index("by_active", "active_key", "alert_id"),)
 )
 SUBSCRIPTIONS = Table("subscriptions", "commune_id", "topic_email")
+EXPORTS = Table("exports", "commune_id", "export_id", ttl_attribute="expires_at")
 
 TABLES = (
     COMMUNES,
@@ -103,15 +106,19 @@ TABLES = (
     CONSULTATIONS,
     ALERTS,
     SUBSCRIPTIONS,
+    EXPORTS,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")
 DELIVERY_QUEUE = Queue("delivery")
-QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE)
+# One export per message, with Lambda's longest timeout: 100,000 rows take minutes.
+EXPORTS_QUEUE = Queue("exports", consumer_timeout_seconds=900, batch_size=1)
+QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE, EXPORTS_QUEUE)
 
 MAIL_BUCKET = Bucket("mail")
 ATTACHMENTS_BUCKET = Bucket("attachments")
-EXPORTS_BUCKET = Bucket("exports")
+# Export files live as long as their jobs (domain.exports.RETENTION).
+EXPORTS_BUCKET = Bucket("exports", expire_days=7)
 # Commune-specific models, and the shared training data the retraining job reads.
 MODELS_BUCKET = Bucket("models")
 BUCKETS = (MAIL_BUCKET, ATTACHMENTS_BUCKET, EXPORTS_BUCKET, MODELS_BUCKET)

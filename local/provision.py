@@ -54,6 +54,20 @@ def provision(
     for bucket in resources.BUCKETS:
         name = f"{prefix}-{bucket.name}"
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+        if bucket.expire_days:
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=name,
+                LifecycleConfiguration={
+                    "Rules": [
+                        {
+                            "ID": "expire",
+                            "Status": "Enabled",
+                            "Filter": {"Prefix": ""},
+                            "Expiration": {"Days": bucket.expire_days},
+                        }
+                    ]
+                },
+            )
         env[bucket.env_var] = name
     # The embedded SES sends (and keeps) staff e-mails from a verified local domain.
     boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=MAIL_DOMAIN)

@@ -119,13 +119,18 @@ class Runtime:
         from chalicelib import resources
         from chalicelib.workers.alerts import handle_alert_detection
         from chalicelib.workers.analysis import handle_analysis
+        from chalicelib.workers.exports import handle_export
         from local.worker import QueuePoller, Schedule
 
-        poller = QueuePoller(
-            "analysis", env[resources.ANALYSIS_QUEUE.env_var], handle_analysis, REGION
-        )
-        poller.start()
-        self.stoppers.append(poller.stop)
+        for name, queue, handler in (
+            ("analysis", resources.ANALYSIS_QUEUE, handle_analysis),
+            ("exports", resources.EXPORTS_QUEUE, handle_export),
+        ):
+            poller = QueuePoller(
+                name, env[queue.env_var], handler, REGION, queue.consumer_timeout_seconds
+            )
+            poller.start()
+            self.stoppers.append(poller.stop)
         alerts = Schedule(
             "detect_alerts", handle_alert_detection, REGION, self.settings.alerts_every_seconds
         )

@@ -22,5 +22,8 @@ def client(service: str) -> Any:
             retries={"mode": "standard", "max_attempts": 4},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            # Presigned S3 links in SigV4: they carry their expiry (X-Amz-Expires), which
+            # S3 enforces; SigV2 links are deprecated.
+            signature_version="s3v4" if service == "s3" else None,
         ),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
+from chalicelib.domain.exports import ExportJob, ExportStatus
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.threads import (
     Analysis,
@@ -37,6 +38,9 @@ from chalicelib.ports import (
     ConsultationRepository,
     ContactRepository,
     CorrectionRepository,
+    ExportQueue,
+    ExportRepository,
+    FileStore,
     IdempotencyStore,
     IndicatorRepository,
     Mailer,
@@ -217,6 +221,16 @@ class InMemoryThreadRepository(ThreadRepository):
     def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
         late = [t for (c, _), t in self._threads.items() if c == commune_id and t.is_overdue(now)]
         return sorted(late, key=lambda t: t.due_at or now)[:limit]
+
+    def created_between(
+        self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
+    ) -> Iterator[Thread]:
+        found = [
+            t
+            for (c, _), t in self._threads.items()
+            if c == commune_id and start <= t.created_at < end and _matches(t, filter)
+        ]
+        return iter(sorted(found, key=lambda t: t.created_at))
 
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         stored = self._messages.get((commune_id, thread_id), {})
@@ -452,3 +466,51 @@ class OutboxMailer(Mailer):
     def send(self, email: OutboundEmail) -> str:
         self.sent.append(email)
         return f"outbox-{len(self.sent)}"
+
+
+class InMemoryExportRepository(ExportRepository):
+    def __init__(self) -> None:
+        self._jobs: dict[tuple[CommuneId, str], ExportJob] = {}
+        self._lock = threading.Lock()
+
+    def save(self, job: ExportJob) -> None:
+        self._jobs[(job.commune_id, job.export_id)] = job
+
+    def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
+        try:
+            return self._jobs[(commune_id, export_id)]
+        except KeyError as error:
+            raise NotFoundError("unknown export", code="export_not_found") from error
+
+    def list(self, commune_id: CommuneId, limit: int) -> list[ExportJob]:
+        own = [j for (c, _), j in self._jobs.items() if c == commune_id]
+        return sorted(own, key=lambda j: j.export_id, reverse=True)[:limit]
+
+    def claim(self, job: ExportJob, at: datetime) -> ExportJob | None:
+        with self._lock:
+            stored = self.get(job.commune_id, job.export_id)
+            if not stored.claimable(at):
+                return None
+            running = replace(stored, status=ExportStatus.RUNNING, started_at=at)
+            self._jobs[(job.commune_id, job.export_id)] = running
+            return running
+
+
+class InMemoryExportQueue(ExportQueue):
+    def __init__(self) -> None:
+        self.jobs: list[tuple[CommuneId, str]] = []
+
+    def enqueue(self, commune_id: CommuneId, export_id: str) -> None:
+        self.jobs.append((commune_id, export_id))
+
+
+class InMemoryFileStore(FileStore):
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, key: str, path: str, content_type: str) -> None:
+        with open(path, "rb") as file:
+            self.files[key] = (file.read(), content_type)
+
+    def download_url(self, key: str, file_name: str, seconds: int) -> str:
+        return f"memory://{key}?filename={file_name}&expires={seconds}"

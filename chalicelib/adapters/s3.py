@@ -7,7 +7,7 @@ import json
 from chalicelib import config, resources
 from chalicelib.adapters.aws import client
 from chalicelib.domain.ids import CommuneId
-from chalicelib.ports import ModelStore
+from chalicelib.ports import FileStore, ModelStore
 
 
 class S3ModelStore(ModelStore):
@@ -39,3 +39,29 @@ class S3ModelStore(ModelStore):
 
 def _key(commune_id: CommuneId, version: str) -> str:
     return f"models/{commune_id}/sentiment-{version}.npz"
+
+
+class S3FileStore(FileStore):
+    """Export files in the exports bucket. Links are presigned GETs: S3 refuses them once
+    expired, and the bucket's lifecycle rule deletes the files after the jobs' retention."""
+
+    def put(self, key: str, path: str, content_type: str) -> None:
+        client("s3").upload_file(
+            path,
+            config.bucket_name(resources.EXPORTS_BUCKET),
+            key,
+            ExtraArgs={"ContentType": content_type},
+        )
+
+    def download_url(self, key: str, file_name: str, seconds: int) -> str:
+        return str(
+            client("s3").generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": config.bucket_name(resources.EXPORTS_BUCKET),
+                    "Key": key,
+                    "ResponseContentDisposition": f'attachment; filename="{file_name}"',
+                },
+                ExpiresIn=seconds,
+            )
+        )

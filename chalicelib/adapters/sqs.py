@@ -7,8 +7,8 @@ from typing import Any
 
 from chalicelib import config, resources
 from chalicelib.adapters.aws import client
-from chalicelib.domain.ids import commune_id
-from chalicelib.ports import AnalysisJob, AnalysisQueue
+from chalicelib.domain.ids import CommuneId, commune_id
+from chalicelib.ports import AnalysisJob, AnalysisQueue, ExportQueue
 
 
 class SqsAnalysisQueue(AnalysisQueue):
@@ -28,3 +28,17 @@ def decode_job(body: str) -> AnalysisJob:
     """Raises ValueError (or a ValidationError) for a body this code did not write."""
     data: dict[str, Any] = json.loads(body)
     return AnalysisJob(commune_id(data["communeId"]), str(data["threadId"]), str(data["messageId"]))
+
+
+class SqsExportQueue(ExportQueue):
+    def enqueue(self, commune_id: CommuneId, export_id: str) -> None:
+        client("sqs").send_message(
+            QueueUrl=config.queue_url(resources.EXPORTS_QUEUE),
+            MessageBody=json.dumps({"communeId": commune_id, "exportId": export_id}),
+        )
+
+
+def decode_export(body: str) -> tuple[CommuneId, str]:
+    """Raises ValueError (or a ValidationError) for a body this code did not write."""
+    data: dict[str, Any] = json.loads(body)
+    return commune_id(data["communeId"]), str(data["exportId"])

@@ -446,3 +446,54 @@ class ConsultationResults(Schema):
     choices: list[ChoiceCount]
     sentiments: dict[str, int]
     key_phrases: list[KeyPhraseView]
+
+
+class ExportBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "threads",
+                    "format": "xlsx",
+                    "from": "2026-10-01",
+                    "to": "2026-10-31",
+                    "theme": "proprete",
+                }
+            ]
+        }
+    )
+
+    kind: Literal["threads", "indicators"]
+    format: Literal["csv", "xlsx"]
+    start: str = Field(alias="from", description="YYYY-MM-DD", max_length=10)
+    end: str = Field(alias="to", description="YYYY-MM-DD", max_length=10)
+    theme: str | None = Field(default=None, max_length=64)
+    quartier: str | None = Field(default=None, max_length=64)
+    channel: ChannelName | None = None
+
+
+class ExportView(Schema):
+    id: str
+    kind: Literal["threads", "indicators"]
+    format: Literal["csv", "xlsx"]
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    theme: str | None
+    quartier: str | None
+    channel: ChannelName | None
+    status: Literal["queued", "running", "done", "failed"]
+    percent: int = Field(ge=0, le=100)
+    rows: int
+    masked: bool = Field(description="texts have their personal data masked (non-admins)")
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime = Field(description="the job and its file are deleted then")
+    error: str | None
+    download_url: str | None = Field(
+        description="once done: a link valid for downloadExpiresIn seconds; ask again for a new one"
+    )
+    download_expires_in: int | None = Field(examples=[900])
+
+
+class ExportList(Schema):
+    items: list[ExportView]

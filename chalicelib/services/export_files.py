@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -262,7 +262,7 @@ def safe_cell(value: object) -> Cell:
 
 
 def write_csv(
-    columns: Sequence[Column], rows: Iterable[Mapping[str, object]], stream: BinaryIO
+    columns: Sequence[Column], rows: Iterable[Mapping[str, object]], stream: IO[bytes]
 ) -> int:
     """Writes a header of titles then one line per row, as French Excel opens it (UTF-8 with
     a BOM, ';' between cells, decimal commas). Rows are written as they come. Returns the
@@ -292,7 +292,7 @@ def _csv_cell(value: object) -> str | int:
 def write_xlsx(
     columns: Sequence[Column],
     rows: Iterable[Mapping[str, object]],
-    stream: BinaryIO,
+    stream: IO[bytes],
     sheet_title: str,
 ) -> int:
     """Writes one sheet: a bold, frozen header of titles, then one line per row; numbers stay

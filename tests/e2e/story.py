@@ -111,3 +111,19 @@ class Staff:
         return call(
             self.api_url, "PATCH", f"/console/threads/{thread_id}", changes, token=self.token
         )
+
+    def asks(self, method: str, path: str, body: Any = None) -> Reply:
+        return call(self.api_url, method, path, body, token=self.token)
+
+    def waits_for_export(self, export_id: str, timeout: float = 120) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            export = self.asks("GET", f"/console/exports/{export_id}").body
+            if export["status"] in ("done", "failed") or time.monotonic() > deadline:
+                return export
+            time.sleep(0.3)
+
+
+def download(url: str) -> tuple[bytes, dict[str, str]]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read(), dict(response.headers)

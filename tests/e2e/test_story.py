@@ -98,3 +98,57 @@ def test_forged_tokens_are_refused(runtime):
     )
     for token in ("garbage", forged):
         assert call(runtime.api_url, "GET", "/console/threads", token=token).status == 401
+
+
+def test_an_elected_official_exports_the_opinions_and_downloads_the_file(runtime):
+    import csv
+    import io
+    from datetime import date, timedelta
+
+    from tests.e2e.story import download
+
+    viewer = Staff(runtime.api_url, "viewer@biot.demo", runtime.password)
+    phone = "06 12 34 56 78"
+    citizen = Citizen(runtime.api_url, "biot")
+    text = f"Le lampadaire de l'impasse des Oliviers est éteint, rappelez-moi au {phone}."
+    thread_id = citizen.submits(theme="voirie-stationnement", text=text).body["id"]
+    assert viewer.waits_for_analysis(thread_id)["analysis"]["status"] == "done"
+    today = date.today()
+    wanted = {
+        "kind": "threads",
+        "format": "csv",
+        "from": (today - timedelta(days=90)).isoformat(),
+        "to": (today + timedelta(days=1)).isoformat(),
+    }
+    accepted = viewer.asks("POST", "/console/exports", wanted)
+    assert accepted.status == 202 and accepted.body["masked"] is True
+    export = viewer.waits_for_export(accepted.body["id"])
+    assert (export["status"], export["percent"]) == ("done", 100)
+    assert export["rows"] >= 150  # the demo opinions, and what earlier tests added
+
+    blob, headers = download(export["downloadUrl"])
+    assert "attachment" in headers.get("Content-Disposition", headers.get("content-disposition"))
+    rows = list(csv.DictReader(io.StringIO(blob.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == export["rows"]
+    assert {"Identifiant", "Thème", "Sentiment", "Texte"} <= set(rows[0])
+    [mine] = [row for row in rows if row["Identifiant"] == thread_id]
+    assert phone not in mine["Texte"] and "Le lampadaire" in mine["Texte"]
+
+    valbonne = Staff(runtime.api_url, "admin@valbonne.demo", runtime.password)
+    assert valbonne.asks("GET", f"/console/exports/{export['id']}").status == 404
+
+
+def test_overdue_demo_opinions_raise_alerts_on_the_dashboard(runtime):
+    import time
+
+    viewer = Staff(runtime.api_url, "viewer@biot.demo", runtime.password)
+    deadline = time.monotonic() + 60
+    while not (alerts := viewer.asks("GET", "/console/alerts").body["items"]):
+        assert time.monotonic() < deadline, "the alert job raised nothing"
+        time.sleep(0.5)
+    assert {alert["kind"] for alert in alerts} >= {"overdue_thread"}
+    board = viewer.asks("GET", "/console/dashboard").body
+    assert board["dialogue"]["overdueThreads"] > 0
+    assert board["alerts"] and board["alerts"][0]["active"] is True
+    late = viewer.inbox("?overdue=true&limit=5").body["items"]
+    assert late and all(item["overdue"] for item in late)

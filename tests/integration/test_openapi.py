@@ -32,6 +32,9 @@ CONTRACT = {
     "listAlerts": ("GET", "/console/alerts"),
     "acknowledgeAlert": ("POST", "/console/alerts/{alert_id}/acknowledgement"),
     "setAlertSubscription": ("PUT", "/console/alerts/subscription"),
+    "requestExport": ("POST", "/console/exports"),
+    "listExports": ("GET", "/console/exports"),
+    "getExport": ("GET", "/console/exports/{export_id}"),
 }
 
 

@@ -40,3 +40,9 @@ def test_queues_respect_the_lambda_rules():
         assert queue.visibility_timeout_seconds >= 6 * queue.consumer_timeout_seconds
         assert queue.max_receive_count == 5
         assert queue.batch_size <= 25
+
+
+def test_export_files_are_deleted_with_their_jobs():
+    from chalicelib.domain.exports import RETENTION
+
+    assert resources.EXPORTS_BUCKET.expire_days == RETENTION.days

@@ -6,6 +6,7 @@ Table names and region are bound at run time by `bind()`, never at import.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -261,6 +262,32 @@ class SubscriptionModel(Model):
     topic_email = UnicodeAttribute(range_key=True)
 
 
+class ExportModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    # A ULID: a commune's exports read newest first.
+    export_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    format = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    masked = BooleanAttribute()
+    created_at = UTCDateTimeAttribute()
+    theme = UnicodeAttribute(null=True)
+    quartier = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    percent = NumberAttribute(default=0)
+    rows = NumberAttribute(default=0)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -272,6 +299,7 @@ MODELS: dict[str, type[Model]] = {
     resources.CONSULTATIONS.name: ConsultationModel,
     resources.ALERTS.name: AlertModel,
     resources.SUBSCRIPTIONS.name: SubscriptionModel,
+    resources.EXPORTS.name: ExportModel,
 }
 
 

@@ -210,6 +210,21 @@ class DynamoThreadRepository(ThreadRepository):
         )
         return [_thread(item) for item in results]
 
+    def created_between(
+        self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
+    ) -> Iterator[Thread]:
+        # A thread created at t has its last activity at or after t: the activity index,
+        # read from `start` on, holds them all (with later ones the filter drops).
+        created = (ThreadModel.created_at >= start) & (ThreadModel.created_at < end)
+        remaining = _remaining_filter(filter, "")
+        results = ThreadModel.by_activity.query(
+            commune_id,
+            ThreadModel.activity_key >= start.astimezone(UTC).isoformat(),
+            filter_condition=created if remaining is None else created & remaining,
+            page_size=200,
+        )
+        return (_thread(item) for item in results)
+
     def messages(self, commune_id: CommuneId, thread_id: str) -> list[Message]:
         return [
             _message(item, commune_id, thread_id)
