@@ -1,7 +1,11 @@
 """Concerto's Chalice app: composition only — middleware and blueprints."""
 
+from typing import Any
+
 from chalice import Chalice  # type: ignore[attr-defined]
 
+from chalicelib.api import realtime
+from chalicelib.api.activity import activity_api
 from chalicelib.api.alerts import alerts_api
 from chalicelib.api.console import console
 from chalicelib.api.exports import exports_api
@@ -14,13 +18,31 @@ from chalicelib.workers.exports import exports_worker
 from chalicelib.workers.retraining import retraining_worker
 
 app = Chalice(app_name="concerto")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(log_requests, "http")
 app.register_middleware(security_headers, "http")
 app.register_blueprint(public)
 app.register_blueprint(console)
 app.register_blueprint(alerts_api)
+app.register_blueprint(activity_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)
 app.register_blueprint(exports_worker)
+
+
+# The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).
+@app.on_ws_connect()
+def ws_connect(event: Any) -> dict[str, Any]:
+    return realtime.connect(event)
+
+
+@app.on_ws_message()
+def ws_message(event: Any) -> dict[str, Any]:
+    return realtime.message(event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: Any) -> dict[str, Any]:
+    return realtime.disconnect(event)

@@ -60,6 +60,7 @@ def build() -> Ports:
     # Imported here: PynamoDB and botocore cost ~250 ms, paid on first use only.
     from chalicelib.adapters.cognito import CognitoTokenVerifier
     from chalicelib.adapters.dynamo import models
+    from chalicelib.adapters.dynamo.activity import DynamoActivityLog
     from chalicelib.adapters.dynamo.alerts import (
         DynamoAlertRepository,
         DynamoSubscriptionRepository,
@@ -74,12 +75,14 @@ def build() -> Ports:
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
+    from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
     from chalicelib.adapters.s3 import S3FileStore, S3ModelStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sqs import SqsAnalysisQueue, SqsExportQueue
 
     models.bind()
     corrections = DynamoCorrectionRepository()
+    connections = DynamoConnectionRepository()
     store = S3ModelStore()
     return Ports(
         communes=DynamoCommuneRepository(),
@@ -88,6 +91,9 @@ def build() -> Ports:
         corrections=corrections,
         models=store,
         consultations=DynamoConsultationRepository(),
+        activity=DynamoActivityLog(),
+        events=WebSocketPublisher(connections),
+        connections=connections,
         alerts=DynamoAlertRepository(),
         subscriptions=DynamoSubscriptionRepository(),
         mailer=SesMailer(),

@@ -78,3 +78,20 @@ def aws_timeouts() -> tuple[int, int]:
 def mail_from() -> str:
     """The sender of staff e-mails: an address of an identity verified in SES."""
     return os.environ.get("CONCERTO_MAIL_FROM", "Concerto <alertes@concerto.local>")
+
+
+def realtime_management_url() -> str:
+    """API Gateway's WebSocket management endpoint (https://<api>.execute-api.<region>.
+    amazonaws.com/<stage>), the local gateway's under `make run`; empty: no real time."""
+    return os.environ.get("CONCERTO_REALTIME_MANAGEMENT_URL", "")
+
+
+def realtime_url() -> str:
+    """The wss:// (ws:// locally) URL consoles connect to, served by GET /config."""
+    return os.environ.get("CONCERTO_REALTIME_URL", "")
+
+
+def console_origins() -> set[str]:
+    """Origins whose pages may open the console WebSocket (comma-separated); empty: any."""
+    raw = os.environ.get("CONCERTO_CONSOLE_ORIGINS", "")
+    return {origin.strip() for origin in raw.split(",") if origin.strip()}

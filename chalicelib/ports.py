@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.domain.activity import Activity
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
@@ -45,7 +46,11 @@ class CommuneRepository(ABC):
 
 class ThreadRepository(ABC):
     @abstractmethod
-    def create(self, thread: Thread, first_message: Message) -> None: ...
+    def create(
+        self, thread: Thread, first_message: Message, activity: Sequence[Activity] = ()
+    ) -> None:
+        """Stores both, and the activity entries, in one transaction. Raises ConflictError
+        if the thread exists."""
 
     @abstractmethod
     def get(self, commune_id: CommuneId, thread_id: str) -> Thread:
@@ -67,18 +72,24 @@ class ThreadRepository(ABC):
         thread: Thread,
         counters: Sequence[CounterIncrement] = (),
         corrected: bool = False,
+        activity: Sequence[Activity] = (),
     ) -> Thread:
-        """Saves the staff fields of `thread` (status, assignee, theme) and adds `counters`,
-        in one transaction, if the stored version is still `thread.version`; returns it with
-        the next version. Raises ConflictError otherwise. With `corrected`, also saves its
-        (staff-corrected) analysis, which must then be stored as done."""
+        """Saves the staff fields of `thread` (status, assignee, theme), adds `counters` and
+        records `activity`, in one transaction, if the stored version is still
+        `thread.version`; returns it with the next version. Raises ConflictError otherwise.
+        With `corrected`, also saves its (staff-corrected) analysis, which must then be
+        stored as done."""
 
     @abstractmethod
     def add_message(
-        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+        self,
+        thread: Thread,
+        message: Message,
+        counters: Sequence[CounterIncrement] = (),
+        activity: Sequence[Activity] = (),
     ) -> Thread:
-        """Appends `message`, saves `thread` and adds `counters` in one transaction, with
-        the same version check as update()."""
+        """Appends `message`, saves `thread`, adds `counters` and records `activity` in one
+        transaction, with the same version check as update()."""
 
     @abstractmethod
     def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
@@ -114,10 +125,12 @@ class ThreadRepository(ABC):
         analysis: TextAnalysis,
         counters: Sequence[CounterIncrement],
         on_thread: bool,
+        activity: Sequence[Activity] = (),
     ) -> bool:
-        """Stores the analysis on the message (and on its thread when `on_thread`) and adds
-        the counters, all in one transaction. Returns False, changing nothing, when the
-        message was already analysed: a redelivered message never counts twice."""
+        """Stores the analysis on the message (and on its thread when `on_thread`), adds
+        the counters and records `activity`, all in one transaction. Returns False, changing
+        nothing, when the message was already analysed: a redelivered message never counts
+        twice."""
 
     @abstractmethod
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
@@ -177,6 +190,46 @@ class ConsultationRepository(ABC):
     @abstractmethod
     def list(self, commune_id: CommuneId) -> list[Consultation]:
         """Newest first."""
+
+
+class ActivityLog(ABC):
+    """The audit log and event feed (entries of changes made elsewhere are written by the
+    thread repository, in the transaction of the change)."""
+
+    @abstractmethod
+    def append(self, entries: Sequence[Activity]) -> None:
+        """Records entries of changes that have no thread transaction (settings)."""
+
+    @abstractmethod
+    def after(self, commune_id: CommuneId, cursor: str | None, limit: int) -> list[Activity]:
+        """Entries newer than `cursor` (an activity id), oldest first; without a cursor,
+        the latest `limit` entries, oldest first."""
+
+    @abstractmethod
+    def page(
+        self, commune_id: CommuneId, limit: int, cursor: str | None, staff_only: bool
+    ) -> Page[Activity]:
+        """Newest first; `cursor` is the previous page's next_cursor (an activity id)."""
+
+
+class ConnectionRepository(ABC):
+    """The consoles connected by WebSocket, per commune."""
+
+    @abstractmethod
+    def add(self, commune_id: CommuneId, connection_id: str, email: str, at: datetime) -> None: ...
+
+    @abstractmethod
+    def remove(self, connection_id: str) -> None: ...
+
+    @abstractmethod
+    def of_commune(self, commune_id: CommuneId) -> list[str]: ...
+
+
+class EventPublisher(ABC):
+    @abstractmethod
+    def publish(self, entries: Sequence[Activity]) -> None:
+        """Pushes the entries to the consoles open on their commune, at once. Best effort:
+        never raises (a console that missed a push catches up from the feed)."""
 
 
 class ExportRepository(ABC):
@@ -337,6 +390,9 @@ class Ports:
     corrections: CorrectionRepository
     models: ModelStore
     consultations: ConsultationRepository
+    activity: ActivityLog
+    events: EventPublisher
+    connections: ConnectionRepository
     alerts: AlertRepository
     exports: ExportRepository
     export_queue: ExportQueue

@@ -94,6 +94,17 @@ ALERTS = Table(
 )
 SUBSCRIPTIONS = Table("subscriptions", "commune_id", "topic_email")
 EXPORTS = Table("exports", "commune_id", "export_id", ttl_attribute="expires_at")
+# The audit log and event feed: time-ordered ids, so "since" and "newest first" are queries.
+ACTIVITY = Table("activity", "commune_id", "activity_id", ttl_attribute="expires_at")
+# Open console WebSockets per commune; API Gateway's $disconnect names only the connection,
+# hence the index by connection id.
+CONNECTIONS = Table(
+    "connections",
+    "commune_id",
+    "connection_id",
+    indexes=(Index("by_connection", "connection_id"),),
+    ttl_attribute="expires_at",
+)
 
 TABLES = (
     COMMUNES,
@@ -107,6 +118,8 @@ TABLES = (
     ALERTS,
     SUBSCRIPTIONS,
     EXPORTS,
+    ACTIVITY,
+    CONNECTIONS,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")

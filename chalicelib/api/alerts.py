@@ -8,8 +8,16 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas, views
-from chalicelib.api.http import Operation, operation, parse_body, query_params, staff
-from chalicelib.domain.errors import NotFoundError, ValidationError
+from chalicelib.api.http import (
+    Operation,
+    flag_param,
+    int_param,
+    operation,
+    parse_body,
+    query_params,
+    staff,
+)
+from chalicelib.domain.errors import NotFoundError
 from chalicelib.services import alerts
 
 alerts_api = Blueprint(__name__)
@@ -38,15 +46,10 @@ _ALERT_ID = re.compile(r"^\d{4}-\d{2}-\d{2}\.[a-z_]+\.[A-Za-z0-9_-]{1,100}$")
 def list_alerts() -> schemas.AlertList:
     identity = staff()
     params = query_params(_LIST_QUERY)
-    active = params.get("active", "true")
-    if active not in ("true", "false"):
-        raise ValidationError("active is true or false", code="invalid_active")
-    try:
-        limit = int(params.get("limit", "50"))
-    except ValueError as error:
-        raise ValidationError("limit must be an integer", code="invalid_limit") from error
+    active = flag_param(params, "active", True)
+    limit = int_param(params, "limit", 50)
     ports = bootstrap.ports()
-    found = alerts.list_alerts(ports, identity, active == "true", limit)
+    found = alerts.list_alerts(ports, identity, active, limit)
     return schemas.AlertList(
         items=[views.alert_view(alert) for alert in found],
         subscribed=alerts.is_subscribed(ports, identity),

@@ -8,7 +8,16 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas, views
-from chalicelib.api.http import Operation, operation, parse_body, query_params, staff, today
+from chalicelib.api.http import (
+    Operation,
+    flag_param,
+    int_param,
+    operation,
+    parse_body,
+    query_params,
+    staff,
+    today,
+)
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.indicators import Filter
@@ -58,9 +67,9 @@ def list_threads() -> schemas.ThreadList:
         bootstrap.ports(),
         identity,
         _thread_filter(params),
-        _int(params.get("limit", "25"), "limit"),
+        int_param(params, "limit", 25),
         params.get("cursor"),
-        overdue=_flag(params.get("overdue", "false"), "overdue"),
+        overdue=flag_param(params, "overdue", False),
     )
     now = bootstrap.ports().clock()
     return schemas.ThreadList(
@@ -219,19 +228,6 @@ def _thread_filter(params: dict[str, str]) -> ThreadFilter:
         )
     except ValueError as error:
         raise ValidationError(str(error), code="invalid_filter") from error
-
-
-def _flag(value: str, name: str) -> bool:
-    if value not in ("true", "false"):
-        raise ValidationError(f"{name} is true or false", code=f"invalid_{name}")
-    return value == "true"
-
-
-def _int(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationError(f"{name} must be an integer", code=f"invalid_{name}") from error
 
 
 @operation(

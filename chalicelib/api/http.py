@@ -99,6 +99,22 @@ def error_response(error: ConcertoError, status: int | None = None) -> Response:
     return json_response({"error": detail}, status or error.status, headers)
 
 
+def int_param(params: dict[str, str], name: str, default: int) -> int:
+    """An integer query parameter; 422 when it is not one."""
+    try:
+        return int(params.get(name, str(default)))
+    except ValueError as error:
+        raise ValidationError(f"{name} must be an integer", code=f"invalid_{name}") from error
+
+
+def flag_param(params: dict[str, str], name: str, default: bool) -> bool:
+    """A true/false query parameter; 422 for anything else."""
+    value = params.get(name, "true" if default else "false")
+    if value not in ("true", "false"):
+        raise ValidationError(f"{name} is true or false", code=f"invalid_{name}")
+    return value == "true"
+
+
 def current_request() -> Any:
     from app import app  # the one Chalice app; imported late to avoid a cycle
 

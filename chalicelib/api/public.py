@@ -61,6 +61,7 @@ def get_config() -> schemas.RuntimeConfig:
             user_pool_id=config.user_pool_id(),
             client_id=config.user_pool_client_id(),
         ),
+        realtime_url=config.realtime_url() or None,
     )
 
 

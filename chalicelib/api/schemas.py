@@ -50,6 +50,9 @@ class CognitoConfig(Schema):
 class RuntimeConfig(Schema):
     api_url: str
     cognito: CognitoConfig
+    realtime_url: str | None = Field(
+        description="the consoles' WebSocket (add ?token=<ID token>); null: poll /console/events"
+    )
 
 
 class Label(Schema):
@@ -497,3 +500,22 @@ class ExportView(Schema):
 
 class ExportList(Schema):
     items: list[ExportView]
+
+
+class ActivityView(Schema):
+    id: str = Field(description="time-ordered: the feed's cursor")
+    at: datetime
+    kind: str = Field(examples=["thread.created", "thread.updated", "thread.reply"])
+    actor: str = Field(description="a staff e-mail, 'citizen' or 'system'")
+    thread_id: str | None
+    details: dict[str, str | int | bool | None]
+
+
+class EventFeed(Schema):
+    items: list[ActivityView]
+    cursor: str | None = Field(description="pass it as `since` to get what follows")
+
+
+class AuditPage(Schema):
+    items: list[ActivityView]
+    next_cursor: str | None

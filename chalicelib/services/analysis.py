@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain import indicators
+from chalicelib.domain import activity, indicators
+from chalicelib.domain.activity import ActivityKind
 from chalicelib.domain.errors import ConcertoError
 from chalicelib.domain.threads import (
     AnalysisStatus,
@@ -71,15 +72,29 @@ def record(ports: Ports, prepared: Prepared) -> bool:
     """Stores the analysis and its counters; False when it had already been recorded."""
     if prepared.analysis is None:
         return False
-    message, thread = prepared.message, prepared.thread
+    message, thread, result = prepared.message, prepared.thread, prepared.analysis
+    analysed = activity.record(
+        message.commune_id,
+        ports.clock(),
+        ActivityKind.THREAD_ANALYSED,
+        activity.SYSTEM,
+        thread.thread_id,
+        message=message.message_id,
+        sentiment=result.sentiment.value,
+        theme=result.theme,
+        toxic=result.toxic,
+        pii=bool(result.pii),
+    )
     recorded = ports.threads.record_analysis(
         message,
-        prepared.analysis,
-        counters_for(thread, message, prepared.analysis),
+        result,
+        counters_for(thread, message, result),
         on_thread=is_opinion(message),
+        activity=[analysed],
     )
     if recorded:
-        _keep_quotes(ports, message, prepared.analysis)
+        _keep_quotes(ports, message, result)
+        ports.events.publish([analysed])
     return recorded
 
 

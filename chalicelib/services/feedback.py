@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 
-from chalicelib.domain import followup, sla
+from chalicelib.domain import activity, followup, sla
+from chalicelib.domain.activity import Activity, ActivityKind
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId, new_id
@@ -113,12 +114,23 @@ def submit_feedback(
     message = Message(
         commune.commune_id, thread_id, thread_id, Author.CITIZEN, command.text, command.channel, now
     )
+    created = activity.record(
+        commune.commune_id,
+        now,
+        ActivityKind.THREAD_CREATED,
+        activity.CITIZEN,
+        thread_id,
+        channel=command.channel.value,
+        theme=command.theme,
+        consultation=consultation_id,
+    )
     try:
-        ports.threads.create(thread, message)
+        ports.threads.create(thread, message, [created])
     except ConflictError:
         # A concurrent replay of the same Idempotency-Key created it first.
         return FeedbackReceipt(thread_id, token)
     ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))
+    ports.events.publish([created])
     return FeedbackReceipt(thread_id, token)
 
 
@@ -144,11 +156,22 @@ def post_follow_up(ports: Ports, token: str, text: str) -> Message:
             commune_id, thread.thread_id, new_id(), Author.CITIZEN, cleaned, Channel.WEB, now
         )
         due = sla.answer_due(now, commune.settings.answer_sla_days)
-        ports.threads.add_message(thread.after_citizen_message(now, due), message)
+        written = activity.record(
+            commune_id,
+            now,
+            ActivityKind.CITIZEN_MESSAGE,
+            activity.CITIZEN,
+            thread.thread_id,
+            message=message.message_id,
+        )
+        ports.threads.add_message(thread.after_citizen_message(now, due), message, (), [written])
+        entries.append(written)
         return message
 
+    entries: list[Activity] = []
     message = on_conflict(attempt)
     ports.analysis_queue.enqueue(AnalysisJob(commune_id, message.thread_id, message.message_id))
+    ports.events.publish(entries[-1:])
     return message
 
 

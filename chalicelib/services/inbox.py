@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from chalicelib.domain import indicators
+from chalicelib.domain import activity, indicators
+from chalicelib.domain.activity import Activity, ActivityKind
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import ConflictError, ValidationError
@@ -86,13 +87,40 @@ def update_thread(
     if expected_version is not None and expected_version != thread.version:
         raise ConflictError("the thread changed since you read it", code="version_conflict")
     updated = changes.apply(thread, ports.clock())
+    entry = _update_entry(staff, thread, updated, changes, ports.clock())
     correction = _correction(ports, staff, thread, updated, changes)
     if correction is None:
-        return ports.threads.update(updated)
-    corrected, counters = _corrected(thread, updated, changes)
-    saved = ports.threads.update(corrected, counters, corrected=corrected is not updated)
-    ports.corrections.save(correction)
+        saved = ports.threads.update(updated, activity=[entry])
+    else:
+        corrected, counters = _corrected(thread, updated, changes)
+        saved = ports.threads.update(
+            corrected, counters, corrected=corrected is not updated, activity=[entry]
+        )
+        ports.corrections.save(correction)
+    ports.events.publish([entry])
     return saved
+
+
+def _update_entry(
+    staff: StaffIdentity, before: Thread, after: Thread, changes: ThreadChanges, at: datetime
+) -> Activity:
+    """The audit entry of an edit: each field staff changed, with its old and new value."""
+    details: dict[str, str | int | bool | None] = {}
+    for name, old, new in (
+        ("status", before.status.value, after.status.value),
+        ("assignee", before.assignee, after.assignee),
+        ("theme", before.theme, after.theme),
+    ):
+        if old != new:
+            details[name] = new
+            details[f"{name}Before"] = old
+    result = before.analysis.result
+    if changes.sentiment is not None and (result is None or result.sentiment != changes.sentiment):
+        details["sentiment"] = changes.sentiment.value
+        details["sentimentBefore"] = result.sentiment.value if result else None
+    return activity.record(
+        staff.commune_id, at, ActivityKind.THREAD_UPDATED, staff.email, before.thread_id, **details
+    )
 
 
 def first_answer_counters(thread: Thread, at: datetime) -> list[CounterIncrement]:
@@ -181,8 +209,21 @@ def reply_to_thread(
             staff_email=staff.email,
         )
         counters = first_answer_counters(thread, now)
-        ports.threads.add_message(thread.after_staff_reply(now), message, counters)
+        entry = activity.record(
+            staff.commune_id,
+            now,
+            ActivityKind.REPLY_SENT,
+            staff.email,
+            thread_id,
+            message=message.message_id,
+            visibility=visibility.value,
+        )
+        ports.threads.add_message(thread.after_staff_reply(now), message, counters, [entry])
+        entries.append(entry)
         return message
 
     # A reply is an append: a concurrent edit of the thread must not make it fail.
-    return on_conflict(attempt)
+    entries: list[Activity] = []
+    message = on_conflict(attempt)
+    ports.events.publish(entries[-1:])
+    return message

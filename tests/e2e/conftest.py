@@ -31,17 +31,20 @@ class Runtime:
     password: str
     process: subprocess.Popen[str]
     banner: str
+    realtime_url: str
+    web_origin: str
 
 
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    api_port, aws_port = free_port(), free_port()
+    api_port, aws_port, web_port, realtime_port = (free_port() for _ in range(4))
     env = {
         **os.environ,
         "CONCERTO_API_PORT": str(api_port),
         "CONCERTO_AWS_PORT": str(aws_port),
-        "CONCERTO_WEB_PORT": str(free_port()),
+        "CONCERTO_WEB_PORT": str(web_port),
         "CONCERTO_SMTP_PORT": str(free_port()),
+        "CONCERTO_REALTIME_PORT": str(realtime_port),
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
         "CONCERTO_ALERTS_EVERY_SECONDS": "2",
         "PYTHONUNBUFFERED": "1",
@@ -68,6 +71,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         PASSWORD,
         process,
         log.read_text(),
+        f"ws://127.0.0.1:{realtime_port}",
+        f"http://127.0.0.1:{web_port}",
     )
     yield running
     if process.poll() is None:

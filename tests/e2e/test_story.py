@@ -152,3 +152,56 @@ def test_overdue_demo_opinions_raise_alerts_on_the_dashboard(runtime):
     assert board["alerts"] and board["alerts"][0]["active"] is True
     late = viewer.inbox("?overdue=true&limit=5").body["items"]
     assert late and all(item["overdue"] for item in late)
+
+
+def test_two_consoles_see_each_others_changes_live(runtime):
+    import json
+    import time
+
+    from websockets.sync.client import connect
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    admin = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
+    assert call(runtime.api_url, "GET", "/config").body["realtimeUrl"] == runtime.realtime_url
+    origin = {"Origin": runtime.web_origin}
+
+    def received(socket, kind: str, thread_id: str) -> float:
+        """Seconds until the event arrives (other events may come first)."""
+        start = time.monotonic()
+        while True:
+            events = json.loads(socket.recv(timeout=5))["events"]
+            if any(e["kind"] == kind and e["threadId"] == thread_id for e in events):
+                return time.monotonic() - start
+
+    with (
+        connect(f"{runtime.realtime_url}/?token={agent.token}", additional_headers=origin) as a,
+        connect(f"{runtime.realtime_url}/?token={admin.token}", additional_headers=origin) as b,
+    ):
+        thread_id = (
+            Citizen(runtime.api_url, "biot")
+            .submits(
+                theme="transports", text="Le bus de 7 h 40 est encore passé en avance ce matin."
+            )
+            .body["id"]
+        )
+        assert received(a, "thread.created", thread_id) < 1
+        assert received(b, "thread.created", thread_id) < 1
+
+        assert agent.updates(thread_id, assignee="agent@biot.demo").status == 200
+        assert received(b, "thread.updated", thread_id) < 1
+        assert admin.replies(thread_id, "Bonjour, nous avons alerté Envibus.").status == 201
+        assert received(a, "thread.reply", thread_id) < 1
+
+
+def test_the_console_socket_refuses_strangers(runtime):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    for url, origin, status in (
+        (f"{runtime.realtime_url}/?token=garbage", runtime.web_origin, 401),
+        (f"{runtime.realtime_url}/?token={agent.token}", "https://evil.example", 403),
+    ):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(url, additional_headers={"Origin": origin}).close()
+        assert refused.value.response.status_code == status

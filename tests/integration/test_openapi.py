@@ -35,6 +35,8 @@ CONTRACT = {
     "requestExport": ("POST", "/console/exports"),
     "listExports": ("GET", "/console/exports"),
     "getExport": ("GET", "/console/exports/{export_id}"),
+    "listEvents": ("GET", "/console/events"),
+    "listAudit": ("GET", "/console/audit"),
 }
 
 

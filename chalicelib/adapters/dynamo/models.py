@@ -288,6 +288,41 @@ class ExportModel(Model):
     expires_at = TTLAttribute()
 
 
+class ActivityModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    activity_id = UnicodeAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    by_staff = BooleanAttribute(default=False)
+    thread_id = UnicodeAttribute(null=True)
+    details = JSONAttribute(default=dict)
+    expires_at = TTLAttribute()
+
+
+class ConnectionModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+    staff_email = UnicodeAttribute()
+    connected_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+    class ByConnection(GlobalSecondaryIndex["ConnectionModel"]):
+        class Meta:
+            index_name = "by_connection"
+            projection = AllProjection()
+
+        connection_id = UnicodeAttribute(hash_key=True)
+
+    by_connection = ByConnection()
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -300,6 +335,8 @@ MODELS: dict[str, type[Model]] = {
     resources.ALERTS.name: AlertModel,
     resources.SUBSCRIPTIONS.name: SubscriptionModel,
     resources.EXPORTS.name: ExportModel,
+    resources.ACTIVITY.name: ActivityModel,
+    resources.CONNECTIONS.name: ConnectionModel,
 }
 
 

@@ -17,6 +17,7 @@ from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import config, resources
+from chalicelib.adapters.dynamo import activity as activity_log
 from chalicelib.adapters.dynamo import codec
 from chalicelib.adapters.dynamo.models import (
     CommuneModel,
@@ -28,6 +29,7 @@ from chalicelib.adapters.dynamo.models import (
     MessageModel,
     ThreadModel,
 )
+from chalicelib.domain.activity import Activity
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
@@ -113,7 +115,9 @@ def _commune(item: CommuneModel) -> Commune:
 
 
 class DynamoThreadRepository(ThreadRepository):
-    def create(self, thread: Thread, first_message: Message) -> None:
+    def create(
+        self, thread: Thread, first_message: Message, activity: Sequence[Activity] = ()
+    ) -> None:
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.save(
@@ -122,6 +126,7 @@ class DynamoThreadRepository(ThreadRepository):
                 transaction.save(
                     _message_item(first_message), condition=MessageModel.message_id.does_not_exist()
                 )
+                activity_log.add_to(transaction, activity)
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
                 raise ConflictError("thread exists", code="thread_exists") from error
@@ -165,6 +170,7 @@ class DynamoThreadRepository(ThreadRepository):
         thread: Thread,
         counters: Sequence[CounterIncrement] = (),
         corrected: bool = False,
+        activity: Sequence[Activity] = (),
     ) -> Thread:
         actions = _staff_fields(thread)
         condition = ThreadModel.version == thread.version
@@ -181,10 +187,15 @@ class DynamoThreadRepository(ThreadRepository):
                 condition=condition,
             )
             _add_counters(transaction, thread.commune_id, counters)
+            activity_log.add_to(transaction, activity)
         return self.get(thread.commune_id, thread.thread_id)
 
     def add_message(
-        self, thread: Thread, message: Message, counters: Sequence[CounterIncrement] = ()
+        self,
+        thread: Thread,
+        message: Message,
+        counters: Sequence[CounterIncrement] = (),
+        activity: Sequence[Activity] = (),
     ) -> Thread:
         with _thread_transaction() as transaction:
             transaction.update(
@@ -196,6 +207,7 @@ class DynamoThreadRepository(ThreadRepository):
                 _message_item(message), condition=MessageModel.message_id.does_not_exist()
             )
             _add_counters(transaction, thread.commune_id, counters)
+            activity_log.add_to(transaction, activity)
         return self.get(thread.commune_id, thread.thread_id)
 
     def count_by_status(self, commune_id: CommuneId, status: ThreadStatus) -> int:
@@ -244,6 +256,7 @@ class DynamoThreadRepository(ThreadRepository):
         analysis: TextAnalysis,
         counters: Sequence[CounterIncrement],
         on_thread: bool,
+        activity: Sequence[Activity] = (),
     ) -> bool:
         stored = codec.analysis_to_json(Analysis(AnalysisStatus.DONE, analysis))
         try:
@@ -269,6 +282,7 @@ class DynamoThreadRepository(ThreadRepository):
                         condition=ThreadModel.thread_id.exists(),
                     )
                 _add_counters(transaction, message.commune_id, counters)
+                activity_log.add_to(transaction, activity)
         except TransactWriteError as error:
             if _cancelled_by_condition(error):
                 return False

@@ -1,0 +1,42 @@
+"""Reading the activity: the event feed consoles poll when their socket drops, and the audit
+log admins read."""
+
+from __future__ import annotations
+
+from chalicelib.domain.activity import Activity
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.ids import is_id
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import Page
+from chalicelib.ports import Ports
+
+FEED_MAX = 200
+AUDIT_MAX = 100
+
+
+def feed(ports: Ports, staff: StaffIdentity, since: str | None, limit: int) -> list[Activity]:
+    """What happened after `since` (an event id), oldest first; without it, the latest."""
+    staff.require(Role.VIEWER)
+    _check_limit(limit, FEED_MAX)
+    _check_cursor(since, "since")
+    return ports.activity.after(staff.commune_id, since, limit)
+
+
+def audit(
+    ports: Ports, staff: StaffIdentity, limit: int, cursor: str | None, staff_only: bool
+) -> Page[Activity]:
+    """Who did what and when, newest first: admins only."""
+    staff.require(Role.ADMIN)
+    _check_limit(limit, AUDIT_MAX)
+    _check_cursor(cursor, "cursor")
+    return ports.activity.page(staff.commune_id, limit, cursor, staff_only)
+
+
+def _check_limit(limit: int, maximum: int) -> None:
+    if not 1 <= limit <= maximum:
+        raise ValidationError(f"limit must be between 1 and {maximum}", code="invalid_limit")
+
+
+def _check_cursor(value: str | None, name: str) -> None:
+    if value is not None and not is_id(value):
+        raise ValidationError(f"{name} is an event id", code=f"invalid_{name}")
