@@ -72,6 +72,7 @@ THREADS = Table(
         Index("by_status", "status_key", _ACTIVITY),
         Index("by_assignee", "assignee_key", _ACTIVITY),
         Index("by_theme", "theme_key", _ACTIVITY),
+        Index("by_service", "service_key", _ACTIVITY),
         Index("by_followup", "followup_key"),
         # Sparse: only threads awaiting an answer, by deadline (overdue = due_at < now).
         Index("by_due", "due_key", "due_at"),

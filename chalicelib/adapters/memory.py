@@ -230,6 +230,8 @@ class InMemoryThreadRepository(ThreadRepository):
                 last_activity_at=thread.last_activity_at,
                 first_answer_at=thread.first_answer_at,
                 due_at=thread.due_at,
+                service=thread.service,
+                tags=thread.tags,
                 analysis=thread.analysis if corrected else stored.analysis,
                 version=stored.version + 1,
             )
@@ -256,6 +258,8 @@ class InMemoryThreadRepository(ThreadRepository):
                 last_activity_at=thread.last_activity_at,
                 first_answer_at=thread.first_answer_at,
                 due_at=thread.due_at,
+                service=thread.service,
+                tags=thread.tags,
                 version=stored.version + 1,
             )
             self.indicators.add(thread.commune_id, counters)
@@ -340,9 +344,11 @@ def _matches(thread: Thread, filter: ThreadFilter) -> bool:
         (filter.quartier, thread.quartier),
         (filter.channel, thread.channel),
         (filter.assignee, thread.assignee),
+        (filter.service, thread.service),
         (filter.sentiment, result.sentiment if result else None),
     )
-    return all(wanted is None or wanted == actual for wanted, actual in checks)
+    tagged = filter.tag is None or filter.tag in thread.tags
+    return tagged and all(wanted is None or wanted == actual for wanted, actual in checks)
 
 
 def _encode_offset(offset: int) -> str:

@@ -28,6 +28,7 @@ from chalicelib.domain.threads import (
     ThreadFilter,
     ThreadStatus,
     Visibility,
+    tags_of,
 )
 from chalicelib.services import consultations, dashboard, inbox
 
@@ -40,6 +41,8 @@ _LIST_QUERY = {
     "quartier": "a quartier id",
     "channel": "web | email | form | social",
     "assignee": "a staff email",
+    "service": "a service id",
+    "tag": "a tag",
     "overdue": "true: only threads answered late (past the commune's SLA), the latest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
@@ -103,7 +106,7 @@ def get_thread(thread_id: str) -> schemas.ThreadView:
         "updateThread",
         "PATCH",
         "/console/threads/{thread_id}",
-        "Change status, assignee or theme",
+        "Change status, assignee, service, tags or theme; correct the sentiment",
         "console",
         schemas.ThreadView,
         body=schemas.UpdateThreadBody,
@@ -119,6 +122,8 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
         assignee=body.assignee,
         theme=body.theme,
         sentiment=Sentiment(body.sentiment) if body.sentiment else None,
+        service=body.service,
+        tags=tags_of(body.tags) if body.tags is not None else None,
     )
     ports = bootstrap.ports()
     inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
@@ -149,8 +154,37 @@ def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 
 
+@operation(
+    console,
+    Operation(
+        "addNote",
+        "POST",
+        "/console/threads/{thread_id}/notes",
+        "An internal note for colleagues (never shown to the citizen)",
+        "console",
+        schemas.MessageCreated,
+        status=201,
+        body=schemas.NoteBody,
+        staff=True,
+        errors=(404,),
+    ),
+)
+def add_note(thread_id: str) -> schemas.MessageCreated:
+    identity = staff()
+    body = parse_body(schemas.NoteBody)
+    note = inbox.add_note(bootstrap.ports(), identity, thread_id, body.text)
+    return schemas.MessageCreated(id=note.message_id, created_at=note.created_at)
+
+
 # Bounds well under DynamoDB's key sizes: a longer value could not match anything anyway.
-_MAX_LENGTHS = {"theme": 64, "quartier": 64, "assignee": 254, "cursor": 2048}
+_MAX_LENGTHS = {
+    "theme": 64,
+    "quartier": 64,
+    "assignee": 254,
+    "service": 40,
+    "tag": 30,
+    "cursor": 2048,
+}
 
 
 _DASHBOARD_QUERY = {
@@ -225,6 +259,8 @@ def _thread_filter(params: dict[str, str]) -> ThreadFilter:
             quartier=params.get("quartier") or None,
             channel=Channel(params["channel"]) if "channel" in params else None,
             assignee=params.get("assignee") or None,
+            service=params.get("service") or None,
+            tag=params.get("tag") or None,
         )
     except ValueError as error:
         raise ValidationError(str(error), code="invalid_filter") from error

@@ -166,6 +166,8 @@ class ThreadSummary(Schema):
         description="while the citizen awaits an answer: the commune's deadline (SLA)"
     )
     overdue: bool = Field(description="the deadline has passed")
+    service: str | None = Field(description="the department in charge")
+    tags: list[str]
 
 
 class ThreadList(Schema):
@@ -175,7 +177,7 @@ class ThreadList(Schema):
 
 class ThreadMessage(Schema):
     id: str
-    author: Literal["citizen", "commune"]
+    author: Literal["citizen", "commune", "note"] = Field(description="note: internal, staff only")
     text: str
     created_at: datetime
     channel: ChannelName
@@ -206,6 +208,10 @@ class UpdateThreadBody(Schema):
     theme: str | None = Field(default=None, max_length=64)
     sentiment: SentimentName | None = Field(
         default=None, description="a correction of the analysed sentiment; the model learns it"
+    )
+    service: str | None = Field(default=None, max_length=40, description='"" removes it')
+    tags: list[str] | None = Field(
+        default=None, max_length=10, description="replaces the thread's tags"
     )
     version: int | None = Field(
         default=None, ge=1, description="the version read; 409 if the thread changed since"
@@ -519,3 +525,54 @@ class EventFeed(Schema):
 class AuditPage(Schema):
     items: list[ActivityView]
     next_cursor: str | None
+
+
+class NoteBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"text": "Vu avec la DST : intervention prévue lundi."}]}
+    )
+
+    text: str = Field(min_length=3, max_length=5000)
+
+
+class ServiceView(Schema):
+    id: str = Field(examples=["voirie"], max_length=40)
+    label: str = Field(examples=["Voirie et espaces verts"], max_length=100)
+    email: str | None = Field(default=None, max_length=254, examples=["voirie@mairie-biot.fr"])
+
+
+class ServiceList(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"items": [{"id": "voirie", "label": "Voirie", "email": "voirie@mairie-biot.fr"}]}
+            ]
+        }
+    )
+
+    items: list[ServiceView] = Field(max_length=50)
+
+
+class RuleView(Schema):
+    service: str = Field(max_length=40)
+    themes: list[str] = Field(default=[], max_length=20)
+    quartiers: list[str] = Field(default=[], max_length=50)
+    channels: list[ChannelName] = Field(default=[], max_length=4)
+    keywords: list[str] = Field(default=[], max_length=30)
+
+
+class RuleList(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"service": "voirie", "themes": ["voirie-stationnement"]},
+                        {"service": "proprete", "keywords": ["dépôt sauvage", "encombrants"]},
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[RuleView] = Field(max_length=100)

@@ -36,7 +36,7 @@ def follow_up(view: FollowUp) -> schemas.FollowUpView:
         theme=view.thread.theme,
         messages=[
             schemas.FollowUpMessage(
-                author=m.author.value,
+                author="citizen" if m.author is Author.CITIZEN else "commune",
                 text=m.text,
                 created_at=m.created_at,
                 channel=m.channel.value,
@@ -65,6 +65,8 @@ def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
         version=thread.version,
         due_at=thread.due_at,
         overdue=thread.is_overdue(now),
+        service=thread.service,
+        tags=list(thread.tags),
     )
 
 

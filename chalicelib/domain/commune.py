@@ -1,5 +1,7 @@
 """A commune (the tenant): its public profile and the settings staff configure."""
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from chalicelib.domain.ids import CommuneId
@@ -17,6 +19,51 @@ class Theme:
 class Quartier:
     id: str
     label: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """A department of the town hall that threads are routed to (voirie, état civil…)."""
+
+    id: str
+    label: str
+    # A shared mailbox told of new threads routed to the service (optional).
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Routes a new thread to `service` when it matches every criterion given (a theme OR
+    another of `themes`, AND a quartier of `quartiers`, …); keywords match words of the
+    text, case and accents ignored."""
+
+    service: str
+    themes: tuple[str, ...] = ()
+    quartiers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def matches(self, theme: str, quartier: str | None, channel: str, text: str) -> bool:
+        if self.themes and theme not in self.themes:
+            return False
+        if self.quartiers and quartier not in self.quartiers:
+            return False
+        if self.channels and channel not in self.channels:
+            return False
+        if not self.keywords:
+            return True
+        words = f" {' '.join(_WORD.findall(fold(text)))} "
+        return any(f" {fold(keyword)} " in words for keyword in self.keywords)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, words separated by single spaces ("Élagage" → "elagage")."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_WORD.findall(plain))
 
 
 @dataclass(frozen=True)
@@ -38,6 +85,18 @@ class Commune:
     themes: tuple[Theme, ...] = ()
     quartiers: tuple[Quartier, ...] = ()
     settings: CommuneSettings = field(default_factory=CommuneSettings)
+    services: tuple[Service, ...] = ()
+    rules: tuple[RoutingRule, ...] = ()
+
+    def route(self, theme: str, quartier: str | None, channel: str, text: str) -> str | None:
+        """The service of the first rule the new thread matches, or None."""
+        for rule in self.rules:
+            if rule.matches(theme, quartier, channel, text):
+                return rule.service
+        return None
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((theme for theme in self.themes if theme.id == theme_id), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,8 @@ class ThreadStatus(StrEnum):
 class Author(StrEnum):
     CITIZEN = "citizen"
     COMMUNE = "commune"
+    # An internal note between staff: never shown to the citizen, never published.
+    NOTE = "note"
 
 
 class Visibility(StrEnum):
@@ -122,6 +125,9 @@ class Thread:
     consultation_id: str | None = None
     # While the citizen awaits an answer: the commune's deadline for it (domain.sla).
     due_at: datetime | None = None
+    # The department in charge (a commune's service id), set by routing rules or staff.
+    service: str | None = None
+    tags: tuple[str, ...] = ()
 
     def after_staff_reply(self, at: datetime) -> Thread:
         first = self.first_answer_at or at
@@ -155,9 +161,12 @@ class ThreadChanges:
     assignee: str | None = None
     theme: str | None = None
     sentiment: Sentiment | None = None
+    # "" takes the thread away from its service; tags replace the thread's tags.
+    service: str | None = None
+    tags: tuple[str, ...] | None = None
 
     def is_empty(self) -> bool:
-        fields = (self.status, self.assignee, self.theme, self.sentiment)
+        fields = (self.status, self.assignee, self.theme, self.sentiment, self.service, self.tags)
         return all(value is None for value in fields)
 
     def apply(self, thread: Thread, at: datetime) -> Thread:
@@ -173,6 +182,8 @@ class ThreadChanges:
             theme=self.theme or thread.theme,
             last_activity_at=at,
             due_at=None if settled else thread.due_at,
+            service=(self.service or None) if self.service is not None else thread.service,
+            tags=self.tags if self.tags is not None else thread.tags,
         )
 
 
@@ -186,6 +197,8 @@ class ThreadFilter:
     assignee: str | None = None
     # Only threads whose answer was due before this instant, the most overdue first.
     overdue_at: datetime | None = None
+    service: str | None = None
+    tag: str | None = None
 
 
 T = TypeVar("T")
@@ -206,6 +219,28 @@ class CounterIncrement:
     dimension: str
     amount: int = 1
     spread: str = ""
+
+
+MAX_TAGS = 10
+_TAG = re.compile(r"^[\w][\w -]{0,29}$")
+
+
+def tags_of(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Staff's free labels, normalised (trimmed, lower case, deduplicated, in order).
+    Raises ValidationError for an empty, over-long or odd one, or more than MAX_TAGS."""
+    cleaned: list[str] = []
+    for value in values:
+        tag = " ".join(value.split()).lower()
+        if not _TAG.match(tag):
+            raise ValidationError(
+                "a tag has 1–30 letters, digits, spaces, dashes or underscores",
+                code="invalid_tag",
+            )
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError(f"at most {MAX_TAGS} tags", code="invalid_tag")
+    return tuple(cleaned)
 
 
 def preview_of(text: str, limit: int = 200) -> str:

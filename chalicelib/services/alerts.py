@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from chalicelib.domain import alerts as rules
 from chalicelib.domain.alerts import Alert, AlertKind, AlertRules
@@ -13,6 +14,7 @@ from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import DeliveryError, NotFoundError, ValidationError
 from chalicelib.domain.sla import PARIS
 from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import Thread
 from chalicelib.ports import OutboundEmail, Ports
 
 logger = logging.getLogger(__name__)
@@ -48,29 +50,42 @@ def detect(
         + rules.overdue_threads(late, commune)
     )
     report = DetectionReport(commune.commune_id)
+    # One read spares a conditional write per finding already raised (most of them, hourly).
+    known = {a.alert_id for a in ports.alerts.list(commune.commune_id, False, MAX_ACTIVE)}
     for finding in findings:
+        if finding.alert_id in known:
+            continue
         if ports.alerts.add(Alert.of(commune.commune_id, finding, now)):
             report.raised.append(finding.alert_id)
     active = ports.alerts.list(commune.commune_id, active_only=True, limit=MAX_ACTIVE)
-    report.resolved = _resolve_answered(ports, active)
+    report.resolved = _resolve_answered(ports, active, late)
     report.mailed = notify(ports, commune, [a for a in active if a.notified_at is None])
     return report
 
 
-def _resolve_answered(ports: Ports, active: list[Alert]) -> int:
+def _resolve_answered(ports: Ports, active: list[Alert], late: list[Thread]) -> int:
+    """Resolves the overdue-thread alerts whose thread is no longer late. `late` is the
+    job's list of overdue threads: when it is complete, a thread missing from it is not
+    late; past its cap, the thread itself is read."""
     now = ports.clock()
+    still_late = {thread.thread_id for thread in late}
+    complete = len(late) < MAX_OVERDUE
     resolved = 0
     for alert in active:
-        if alert.kind is not AlertKind.OVERDUE_THREAD:
+        thread_id = str(alert.figures.get("thread", ""))
+        if alert.kind is not AlertKind.OVERDUE_THREAD or thread_id in still_late:
             continue
-        try:
-            still_late = ports.threads.get(alert.commune_id, str(alert.figures["thread"]))
-        except NotFoundError:
-            still_late = None
-        if still_late is None or not still_late.is_overdue(now):
+        if complete or not _is_late(ports, alert, thread_id, now):
             ports.alerts.resolve(alert.commune_id, alert.alert_id, now)
             resolved += 1
     return resolved
+
+
+def _is_late(ports: Ports, alert: Alert, thread_id: str, now: datetime) -> bool:
+    try:
+        return ports.threads.get(alert.commune_id, thread_id).is_overdue(now)
+    except NotFoundError:
+        return False
 
 
 def notify(ports: Ports, commune: Commune, pending: list[Alert]) -> int:

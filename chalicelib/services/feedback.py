@@ -106,6 +106,7 @@ def submit_feedback(
         contact_id=contact_id,
         followup_hash=followup.hash_token(token),
         consultation_id=consultation_id,
+        service=commune.route(command.theme, command.quartier, command.channel.value, command.text),
         # A consultation answer is a contribution to tally, not a request awaiting a reply.
         due_at=None if consultation_id else sla.answer_due(now, commune.settings.answer_sla_days),
     )
@@ -123,6 +124,7 @@ def submit_feedback(
         channel=command.channel.value,
         theme=command.theme,
         consultation=consultation_id,
+        service=thread.service,
     )
     try:
         ports.threads.create(thread, message, [created])
@@ -138,7 +140,13 @@ def get_follow_up(ports: Ports, token: str) -> FollowUp:
     """Raises NotFoundError for an unknown or malformed token."""
     commune_id = followup.commune_of(token)
     thread = ports.threads.get_by_followup(commune_id, followup.hash_token(token))
-    return FollowUp(thread, ports.threads.messages(commune_id, thread.thread_id))
+    # Staff's internal notes never reach the citizen.
+    messages = [
+        m
+        for m in ports.threads.messages(commune_id, thread.thread_id)
+        if m.author is not Author.NOTE
+    ]
+    return FollowUp(thread, messages)
 
 
 def post_follow_up(ports: Ports, token: str, text: str) -> Message:

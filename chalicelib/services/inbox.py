@@ -83,6 +83,8 @@ def update_thread(
     commune = ports.communes.get(staff.commune_id)
     if changes.theme is not None:
         validation.check_theme(commune, changes.theme)
+    if changes.service and commune.service(changes.service) is None:
+        raise ValidationError(f"unknown service {changes.service!r}", code="unknown_service")
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     if expected_version is not None and expected_version != thread.version:
         raise ConflictError("the thread changed since you read it", code="version_conflict")
@@ -110,6 +112,8 @@ def _update_entry(
         ("status", before.status.value, after.status.value),
         ("assignee", before.assignee, after.assignee),
         ("theme", before.theme, after.theme),
+        ("service", before.service, after.service),
+        ("tags", ",".join(before.tags), ",".join(after.tags)),
     ):
         if old != new:
             details[name] = new
@@ -185,6 +189,44 @@ def _corrected(
     )
     spread = [replace(move, spread=before.thread_id) for move in moves]
     return replace(after, analysis=Analysis(AnalysisStatus.DONE, fixed)), spread
+
+
+def add_note(ports: Ports, staff: StaffIdentity, thread_id: str, text: str) -> Message:
+    """An internal note for colleagues: kept with the thread, never shown to the citizen,
+    changing neither its status nor its deadline."""
+    staff.require(Role.AGENT)
+    cleaned = validation.clean_text(text)
+    validation.check_thread_id(thread_id)
+
+    def attempt() -> Message:
+        thread = ports.threads.get(staff.commune_id, thread_id)
+        now = ports.clock()
+        note = Message(
+            commune_id=staff.commune_id,
+            thread_id=thread_id,
+            message_id=new_id(),
+            author=Author.NOTE,
+            text=cleaned,
+            channel=thread.channel,
+            created_at=now,
+            staff_email=staff.email,
+        )
+        entry = activity.record(
+            staff.commune_id,
+            now,
+            ActivityKind.NOTE_ADDED,
+            staff.email,
+            thread_id,
+            message=note.message_id,
+        )
+        ports.threads.add_message(thread, note, (), [entry])
+        entries.append(entry)
+        return note
+
+    entries: list[Activity] = []
+    note = on_conflict(attempt)
+    ports.events.publish(entries[-1:])
+    return note
 
 
 def reply_to_thread(

@@ -46,7 +46,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         "CONCERTO_SMTP_PORT": str(free_port()),
         "CONCERTO_REALTIME_PORT": str(realtime_port),
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
-        "CONCERTO_ALERTS_EVERY_SECONDS": "2",
+        "CONCERTO_ALERTS_EVERY_SECONDS": "5",
         "PYTHONUNBUFFERED": "1",
     }
     log = tmp_path_factory.mktemp("runtime") / "runtime.log"

@@ -37,6 +37,11 @@ CONTRACT = {
     "getExport": ("GET", "/console/exports/{export_id}"),
     "listEvents": ("GET", "/console/events"),
     "listAudit": ("GET", "/console/audit"),
+    "addNote": ("POST", "/console/threads/{thread_id}/notes"),
+    "listServices": ("GET", "/console/services"),
+    "replaceServices": ("PUT", "/console/services"),
+    "listRules": ("GET", "/console/rules"),
+    "replaceRules": ("PUT", "/console/rules"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.commune import CommuneSettings, Quartier, Theme
+from chalicelib.domain.commune import CommuneSettings, Quartier, RoutingRule, Service, Theme
 from chalicelib.domain.threads import Analysis, AnalysisStatus, PiiSpan, Sentiment, TextAnalysis
 
 
@@ -91,4 +91,38 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         retention_days=int(data.get("retentionDays", defaults.retention_days)),
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
+    )
+
+
+def services_to_json(services: tuple[Service, ...]) -> list[dict[str, str]]:
+    return [{"id": s.id, "label": s.label, "email": s.email} for s in services]
+
+
+def services_from_json(data: list[dict[str, str]] | None) -> tuple[Service, ...]:
+    return tuple(Service(s["id"], s["label"], s.get("email", "")) for s in data or [])
+
+
+def rules_to_json(rules: tuple[RoutingRule, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "service": r.service,
+            "themes": list(r.themes),
+            "quartiers": list(r.quartiers),
+            "channels": list(r.channels),
+            "keywords": list(r.keywords),
+        }
+        for r in rules
+    ]
+
+
+def rules_from_json(data: list[dict[str, Any]] | None) -> tuple[RoutingRule, ...]:
+    return tuple(
+        RoutingRule(
+            r["service"],
+            tuple(r.get("themes", [])),
+            tuple(r.get("quartiers", [])),
+            tuple(r.get("channels", [])),
+            tuple(r.get("keywords", [])),
+        )
+        for r in data or []
     )

@@ -38,6 +38,8 @@ class CommuneModel(Model):
     themes = JSONAttribute(default=list)
     quartiers = JSONAttribute(default=list)
     settings = JSONAttribute(default=dict)
+    services = JSONAttribute(default=list)
+    rules = JSONAttribute(default=list)
 
     class BySlug(GlobalSecondaryIndex["CommuneModel"]):
         class Meta:
@@ -74,6 +76,9 @@ class ThreadModel(Model):
     first_answer_at = UTCDateTimeAttribute(null=True)
     consultation_id = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
+    service = UnicodeAttribute(null=True)
+    # Holds str values at run time (PynamoDB types the elements as their attribute class).
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
     analysis_status = UnicodeAttribute(default="pending")
     sentiment = UnicodeAttribute(null=True)
     analysis = JSONAttribute(null=True)
@@ -88,6 +93,7 @@ class ThreadModel(Model):
     followup_key = UnicodeAttribute(null=True)
     # Set (to the commune id) only while an answer is due: a sparse index of deadlines.
     due_key = UnicodeAttribute(null=True)
+    service_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
     class ByActivity(_ThreadIndex):
@@ -125,6 +131,13 @@ class ThreadModel(Model):
 
         followup_key = UnicodeAttribute(hash_key=True)
 
+    class ByService(_ThreadIndex):
+        class Meta:
+            index_name = "by_service"
+            projection = AllProjection()
+
+        service_key = UnicodeAttribute(hash_key=True)
+
     class ByDue(GlobalSecondaryIndex["ThreadModel"]):
         class Meta:
             index_name = "by_due"
@@ -139,6 +152,7 @@ class ThreadModel(Model):
     by_theme = ByTheme()
     by_followup = ByFollowup()
     by_due = ByDue()
+    by_service = ByService()
 
 
 class MessageModel(Model):

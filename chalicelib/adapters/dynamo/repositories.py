@@ -9,7 +9,7 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -100,6 +100,8 @@ class DynamoCommuneRepository(CommuneRepository):
             themes=codec.themes_to_json(commune.themes),
             quartiers=codec.quartiers_to_json(commune.quartiers),
             settings=codec.settings_to_json(commune.settings),
+            services=codec.services_to_json(commune.services),
+            rules=codec.rules_to_json(commune.rules),
         ).save()
 
 
@@ -111,6 +113,8 @@ def _commune(item: CommuneModel) -> Commune:
         themes=codec.themes_from_json(item.themes),
         quartiers=codec.quartiers_from_json(item.quartiers),
         settings=codec.settings_from_json(item.settings),
+        services=codec.services_from_json(item.services),
+        rules=codec.rules_from_json(item.rules),
     )
 
 
@@ -366,6 +370,17 @@ def _staff_fields(thread: Thread) -> list[Any]:
         actions += [ThreadModel.due_at.set(thread.due_at), ThreadModel.due_key.set(commune)]
     else:
         actions += [ThreadModel.due_at.remove(), ThreadModel.due_key.remove()]
+    if thread.service:
+        actions += [
+            ThreadModel.service.set(thread.service),
+            ThreadModel.service_key.set(f"{commune}#{thread.service}"),
+        ]
+    else:
+        actions += [ThreadModel.service.remove(), ThreadModel.service_key.remove()]
+    if thread.tags:
+        actions.append(ThreadModel.tags.set(cast(Any, list(thread.tags))))
+    else:
+        actions.append(ThreadModel.tags.remove())
     if thread.assignee:
         actions += [
             ThreadModel.assignee.set(thread.assignee),
@@ -403,6 +418,9 @@ def _thread_item(thread: Thread) -> ThreadModel:
         followup_key=f"{commune}#{thread.followup_hash}" if thread.followup_hash else None,
         due_at=thread.due_at,
         due_key=commune if thread.due_at else None,
+        service=thread.service,
+        service_key=f"{commune}#{thread.service}" if thread.service else None,
+        tags=cast(Any, list(thread.tags)) or None,
     )
 
 
@@ -428,6 +446,8 @@ def _thread(item: ThreadModel) -> Thread:
         first_answer_at=item.first_answer_at,
         consultation_id=item.consultation_id,
         due_at=item.due_at,
+        service=item.service,
+        tags=tuple(str(tag) for tag in item.tags or ()),
     )
 
 
@@ -469,6 +489,8 @@ def _inbox_index(commune_id: CommuneId, filter: ThreadFilter) -> tuple[Any, str,
         return ThreadModel.by_due, commune_id, ""
     if filter.assignee:
         return ThreadModel.by_assignee, f"{commune_id}#{filter.assignee}", "assignee"
+    if filter.service:
+        return ThreadModel.by_service, f"{commune_id}#{filter.service}", "service"
     if filter.status:
         return ThreadModel.by_status, f"{commune_id}#{filter.status.value}", "status"
     if filter.theme:
@@ -484,6 +506,7 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
         "channel": (ThreadModel.channel, filter.channel.value if filter.channel else None),
         "sentiment": (ThreadModel.sentiment, filter.sentiment.value if filter.sentiment else None),
         "assignee": (ThreadModel.assignee, filter.assignee),
+        "service": (ThreadModel.service, filter.service),
     }
     condition: Condition | None = None
     for name, (attribute, value) in wanted.items():
@@ -491,12 +514,15 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
             continue
         clause = attribute == value
         condition = clause if condition is None else condition & clause
+    if filter.tag:
+        has_tag = ThreadModel.tags.contains(filter.tag)
+        condition = has_tag if condition is None else condition & has_tag
     return condition
 
 
 # Cursors carry the index name and the last key; a key is checked to belong to the caller's
 # commune, so a forged cursor cannot read another commune's partition.
-_TENANT_PREFIXED = {"status_key", "theme_key", "assignee_key"}
+_TENANT_PREFIXED = {"status_key", "theme_key", "assignee_key", "service_key"}
 
 
 def _encode_cursor(index_name: str, key: dict[str, Any]) -> str:

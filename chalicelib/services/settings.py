@@ -1,0 +1,102 @@
+"""Admin settings of the inbox: the commune's services (departments) and the routing rules
+that send new threads to them. Each change is recorded in the audit log."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from chalicelib.domain import activity
+from chalicelib.domain.activity import ActivityKind
+from chalicelib.domain.commune import Commune, RoutingRule, Service
+from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import Channel
+from chalicelib.ports import Ports
+from chalicelib.services import validation
+
+MAX_SERVICES = 50
+MAX_RULES = 100
+_SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def services(ports: Ports, staff: StaffIdentity) -> tuple[Service, ...]:
+    staff.require(Role.VIEWER)
+    return ports.communes.get(staff.commune_id).services
+
+
+def rules(ports: Ports, staff: StaffIdentity) -> tuple[RoutingRule, ...]:
+    staff.require(Role.VIEWER)
+    return ports.communes.get(staff.commune_id).rules
+
+
+def replace_services(
+    ports: Ports, staff: StaffIdentity, wanted: list[Service]
+) -> tuple[Service, ...]:
+    """Replaces the list. A service a routing rule still sends threads to cannot go."""
+    staff.require(Role.ADMIN)
+    commune = ports.communes.get(staff.commune_id)
+    if len(wanted) > MAX_SERVICES:
+        raise ValidationError(f"at most {MAX_SERVICES} services", code="invalid_services")
+    ids = [service.id for service in wanted]
+    for service in wanted:
+        _check_service(service)
+    if len(set(ids)) != len(ids):
+        raise ValidationError("service ids must be unique", code="invalid_services")
+    routed = {rule.service for rule in commune.rules} - set(ids)
+    if routed:
+        raise ValidationError(
+            f"routing rules still send threads to {sorted(routed)[0]!r}", code="service_in_use"
+        )
+    _save(ports, staff, replace(commune, services=tuple(wanted)), "services")
+    return tuple(wanted)
+
+
+def replace_rules(
+    ports: Ports, staff: StaffIdentity, wanted: list[RoutingRule]
+) -> tuple[RoutingRule, ...]:
+    """Replaces the rules; they apply in order to each new thread, the first match wins."""
+    staff.require(Role.ADMIN)
+    commune = ports.communes.get(staff.commune_id)
+    if len(wanted) > MAX_RULES:
+        raise ValidationError(f"at most {MAX_RULES} rules", code="invalid_rules")
+    for rule in wanted:
+        _check_rule(commune, rule)
+    _save(ports, staff, replace(commune, rules=tuple(wanted)), "rules")
+    return tuple(wanted)
+
+
+def _check_service(service: Service) -> None:
+    if not _SERVICE_ID.match(service.id):
+        raise ValidationError(
+            "a service id has 1–40 lower-case letters, digits or dashes", code="invalid_services"
+        )
+    if not service.label.strip() or len(service.label) > 100:
+        raise ValidationError("a service needs a label (≤ 100 characters)", code="invalid_services")
+    if service.email:
+        validation.check_email(service.email)
+
+
+def _check_rule(commune: Commune, rule: RoutingRule) -> None:
+    if commune.service(rule.service) is None:
+        raise ValidationError(f"unknown service {rule.service!r}", code="unknown_service")
+    if not (rule.themes or rule.quartiers or rule.channels or rule.keywords):
+        raise ValidationError("a rule needs at least one criterion", code="invalid_rules")
+    for theme in rule.themes:
+        validation.check_theme(commune, theme)
+    for quartier in rule.quartiers:
+        validation.check_quartier(commune, quartier)
+    known = {channel.value for channel in Channel}
+    if not set(rule.channels) <= known:
+        raise ValidationError(f"channels are among {sorted(known)}", code="invalid_rules")
+    if any(not 2 <= len(keyword.strip()) <= 60 for keyword in rule.keywords):
+        raise ValidationError("a keyword has 2–60 characters", code="invalid_rules")
+
+
+def _save(ports: Ports, staff: StaffIdentity, commune: Commune, what: str) -> None:
+    ports.communes.save(commune)
+    entry = activity.record(
+        staff.commune_id, ports.clock(), ActivityKind.SETTINGS_CHANGED, staff.email, setting=what
+    )
+    ports.activity.append([entry])
+    ports.events.publish([entry])

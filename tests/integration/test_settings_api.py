@@ -1,0 +1,64 @@
+"""Services, routing rules, tags and notes over HTTP on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import login
+
+pytestmark = pytest.mark.integration
+
+
+def call(client: Any, method: str, path: str, token: str | None, body: Any = None) -> Any:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    raw = json.dumps(body) if body is not None else None
+    return getattr(client.http, method)(path, headers=headers, body=raw)
+
+
+def test_an_admin_routes_threads_and_agents_tag_and_annotate_them(client, aws):
+    admin, agent = login(aws, "admin@biot.demo"), login(aws, "agent@biot.demo")
+    services = {"items": [{"id": "voirie", "label": "Voirie", "email": "voirie@mairie-biot.fr"}]}
+    assert call(client, "put", "/console/services", agent, services).status_code == 403
+    assert json.loads(call(client, "put", "/console/services", admin, services).body) == services
+    rules = {"items": [{"service": "voirie", "keywords": ["nid de poule"], "channels": ["web"]}]}
+    saved = json.loads(call(client, "put", "/console/rules", admin, rules).body)
+    assert saved["items"][0]["keywords"] == ["nid de poule"]
+    bad = call(client, "put", "/console/rules", admin, {"items": [{"service": "x", "themes": []}]})
+    assert (bad.status_code, json.loads(bad.body)["error"]["code"]) == (422, "unknown_service")
+
+    opinion = {
+        "theme": "voirie-stationnement",
+        "text": "Un énorme nid de poule avenue Saint-Philippe.",
+    }
+    thread_id = json.loads(call(client, "post", "/communes/biot/feedback", None, opinion).body)[
+        "id"
+    ]
+    routed = json.loads(call(client, "get", "/console/threads?service=voirie", agent).body)
+    assert [item["id"] for item in routed["items"]] == [thread_id]
+    assert routed["items"][0]["service"] == "voirie"
+
+    tagged = call(client, "patch", f"/console/threads/{thread_id}", agent, {"tags": ["Urgent"]})
+    assert json.loads(tagged.body)["tags"] == ["urgent"]
+    found = json.loads(call(client, "get", "/console/threads?tag=urgent", agent).body)
+    assert [item["id"] for item in found["items"]] == [thread_id]
+    odd = call(client, "patch", f"/console/threads/{thread_id}", agent, {"tags": ["a;b"]})
+    assert (odd.status_code, json.loads(odd.body)["error"]["code"]) == (422, "invalid_tag")
+
+    note = {"text": "Signalé à la métropole, ticket 4521."}
+    assert (
+        call(client, "post", f"/console/threads/{thread_id}/notes", agent, note).status_code == 201
+    )
+    thread = json.loads(call(client, "get", f"/console/threads/{thread_id}", agent).body)
+    assert [m["author"] for m in thread["messages"]] == ["citizen", "note"]
+
+    valbonne = login(aws, "admin@valbonne.demo")
+    assert json.loads(call(client, "get", "/console/services", valbonne).body) == {"items": []}
+    assert (
+        call(client, "post", f"/console/threads/{thread_id}/notes", valbonne, note).status_code
+        == 404
+    )
