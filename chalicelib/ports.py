@@ -201,9 +201,11 @@ class ActivityLog(ABC):
         """Records entries of changes that have no thread transaction (settings)."""
 
     @abstractmethod
-    def after(self, commune_id: CommuneId, cursor: str | None, limit: int) -> list[Activity]:
-        """Entries newer than `cursor` (an activity id), oldest first; without a cursor,
-        the latest `limit` entries, oldest first."""
+    def after(
+        self, commune_id: CommuneId, cursor: str | None, limit: int, before: str | None = None
+    ) -> list[Activity]:
+        """Entries newer than `cursor` (an activity id) and older than `before`, oldest
+        first; without a cursor, the latest `limit` such entries, oldest first."""
 
     @abstractmethod
     def page(
@@ -216,13 +218,18 @@ class ConnectionRepository(ABC):
     """The consoles connected by WebSocket, per commune."""
 
     @abstractmethod
-    def add(self, commune_id: CommuneId, connection_id: str, email: str, at: datetime) -> None: ...
+    def add(
+        self, commune_id: CommuneId, connection_id: str, email: str, token_expires_at: datetime
+    ) -> None:
+        """A console connected with a token valid until `token_expires_at`."""
 
     @abstractmethod
     def remove(self, connection_id: str) -> None: ...
 
     @abstractmethod
-    def of_commune(self, commune_id: CommuneId) -> list[str]: ...
+    def of_commune(self, commune_id: CommuneId, now: datetime) -> list[str]:
+        """The commune's connections whose token is still valid: a console whose token
+        expired (or whose member lost their access) gets nothing more."""
 
 
 class EventPublisher(ABC):

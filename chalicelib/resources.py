@@ -91,12 +91,23 @@ CORRECTIONS = Table("corrections", "commune_id", "thread_id", ttl_attribute="exp
 CONSULTATIONS = Table("consultations", "commune_id", "consultation_id")
 # Alert ids start with their episode's date: a commune's alerts read newest first.
 ALERTS = Table(
-    "alerts", "commune_id", "alert_id", indexes=(Index("by_active", "active_key", "alert_id"),)
+    "alerts",
+    "commune_id",
+    "alert_id",
+    indexes=(Index("by_active", "active_key", "alert_id"),),
+    ttl_attribute="expires_at",
 )
 SUBSCRIPTIONS = Table("subscriptions", "commune_id", "topic_email")
 EXPORTS = Table("exports", "commune_id", "export_id", ttl_attribute="expires_at")
 # The audit log and event feed: time-ordered ids, so "since" and "newest first" are queries.
-ACTIVITY = Table("activity", "commune_id", "activity_id", ttl_attribute="expires_at")
+ACTIVITY = Table(
+    "activity",
+    "commune_id",
+    "activity_id",
+    # Sparse: staff actions only, so the audit's "staff" view reads no citizen entries.
+    indexes=(Index("by_staff", "staff_key", "activity_id"),),
+    ttl_attribute="expires_at",
+)
 # Open console WebSockets per commune; API Gateway's $disconnect names only the connection,
 # hence the index by connection id.
 CONNECTIONS = Table(

@@ -3,6 +3,7 @@ Cognito authorizer, so the signature, expiry, audience and token use are checked
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import jwt
@@ -86,4 +87,5 @@ def identity_from_claims(claims: dict[str, Any]) -> StaffIdentity:
     except ValidationError as error:
         raise UnauthorizedError("this account has no valid commune", code="not_staff") from error
     email = claims.get("email") or claims.get("cognito:username") or ""
-    return StaffIdentity(commune, str(claims["sub"]), str(email), role)
+    expires = datetime.fromtimestamp(int(claims["exp"]), UTC) if "exp" in claims else None
+    return StaffIdentity(commune, str(claims["sub"]), str(email), role, expires)

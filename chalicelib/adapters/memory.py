@@ -134,9 +134,16 @@ class InMemoryActivityLog(ActivityLog):
         with self._lock:
             self.entries.extend(entries)
 
-    def after(self, commune_id: CommuneId, cursor: str | None, limit: int) -> list[Activity]:
+    def after(
+        self, commune_id: CommuneId, cursor: str | None, limit: int, before: str | None = None
+    ) -> list[Activity]:
         own = sorted(
-            (e for e in self.entries if e.commune_id == commune_id), key=lambda e: e.activity_id
+            (
+                e
+                for e in self.entries
+                if e.commune_id == commune_id and (before is None or e.activity_id < before)
+            ),
+            key=lambda e: e.activity_id,
         )
         if cursor is None:
             return own[-limit:]
@@ -590,13 +597,19 @@ class RecordingPublisher(EventPublisher):
 
 class InMemoryConnectionRepository(ConnectionRepository):
     def __init__(self) -> None:
-        self.connections: dict[str, tuple[CommuneId, str]] = {}
+        self.connections: dict[str, tuple[CommuneId, str, datetime]] = {}
 
-    def add(self, commune_id: CommuneId, connection_id: str, email: str, at: datetime) -> None:
-        self.connections[connection_id] = (commune_id, email)
+    def add(
+        self, commune_id: CommuneId, connection_id: str, email: str, token_expires_at: datetime
+    ) -> None:
+        self.connections[connection_id] = (commune_id, email, token_expires_at)
 
     def remove(self, connection_id: str) -> None:
         self.connections.pop(connection_id, None)
 
-    def of_commune(self, commune_id: CommuneId) -> list[str]:
-        return sorted(c for c, (commune, _) in self.connections.items() if commune == commune_id)
+    def of_commune(self, commune_id: CommuneId, now: datetime) -> list[str]:
+        return sorted(
+            c
+            for c, (commune, _, expires) in self.connections.items()
+            if commune == commune_id and expires > now
+        )

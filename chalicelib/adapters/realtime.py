@@ -7,9 +7,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import config
@@ -21,24 +22,32 @@ from chalicelib.ports import ConnectionRepository, EventPublisher
 logger = logging.getLogger(__name__)
 # API Gateway closes a WebSocket after 2 hours at most: a row outliving it is garbage.
 CONNECTION_LIFETIME = timedelta(hours=2, minutes=5)
+PUSH_BUDGET_SECONDS = 1.5
 
 
 class DynamoConnectionRepository(ConnectionRepository):
-    def add(self, commune_id: CommuneId, connection_id: str, email: str, at: datetime) -> None:
+    def add(
+        self, commune_id: CommuneId, connection_id: str, email: str, token_expires_at: datetime
+    ) -> None:
         ConnectionModel(
             commune_id,
             connection_id,
             staff_email=email,
-            connected_at=at,
-            expires_at=at + CONNECTION_LIFETIME,
+            token_expires_at=token_expires_at,
+            # The row goes when the connection cannot live any longer (TTL is lazy: reads
+            # filter on the token's expiry).
+            expires_at=token_expires_at + CONNECTION_LIFETIME,
         ).save()
 
     def remove(self, connection_id: str) -> None:
         for item in ConnectionModel.by_connection.query(connection_id):
             ConnectionModel(item.commune_id, item.connection_id).delete()
 
-    def of_commune(self, commune_id: CommuneId) -> list[str]:
-        return [item.connection_id for item in ConnectionModel.query(commune_id)]
+    def of_commune(self, commune_id: CommuneId, now: datetime) -> list[str]:
+        live = ConnectionModel.query(
+            commune_id, filter_condition=ConnectionModel.token_expires_at > now
+        )
+        return [item.connection_id for item in live]
 
 
 def event_message(entry: Activity) -> dict[str, Any]:
@@ -71,13 +80,25 @@ class WebSocketPublisher(EventPublisher):
         for entry in entries:
             by_commune[entry.commune_id].append(entry)
         api = _management_client(endpoint)
+        # The push runs inside a citizen's or an agent's request: past this budget the
+        # remaining consoles catch up from the feed rather than make the request wait.
+        deadline = time.monotonic() + PUSH_BUDGET_SECONDS
+        now = datetime.now(UTC)
         for commune_id, own in by_commune.items():
             data = json.dumps({"events": [event_message(e) for e in own]}).encode()
-            for connection_id in self._connections.of_commune(commune_id):
-                try:
-                    api.post_to_connection(ConnectionId=connection_id, Data=data)
-                except api.exceptions.GoneException:
-                    self._connections.remove(connection_id)
+            for connection_id in self._connections.of_commune(commune_id, now):
+                if time.monotonic() > deadline:
+                    logger.warning("real-time push budget spent; consoles will poll")
+                    return
+                self._send(api, connection_id, data)
+
+    def _send(self, api: Any, connection_id: str, data: bytes) -> None:
+        try:
+            api.post_to_connection(ConnectionId=connection_id, Data=data)
+        except api.exceptions.GoneException:
+            self._connections.remove(connection_id)
+        except Exception:  # one console's trouble must not deprive the others
+            logger.warning("push to a console failed", exc_info=True)
 
 
 @functools.cache
@@ -92,8 +113,8 @@ def _management_client(endpoint: str) -> Any:
         endpoint_url=endpoint,
         region_name=config.region(),
         config=Config(
-            retries={"mode": "standard", "max_attempts": 2},
+            retries={"mode": "standard", "max_attempts": 1},
             connect_timeout=1,
-            read_timeout=3,
+            read_timeout=2,
         ),
     )

@@ -7,6 +7,8 @@ import logging
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib import config
 from chalicelib.adapters.aws import client
 from chalicelib.domain.errors import DeliveryError
@@ -39,8 +41,10 @@ class SesMailer(Mailer):
                 Destination={"ToAddresses": [email.to]},
                 Content={"Raw": {"Data": mime(email, sender)}},
             )
-        except ses.exceptions.ClientError as error:
-            raise DeliveryError(f"SES refused the e-mail: {error}") from error
+        except (ClientError, BotoCoreError) as error:
+            # Refused (ClientError) or unreachable (timeouts, connection errors): either way
+            # the caller may retry later.
+            raise DeliveryError(f"SES did not take the e-mail: {error}") from error
         message_id = str(response["MessageId"])
         logger.info("e-mail sent", extra={"messageId": message_id, "subject": email.subject})
         return message_id

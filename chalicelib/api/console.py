@@ -43,7 +43,7 @@ _LIST_QUERY = {
     "assignee": "a staff email",
     "service": "a service id",
     "tag": "a tag",
-    "overdue": "true: only threads answered late (past the commune's SLA), the latest first",
+    "overdue": "true: only threads awaiting an answer past the commune's deadline, longest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
 }

@@ -29,7 +29,8 @@ def connect(event: Any) -> dict[str, Any]:
         identity = ports.tokens.verify(token)
     except UnauthorizedError:
         return {"statusCode": 401}
-    ports.connections.add(identity.commune_id, event.connection_id, identity.email, ports.clock())
+    expires = identity.token_expires_at or ports.clock()
+    ports.connections.add(identity.commune_id, event.connection_id, identity.email, expires)
     return {"statusCode": 200}
 
 

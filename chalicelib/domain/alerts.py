@@ -22,7 +22,11 @@ from enum import StrEnum
 from chalicelib.domain import indicators
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.sla import PARIS
 from chalicelib.domain.threads import Thread
+
+# Alerts are kept a year and a month (last year's alerts, whatever the day).
+RETENTION = timedelta(days=400)
 
 
 class AlertKind(StrEnum):
@@ -77,6 +81,10 @@ class Alert:
     # Set by the job when the cause went away (an overdue thread was answered).
     resolved_at: datetime | None = None
     notified_at: datetime | None = None
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.raised_at + RETENTION
 
     @property
     def active(self) -> bool:
@@ -152,22 +160,38 @@ def barometer_drops(
 
 
 def overdue_threads(threads: Iterable[Thread], commune: Commune) -> list[Finding]:
+    """One finding per late thread. Never the citizen's words: alerts are mailed and kept
+    longer than a thread may be (its text can be erased on the citizen's request)."""
     findings = []
     for thread in threads:
         if thread.due_at is None:
             continue
         label = _label(commune, "theme", thread.theme)
+        where = f", {_label(commune, 'quartier', thread.quartier)}" if thread.quartier else ""
+        # The deadline is the end of a Paris day: that day is what staff know it by.
+        last_day = (thread.due_at.astimezone(PARIS) - timedelta(seconds=1)).date()
         findings.append(
             Finding(
                 AlertKind.OVERDUE_THREAD,
                 f"thread-{thread.thread_id}",
-                thread.due_at.date().isoformat(),
-                f"Réponse en retard : « {thread.preview[:80]} » ({label}), "
-                f"attendue avant le {thread.due_at.date().isoformat()}",
+                last_day.isoformat(),
+                f"Réponse en retard : un avis ({label}{where}, reçu le "
+                f"{_french_date(thread.created_at.astimezone(PARIS).date())}) attendait une "
+                f"réponse au plus tard le {_french_date(last_day)}",
                 {"thread": thread.thread_id, "dueAt": thread.due_at.isoformat()},
             )
         )
     return findings
+
+
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def _french_date(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _negatives(days: Iterable[Mapping[str, int]]) -> Counter[tuple[str, str]]:

@@ -16,6 +16,9 @@ RETENTION = timedelta(days=7)
 LINK_SECONDS = 900
 # A job claimed longer ago than this is taken over: its worker died (Lambda's 15 minutes).
 STALE_AFTER = timedelta(minutes=16)
+# Past every SQS retry (5 receives, 90 minutes of visibility apart), a job still running
+# was killed each time (a timeout, memory): it has failed, whatever its record says.
+ABANDONED_AFTER = timedelta(hours=8)
 
 
 class ExportKind(StrEnum):
@@ -84,6 +87,11 @@ class ExportJob:
             return True
         stale = self.started_at is not None and now - self.started_at > STALE_AFTER
         return self.status is ExportStatus.RUNNING and stale
+
+    def abandoned(self, now: datetime) -> bool:
+        started = self.started_at
+        running = self.status in (ExportStatus.RUNNING, ExportStatus.QUEUED)
+        return running and now - (started or self.created_at) > ABANDONED_AFTER
 
     def progressed(self, rows: int, expected: int) -> ExportJob:
         percent = min(99, 100 * rows // expected) if expected else 0

@@ -41,5 +41,16 @@ def new_id() -> str:
     return "".join(reversed(chars))
 
 
+def id_floor(milliseconds: int) -> str:
+    """The smallest id made at `milliseconds` since the epoch: every id made later sorts
+    after it."""
+    number = milliseconds << 80
+    chars = []
+    for _ in range(26):
+        number, index = divmod(number, 32)
+        chars.append(_CROCKFORD[index])
+    return "".join(reversed(chars))
+
+
 def is_id(value: str) -> bool:
     return len(value) == 26 and all(char in _CROCKFORD for char in value)

@@ -1,6 +1,7 @@
 """Who a staff member is, once their token is verified, and what their role allows."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain.errors import ForbiddenError
@@ -26,6 +27,8 @@ class StaffIdentity:
     user_id: str
     email: str
     role: Role
+    # When the token this identity comes from expires (None: not from a token).
+    token_expires_at: datetime | None = None
 
     def require(self, role: Role) -> None:
         """Raises ForbiddenError unless this member's role is at least `role`."""

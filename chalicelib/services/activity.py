@@ -3,23 +3,40 @@ log admins read."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from chalicelib.domain.activity import Activity
 from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.ids import is_id
+from chalicelib.domain.ids import id_floor, is_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Page
 from chalicelib.ports import Ports
 
 FEED_MAX = 200
 AUDIT_MAX = 100
+# An entry's id is made before its transaction commits, and writers run in parallel: the
+# feed only hands out entries older than this, so a later commit of an earlier id is never
+# skipped by a console's cursor. (Pushes over the WebSocket are immediate.)
+SETTLE = timedelta(seconds=2)
 
 
-def feed(ports: Ports, staff: StaffIdentity, since: str | None, limit: int) -> list[Activity]:
-    """What happened after `since` (an event id), oldest first; without it, the latest."""
+def feed(
+    ports: Ports,
+    staff: StaffIdentity,
+    since: str | None,
+    limit: int,
+    settle: timedelta | None = None,
+) -> list[Activity]:
+    """What happened after `since` (an event id) and at least `settle` ago (SETTLE by
+    default), oldest first; without `since`, the latest."""
     staff.require(Role.VIEWER)
     _check_limit(limit, FEED_MAX)
     _check_cursor(since, "since")
-    return ports.activity.after(staff.commune_id, since, limit)
+    wait = SETTLE if settle is None else settle
+    # Ids carry the real time they were made at (not the ports' clock).
+    before = id_floor(int((time.time() - wait.total_seconds()) * 1000)) if wait else None
+    return ports.activity.after(staff.commune_id, since, limit, before)
 
 
 def audit(

@@ -52,14 +52,18 @@ def detect(
     report = DetectionReport(commune.commune_id)
     # One read spares a conditional write per finding already raised (most of them, hourly).
     known = {a.alert_id for a in ports.alerts.list(commune.commune_id, False, MAX_ACTIVE)}
+    raised = []
     for finding in findings:
-        if finding.alert_id in known:
-            continue
-        if ports.alerts.add(Alert.of(commune.commune_id, finding, now)):
-            report.raised.append(finding.alert_id)
+        alert = Alert.of(commune.commune_id, finding, now)
+        if finding.alert_id not in known and ports.alerts.add(alert):
+            raised.append(alert)
+    report.raised = [alert.alert_id for alert in raised]
     active = ports.alerts.list(commune.commune_id, active_only=True, limit=MAX_ACTIVE)
     report.resolved = _resolve_answered(ports, active, late)
-    report.mailed = notify(ports, commune, [a for a in active if a.notified_at is None])
+    # The new alerts are passed as they are: the active index may not show them yet.
+    unmailed = {a.alert_id: a for a in active if a.notified_at is None}
+    unmailed.update({alert.alert_id: alert for alert in raised})
+    report.mailed = notify(ports, commune, list(unmailed.values()))
     return report
 
 
@@ -90,25 +94,29 @@ def _is_late(ports: Ports, alert: Alert, thread_id: str, now: datetime) -> bool:
 
 def notify(ports: Ports, commune: Commune, pending: list[Alert]) -> int:
     """Mails the alerts not mailed yet, one message per subscriber. Returns how many alerts
-    were mailed. An alert is claimed before sending, so it is mailed once; if no message at
+    were mailed. With nobody subscribed, nothing is claimed: the alerts wait for the first
+    subscriber. An alert is claimed before sending, so it is mailed once; if no message at
     all could be sent (the provider is down), the claims are released for the next run."""
+    subscribers = ports.subscriptions.subscribers(commune.commune_id, TOPIC)
+    if not pending or not subscribers:
+        return 0
     now = ports.clock()
     claimed = [a for a in pending if ports.alerts.claim_notification(a.commune_id, a.alert_id, now)]
-    subscribers = ports.subscriptions.subscribers(commune.commune_id, TOPIC)
-    if not claimed or not subscribers:
+    if not claimed:
         return 0
     sent = 0
-    for email in subscribers:
-        try:
-            ports.mailer.send(digest(commune, claimed, email))
-            sent += 1
-        except DeliveryError as error:
-            logger.warning("alert e-mail to a subscriber failed: %s", error.message)
-    if not sent:
-        for alert in claimed:
-            ports.alerts.release_notification(alert.commune_id, alert.alert_id)
-        return 0
-    return len(claimed)
+    try:
+        for email in subscribers:
+            try:
+                ports.mailer.send(digest(commune, claimed, email))
+                sent += 1
+            except DeliveryError as error:
+                logger.warning("alert e-mail to a subscriber failed: %s", error.message)
+    finally:
+        if not sent:
+            for alert in claimed:
+                ports.alerts.release_notification(alert.commune_id, alert.alert_id)
+    return len(claimed) if sent else 0
 
 
 def digest(commune: Commune, alerts: list[Alert], to: str) -> OutboundEmail:

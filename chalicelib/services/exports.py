@@ -87,8 +87,11 @@ def get_export(ports: Ports, staff: StaffIdentity, export_id: str) -> ExportView
     its retention."""
     staff.require(Role.VIEWER)
     job = ports.exports.get(staff.commune_id, export_id)
-    if not _visible(job, staff) or ports.clock() >= job.expires_at:
+    now = ports.clock()
+    if not _visible(job, staff) or now >= job.expires_at:
         raise NotFoundError("unknown export", code="export_not_found")
+    if job.abandoned(now):
+        return ExportView(job.failed("interrupted", job.started_at or now))
     if job.status is not ExportStatus.DONE:
         return ExportView(job)
     url = ports.files.download_url(job.object_key, job.file_name, LINK_SECONDS)
@@ -103,7 +106,11 @@ def list_exports(ports: Ports, staff: StaffIdentity) -> list[ExportJob]:
 
 
 def _visible(job: ExportJob, staff: StaffIdentity) -> bool:
-    return job.requested_by == staff.email or staff.role is Role.ADMIN
+    """Admins see every export; others their own, and never an unmasked one (made while
+    they were admin)."""
+    if staff.role is Role.ADMIN:
+        return True
+    return job.requested_by == staff.email and job.masked
 
 
 def run_export(ports: Ports, commune_id: CommuneId, export_id: str) -> ExportJob | None:

@@ -10,6 +10,8 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, resources
 from chalicelib.adapters.sqs import decode_export
+from chalicelib.domain.ids import CommuneId
+from chalicelib.ports import Ports
 from chalicelib.services import exports
 
 logger = logging.getLogger(__name__)
@@ -38,9 +40,20 @@ def process_batch(event: dict[str, Any]) -> dict[str, Any]:
         except Exception as error:
             attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
             logger.exception("export %s failed (attempt %d)", export_id, attempts)
-            if attempts >= QUEUE.max_receive_count:
-                exports.fail_export(ports, commune_id, export_id, type(error).__name__)
-            else:
-                exports.release_export(ports, commune_id, export_id)
+            _settle(ports, commune_id, export_id, error, attempts >= QUEUE.max_receive_count)
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def _settle(
+    ports: Ports, commune_id: CommuneId, export_id: str, error: Exception, last: bool
+) -> None:
+    """Records the failure (last attempt) or frees the job for SQS's retry; a problem doing
+    so must not hide the record's own failure from SQS."""
+    try:
+        if last:
+            exports.fail_export(ports, commune_id, export_id, type(error).__name__)
+        else:
+            exports.release_export(ports, commune_id, export_id)
+    except Exception:
+        logger.exception("could not record the state of export %s", export_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,12 @@ def call(client: Any, method: str, path: str, token: str | None, body: Any = Non
     return getattr(client.http, method)(path, headers=headers, body=raw)
 
 
-def test_consoles_follow_the_feed_and_admins_read_the_audit(client, aws):
+def test_consoles_follow_the_feed_and_admins_read_the_audit(client, aws, monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib.services import activity
+
+    monkeypatch.setattr(activity, "SETTLE", timedelta(0))  # fresh entries, no waiting
     viewer, agent = login(aws, "viewer@biot.demo"), login(aws, "agent@biot.demo")
     start = json.loads(call(client, "get", "/console/events", viewer).body)
     assert start == {"items": [], "cursor": None}
@@ -89,10 +95,10 @@ def test_the_socket_takes_a_staff_token_from_an_allowed_origin(aws, ports, monke
     origin = "http://127.0.0.1:8080"
     token = login(aws, "viewer@biot.demo")
     assert connect(ws_event("$connect", "c1=", token, origin))["statusCode"] == 200
-    assert ports.connections.of_commune("06018") == ["c1="]
+    assert ports.connections.of_commune("06018", datetime.now(UTC)) == ["c1="]
     assert connect(ws_event("$connect", "c2=", "garbage", origin))["statusCode"] == 401
     assert connect(ws_event("$connect", "c3=", None, origin))["statusCode"] == 401
     assert connect(ws_event("$connect", "c4=", token, "https://evil.example"))["statusCode"] == 403
-    assert ports.connections.of_commune("06018") == ["c1="]
+    assert ports.connections.of_commune("06018", datetime.now(UTC)) == ["c1="]
     app.ws_disconnect(ws_event("$disconnect", "c1=", None, None), LambdaContext("ws", 30))
-    assert ports.connections.of_commune("06018") == []
+    assert ports.connections.of_commune("06018", datetime.now(UTC)) == []

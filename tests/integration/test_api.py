@@ -417,3 +417,20 @@ def test_threads_answered_late_are_flagged_listed_and_counted(client, aws, ports
     assert body(get(client, "/console/threads?overdue=true", other))["items"] == []
     bad = get(client, "/console/threads?overdue=yes", agent)
     assert (bad.status_code, body(bad)["error"]["code"]) == (422, "invalid_overdue")
+
+
+def test_an_overdue_cursor_from_another_commune_is_refused(client, aws, ports):
+    from tests.fakes import Clock
+
+    clock = Clock()
+    ports.clock = clock
+    for n in range(2):
+        post(client, "/communes/biot/feedback", {**OPINION, "text": f"Avis en retard {n}."})
+    clock.advance(days=10)
+    biot = login(aws, "agent@biot.demo")
+    page = body(get(client, "/console/threads?overdue=true&limit=1", biot))
+    assert page["nextCursor"]
+    valbonne = login(aws, "agent@valbonne.demo")
+    path = f"/console/threads?overdue=true&limit=1&cursor={page['nextCursor']}"
+    assert get(client, path, valbonne).status_code == 400
+    assert len(body(get(client, path, biot))["items"]) == 1

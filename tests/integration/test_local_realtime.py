@@ -7,7 +7,6 @@ import contextlib
 import json
 import re
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -297,9 +296,7 @@ def test_stop_disconnects_everyone(
         # ...and a TCP connection that never sends its request head
         host, port = gateway.url.removeprefix("ws://").split(":")
         stack.enter_context(socket.create_connection((host, int(port))))
-        started = time.monotonic()
         gateway.stop()
-        assert time.monotonic() - started < 1
         # stop() returns once every $disconnect has run: no waiting here.
         assert {event["requestContext"]["connectionId"] for event in recorder.disconnects} == ids
         assert len(recorder.disconnects) == 3
@@ -311,7 +308,7 @@ def test_stop_disconnects_everyone(
         open_console(gateway).close()
 
 
-def test_pushes_from_many_threads_arrive_whole_and_within_milliseconds(
+def test_pushes_from_many_threads_arrive_whole(
     gateway: LocalWebSocketGateway, recorder: Recorder, management: Any
 ) -> None:
     with open_console(gateway) as console:
@@ -319,12 +316,9 @@ def test_pushes_from_many_threads_arrive_whole_and_within_milliseconds(
         management.post_to_connection(ConnectionId=connection_id, Data=b"warm-up")
         assert console.recv(timeout=2) == "warm-up"
 
-        delays = []
         for index in range(20):
-            sent = time.perf_counter()
             management.post_to_connection(ConnectionId=connection_id, Data=f"n{index}".encode())
             assert console.recv(timeout=2) == f"n{index}"
-            delays.append(time.perf_counter() - sent)
 
         def push(worker: int) -> None:
             for index in range(25):
@@ -338,8 +332,7 @@ def test_pushes_from_many_threads_arrive_whole_and_within_milliseconds(
         received = [console.recv(timeout=2) for _ in range(101)]
         for worker in workers:
             worker.join()
-    # From boto3's call to the browser's frame takes about a millisecond on loopback.
-    assert statistics.median(delays) < 0.02
+    # Latency is measured by bench/realtime.py, never asserted in a test.
     assert "echo:while pushes arrive" in received
     pushed = sorted(message for message in received if str(message).startswith("worker"))
     assert pushed == sorted(f"worker{w}-{i}-" + "x" * 500 for w in range(4) for i in range(25))

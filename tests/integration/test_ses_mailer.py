@@ -43,3 +43,16 @@ def test_a_sender_ses_does_not_know_is_a_delivery_error(aws, monkeypatch):
     monkeypatch.setenv("CONCERTO_MAIL_FROM", "someone@unverified.example")
     with pytest.raises(DeliveryError):
         SesMailer().send(MAIL)
+
+
+def test_an_unreachable_ses_is_a_delivery_error_too(aws, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib.adapters.aws import client
+
+    def unreachable(**_: object) -> None:
+        raise EndpointConnectionError(endpoint_url="https://email.eu-west-1.amazonaws.com")
+
+    monkeypatch.setattr(client("sesv2"), "send_email", unreachable)
+    with pytest.raises(DeliveryError):
+        SesMailer().send(MAIL)

@@ -180,3 +180,47 @@ def test_a_surge_from_real_counters_is_raised_for_the_theme():
     ports.indicators.add(BIOT, [CounterIncrement(today, key, 6)])
     report = service.detect(ports, commune())
     assert report.raised == ["2026-11-02.negative_surge.theme-voirie"]
+
+
+def test_alerts_never_carry_the_citizens_words():
+    clock = Clock()
+    ports = memory_ports(clock)
+    service.subscribe(ports, staff(role=Role.VIEWER), True)
+    words = "Je suis Marie Dupont, 06 12 34 56 78, marie.dupont@example.org : poubelles !"
+    opinion(ports, text=words)
+    clock.advance(days=10)
+    service.detect(ports, commune())
+    [alert] = ports.alerts.list(BIOT, active_only=True, limit=5)
+    [mail] = ports.mailer.sent
+    for leak in ("Dupont", "06 12", "example.org", "poubelles"):
+        assert leak not in alert.title + repr(alert.figures) + mail.text + mail.html
+    assert "au plus tard le 9 novembre 2026" in alert.title and "Propreté" in alert.title
+
+
+def test_alerts_raised_before_anyone_subscribed_reach_the_first_subscriber():
+    clock = Clock()
+    ports = memory_ports(clock)
+    opinion(ports)
+    clock.advance(days=10)
+    assert service.detect(ports, commune()).mailed == 0
+    service.subscribe(ports, staff(role=Role.VIEWER), True)
+    assert service.detect(ports, commune()).mailed == 1
+    assert [m.to for m in ports.mailer.sent] == ["viewer@example.org"]
+
+
+class CrashingMailer(Mailer):
+    def send(self, email: OutboundEmail) -> str:
+        raise RuntimeError("connection reset")
+
+
+def test_an_unexpected_mailer_failure_releases_the_claims_for_the_next_run():
+    clock = Clock()
+    ports = memory_ports(clock)
+    service.subscribe(ports, staff(role=Role.VIEWER), True)
+    opinion(ports)
+    clock.advance(days=10)
+    outbox, ports.mailer = ports.mailer, CrashingMailer()
+    with pytest.raises(RuntimeError):
+        service.detect(ports, commune())
+    ports.mailer = outbox
+    assert service.detect(ports, commune()).mailed == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -184,3 +185,28 @@ def test_period_bounds_use_paris_days():
     job = exports.request_export(ports, staff(role=Role.ADMIN), request())
     done = exports.run_export(ports, BIOT, job.export_id)
     assert done is not None and done.rows == 1
+
+
+def test_an_admins_unmasked_export_is_not_for_them_once_demoted():
+    ports = memory_ports()
+    admin = staff(role=Role.ADMIN)
+    job = exports.request_export(ports, admin, request())
+    exports.run_export(ports, BIOT, job.export_id)
+    demoted = replace(admin, role=Role.VIEWER)
+    with pytest.raises(NotFoundError):
+        exports.get_export(ports, demoted, job.export_id)
+    assert exports.list_exports(ports, demoted) == []
+
+
+def test_a_job_killed_on_every_attempt_shows_as_failed():
+    clock = Clock()
+    ports = memory_ports(clock)
+    job = exports.request_export(ports, staff(), request())
+    ports.exports.claim(job, clock())
+    clock.advance(hours=9)
+    shown = exports.get_export(ports, staff(), job.export_id)
+    assert (shown.job.status, shown.job.error, shown.download_url) == (
+        ExportStatus.FAILED,
+        "interrupted",
+        None,
+    )

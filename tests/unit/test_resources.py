@@ -46,3 +46,13 @@ def test_export_files_are_deleted_with_their_jobs():
     from chalicelib.domain.exports import RETENTION
 
     assert resources.EXPORTS_BUCKET.expire_days == RETENTION.days
+
+
+def test_each_queue_consumer_has_the_timeout_its_visibility_assumes():
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(__file__).parents[2] / ".chalice" / "config.json").read_text())
+    functions = config["stages"]["dev"]["lambda_functions"]
+    for queue in (resources.ANALYSIS_QUEUE, resources.EXPORTS_QUEUE):
+        assert functions[queue.name]["lambda_timeout"] == queue.consumer_timeout_seconds

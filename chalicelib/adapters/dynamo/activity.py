@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.transactions import TransactWrite
 
@@ -19,30 +20,39 @@ class DynamoActivityLog(ActivityLog):
             for entry in entries:
                 batch.save(item(entry))
 
-    def after(self, commune_id: CommuneId, cursor: str | None, limit: int) -> list[Activity]:
+    def after(
+        self, commune_id: CommuneId, cursor: str | None, limit: int, before: str | None = None
+    ) -> list[Activity]:
+        upper = before or "~"  # "~" sorts after every id
         if cursor is None:
-            newest = ActivityModel.query(commune_id, scan_index_forward=False, limit=limit)
+            newest = ActivityModel.query(
+                commune_id,
+                ActivityModel.activity_id < upper,
+                scan_index_forward=False,
+                limit=limit,
+            )
             return [_activity(i) for i in reversed(list(newest))]
+        if cursor >= upper:
+            return []
         items = ActivityModel.query(
-            commune_id, ActivityModel.activity_id > cursor, limit=limit, consistent_read=True
+            commune_id,
+            ActivityModel.activity_id.between(cursor + "0", upper),
+            limit=limit,
+            consistent_read=True,
         )
-        return [_activity(i) for i in items]
+        return [_activity(i) for i in items if cursor < i.activity_id < upper]
 
     def page(
         self, commune_id: CommuneId, limit: int, cursor: str | None, staff_only: bool
     ) -> Page[Activity]:
-        found: list[Activity] = []
-        results = ActivityModel.query(
+        source: Any = ActivityModel.by_staff if staff_only else ActivityModel
+        results = source.query(
             commune_id,
             ActivityModel.activity_id < cursor if cursor else None,
-            filter_condition=ActivityModel.by_staff == True if staff_only else None,  # noqa: E712
             scan_index_forward=False,
-            page_size=max(limit, 50),
+            limit=limit + 1,  # one more tells whether there is a next page
         )
-        for entry in results:
-            found.append(_activity(entry))
-            if len(found) > limit:
-                break
+        found = [_activity(entry) for entry in results]
         items = found[:limit]
         more = len(found) > limit
         return Page(items, items[-1].activity_id if more else None)
@@ -61,7 +71,7 @@ def item(entry: Activity) -> ActivityModel:
         at=entry.at,
         kind=entry.kind.value,
         actor=entry.actor,
-        by_staff=entry.by_staff,
+        staff_key=entry.commune_id if entry.by_staff else None,
         thread_id=entry.thread_id,
         details=dict(entry.details),
         expires_at=entry.expires_at,

@@ -124,6 +124,7 @@ def _item(alert: Alert) -> AlertModel:
         resolved_at=alert.resolved_at,
         notified_at=alert.notified_at,
         active_key=alert.commune_id if alert.active else None,
+        expires_at=alert.expires_at,
     )
 
 

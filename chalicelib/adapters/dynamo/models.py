@@ -255,6 +255,7 @@ class AlertModel(Model):
     notified_at = UTCDateTimeAttribute(null=True)
     # Set (to the commune id) while the alert is active: a sparse index of active alerts.
     active_key = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
     class ByActive(GlobalSecondaryIndex["AlertModel"]):
         class Meta:
@@ -311,10 +312,21 @@ class ActivityModel(Model):
     at = UTCDateTimeAttribute()
     kind = UnicodeAttribute()
     actor = UnicodeAttribute()
-    by_staff = BooleanAttribute(default=False)
+    # The commune id on staff actions only (a sparse index).
+    staff_key = UnicodeAttribute(null=True)
     thread_id = UnicodeAttribute(null=True)
     details = JSONAttribute(default=dict)
     expires_at = TTLAttribute()
+
+    class ByStaff(GlobalSecondaryIndex["ActivityModel"]):
+        class Meta:
+            index_name = "by_staff"
+            projection = AllProjection()
+
+        staff_key = UnicodeAttribute(hash_key=True)
+        activity_id = UnicodeAttribute(range_key=True)
+
+    by_staff = ByStaff()
 
 
 class ConnectionModel(Model):
@@ -324,7 +336,7 @@ class ConnectionModel(Model):
     commune_id = UnicodeAttribute(hash_key=True)
     connection_id = UnicodeAttribute(range_key=True)
     staff_email = UnicodeAttribute()
-    connected_at = UTCDateTimeAttribute()
+    token_expires_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
 
     class ByConnection(GlobalSecondaryIndex["ConnectionModel"]):
