@@ -12,6 +12,7 @@ from chalicelib.api.exports import exports_api
 from chalicelib.api.middleware import security_headers
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
+from chalicelib.api.templates import templates_api
 from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
 from chalicelib.workers.analysis import analysis_worker
@@ -27,6 +28,7 @@ app.register_blueprint(console)
 app.register_blueprint(alerts_api)
 app.register_blueprint(activity_api)
 app.register_blueprint(settings_api)
+app.register_blueprint(templates_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)

@@ -75,6 +75,7 @@ def build() -> Ports:
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
+    from chalicelib.adapters.dynamo.templates import DynamoTemplateRepository
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
     from chalicelib.adapters.s3 import S3FileStore, S3ModelStore
     from chalicelib.adapters.ses import SesMailer
@@ -92,6 +93,7 @@ def build() -> Ports:
         models=store,
         consultations=DynamoConsultationRepository(),
         activity=DynamoActivityLog(),
+        templates=DynamoTemplateRepository(),
         events=WebSocketPublisher(connections),
         connections=connections,
         alerts=DynamoAlertRepository(),

@@ -16,6 +16,7 @@ from chalicelib.domain.corrections import Correction
 from chalicelib.domain.exports import ExportJob
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import StaffIdentity
+from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     CounterIncrement,
     Message,
@@ -190,6 +191,23 @@ class ConsultationRepository(ABC):
     @abstractmethod
     def list(self, commune_id: CommuneId) -> list[Consultation]:
         """Newest first."""
+
+
+class TemplateRepository(ABC):
+    @abstractmethod
+    def save(self, template: Template) -> None: ...
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, template_id: str) -> Template:
+        """Raises NotFoundError, also for another commune's template."""
+
+    @abstractmethod
+    def list(self, commune_id: CommuneId) -> list[Template]:
+        """By title."""
+
+    @abstractmethod
+    def delete(self, commune_id: CommuneId, template_id: str) -> None:
+        """Raises NotFoundError."""
 
 
 class ActivityLog(ABC):
@@ -398,6 +416,7 @@ class Ports:
     models: ModelStore
     consultations: ConsultationRepository
     activity: ActivityLog
+    templates: TemplateRepository
     events: EventPublisher
     connections: ConnectionRepository
     alerts: AlertRepository

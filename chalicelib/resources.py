@@ -98,6 +98,7 @@ ALERTS = Table(
     ttl_attribute="expires_at",
 )
 SUBSCRIPTIONS = Table("subscriptions", "commune_id", "topic_email")
+TEMPLATES = Table("templates", "commune_id", "template_id")
 EXPORTS = Table("exports", "commune_id", "export_id", ttl_attribute="expires_at")
 # The audit log and event feed: time-ordered ids, so "since" and "newest first" are queries.
 ACTIVITY = Table(
@@ -132,6 +133,7 @@ TABLES = (
     EXPORTS,
     ACTIVITY,
     CONNECTIONS,
+    TEMPLATES,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")

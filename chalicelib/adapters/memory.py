@@ -19,6 +19,7 @@ from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
 from chalicelib.domain.exports import ExportJob, ExportStatus
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     Analysis,
     AnalysisStatus,
@@ -51,6 +52,7 @@ from chalicelib.ports import (
     ModelStore,
     OutboundEmail,
     SubscriptionRepository,
+    TemplateRepository,
     ThreadRepository,
 )
 
@@ -613,3 +615,25 @@ class InMemoryConnectionRepository(ConnectionRepository):
             for c, (commune, _, expires) in self.connections.items()
             if commune == commune_id and expires > now
         )
+
+
+class InMemoryTemplateRepository(TemplateRepository):
+    def __init__(self) -> None:
+        self._templates: dict[tuple[CommuneId, str], Template] = {}
+
+    def save(self, template: Template) -> None:
+        self._templates[(template.commune_id, template.template_id)] = template
+
+    def get(self, commune_id: CommuneId, template_id: str) -> Template:
+        try:
+            return self._templates[(commune_id, template_id)]
+        except KeyError as error:
+            raise NotFoundError("unknown template", code="template_not_found") from error
+
+    def list(self, commune_id: CommuneId) -> list[Template]:
+        own = [t for (c, _), t in self._templates.items() if c == commune_id]
+        return sorted(own, key=lambda t: t.title.casefold())
+
+    def delete(self, commune_id: CommuneId, template_id: str) -> None:
+        self.get(commune_id, template_id)
+        del self._templates[(commune_id, template_id)]

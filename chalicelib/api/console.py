@@ -30,7 +30,7 @@ from chalicelib.domain.threads import (
     Visibility,
     tags_of,
 )
-from chalicelib.services import consultations, dashboard, inbox
+from chalicelib.services import bulk, consultations, dashboard, inbox, templates
 
 console = Blueprint(__name__)
 
@@ -148,9 +148,9 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
 def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     identity = staff()
     body = parse_body(schemas.ReplyBody)
-    message = inbox.reply_to_thread(
-        bootstrap.ports(), identity, thread_id, body.text, Visibility(body.visibility)
-    )
+    ports = bootstrap.ports()
+    text = templates.answer_text(ports, identity, thread_id, body.text, body.template_id)
+    message = inbox.reply_to_thread(ports, identity, thread_id, text, Visibility(body.visibility))
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 
 
@@ -174,6 +174,47 @@ def add_note(thread_id: str) -> schemas.MessageCreated:
     body = parse_body(schemas.NoteBody)
     note = inbox.add_note(bootstrap.ports(), identity, thread_id, body.text)
     return schemas.MessageCreated(id=note.message_id, created_at=note.created_at)
+
+
+@operation(
+    console,
+    Operation(
+        "bulkUpdateThreads",
+        "POST",
+        "/console/threads/bulk",
+        "Assign, close or answer up to 100 threads at once; a result per thread",
+        "console",
+        schemas.BulkResults,
+        body=schemas.BulkBody,
+        staff=True,
+        errors=(403, 422),
+    ),
+)
+def bulk_update_threads() -> schemas.BulkResults:
+    identity = staff()
+    body = parse_body(schemas.BulkBody)
+    wanted = bulk.BulkRequest(
+        thread_ids=tuple(body.ids),
+        action=bulk.BulkAction(body.action),
+        assignee=body.assignee,
+        service=body.service,
+        template_id=body.template_id,
+        text=body.text,
+        visibility=Visibility(body.visibility),
+    )
+    outcomes = bulk.apply(bootstrap.ports(), identity, wanted)
+    return schemas.BulkResults(
+        results=[
+            schemas.BulkResult(
+                id=o.thread_id,
+                ok=o.ok,
+                error=schemas.ErrorDetail(code=o.error.code, message=o.error.message)
+                if o.error
+                else None,
+            )
+            for o in outcomes
+        ]
+    )
 
 
 # Bounds well under DynamoDB's key sizes: a longer value could not match anything anyway.

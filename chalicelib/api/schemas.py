@@ -230,7 +230,10 @@ class ReplyBody(Schema):
         }
     )
 
-    text: str = Field(min_length=3, max_length=5000)
+    text: str | None = Field(default=None, min_length=3, max_length=5000)
+    template_id: str | None = Field(
+        default=None, max_length=26, description="instead of text: a canned answer, filled in"
+    )
     visibility: Literal["private", "public"] = "private"
 
 
@@ -576,3 +579,63 @@ class RuleList(Schema):
     )
 
     items: list[RuleView] = Field(max_length=100)
+
+
+class TemplateBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Collecte des encombrants",
+                    "text": "Bonjour {citoyen},\n\nMerci pour votre message sur le thème "
+                    "{theme}. Les encombrants sont collectés sur rendez-vous au 04 93 65 "
+                    "00 00.\n\n{agent}, mairie de {commune}",
+                }
+            ]
+        }
+    )
+
+    title: str = Field(min_length=1, max_length=120)
+    text: str = Field(min_length=3, max_length=5000)
+
+
+class TemplateView(Schema):
+    id: str
+    title: str
+    text: str
+    updated_by: str
+    updated_at: datetime
+
+
+class TemplateList(Schema):
+    items: list[TemplateView]
+    variables: dict[str, str] = Field(description="what each {variable} becomes")
+
+
+class BulkBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"ids": ["01jdx8m3q4c9v2k7w5n6p8r0st"], "action": "assign", "service": "voirie"},
+                {"ids": ["01jdx8m3q4c9v2k7w5n6p8r0st"], "action": "answer", "templateId": "01jd…"},
+            ]
+        }
+    )
+
+    ids: list[str] = Field(min_length=1, max_length=100)
+    action: Literal["assign", "close", "answer"]
+    assignee: str | None = Field(default=None, max_length=254, description='assign: "" unassigns')
+    service: str | None = Field(default=None, max_length=40, description='assign: "" removes it')
+    template_id: str | None = Field(default=None, max_length=26, description="answer: a template")
+    text: str | None = Field(default=None, min_length=3, max_length=5000, description="answer")
+    visibility: Literal["private", "public"] = "private"
+
+
+class BulkResult(Schema):
+    id: str
+    ok: bool
+    error: ErrorDetail | None = None
+
+
+class BulkResults(Schema):
+    results: list[BulkResult]

@@ -42,6 +42,11 @@ CONTRACT = {
     "replaceServices": ("PUT", "/console/services"),
     "listRules": ("GET", "/console/rules"),
     "replaceRules": ("PUT", "/console/rules"),
+    "listTemplates": ("GET", "/console/templates"),
+    "createTemplate": ("POST", "/console/templates"),
+    "replaceTemplate": ("PUT", "/console/templates/{template_id}"),
+    "deleteTemplate": ("DELETE", "/console/templates/{template_id}"),
+    "bulkUpdateThreads": ("POST", "/console/threads/bulk"),
 }
 
 

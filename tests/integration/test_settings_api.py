@@ -62,3 +62,46 @@ def test_an_admin_routes_threads_and_agents_tag_and_annotate_them(client, aws):
         call(client, "post", f"/console/threads/{thread_id}/notes", valbonne, note).status_code
         == 404
     )
+
+
+def test_agents_answer_from_templates_one_thread_or_many(client, aws):
+    agent = login(aws, "agent@biot.demo")
+    template = {"title": "Accusé", "text": "Bonjour {citoyen}, merci ({theme}). {agent}"}
+    created = call(client, "post", "/console/templates", agent, template)
+    assert created.status_code == 201
+    template_id = json.loads(created.body)["id"]
+    bad = call(client, "post", "/console/templates", agent, {"title": "X", "text": "{nom}"})
+    assert (bad.status_code, json.loads(bad.body)["error"]["code"]) == (422, "unknown_variable")
+    listed = json.loads(call(client, "get", "/console/templates", agent).body)
+    assert [t["id"] for t in listed["items"]] == [template_id] and "citoyen" in listed["variables"]
+
+    opinion = {"theme": "proprete", "text": "Les poubelles débordent rue du Portugon."}
+    ids = [
+        json.loads(call(client, "post", "/communes/biot/feedback", None, opinion).body)["id"]
+        for _ in range(3)
+    ]
+    reply = {"templateId": template_id, "visibility": "private"}
+    assert (
+        call(client, "post", f"/console/threads/{ids[0]}/replies", agent, reply).status_code == 201
+    )
+    thread = json.loads(call(client, "get", f"/console/threads/{ids[0]}", agent).body)
+    assert thread["messages"][-1]["text"] == "Bonjour Madame, Monsieur, merci (Propreté). Agent"
+    neither = call(client, "post", f"/console/threads/{ids[0]}/replies", agent, {})
+    assert (neither.status_code, json.loads(neither.body)["error"]["code"]) == (
+        422,
+        "invalid_answer",
+    )
+
+    bulk = {"ids": [ids[1], ids[2], "01jdx0000000000000000000zz"], "action": "close"}
+    results = json.loads(call(client, "post", "/console/threads/bulk", agent, bulk).body)["results"]
+    assert [(r["id"], r["ok"]) for r in results] == [
+        (ids[1], True),
+        (ids[2], True),
+        ("01jdx0000000000000000000zz", False),
+    ]
+    assert results[2]["error"]["code"] == "thread_not_found"
+    viewer = login(aws, "viewer@biot.demo")
+    assert call(client, "post", "/console/threads/bulk", viewer, bulk).status_code == 403
+    path = f"/console/templates/{template_id}"
+    assert call(client, "delete", path, login(aws, "agent@valbonne.demo")).status_code == 404
+    assert call(client, "delete", path, agent).status_code == 204

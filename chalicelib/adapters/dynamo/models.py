@@ -349,6 +349,18 @@ class ConnectionModel(Model):
     by_connection = ByConnection()
 
 
+class TemplateModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    text = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -363,6 +375,7 @@ MODELS: dict[str, type[Model]] = {
     resources.EXPORTS.name: ExportModel,
     resources.ACTIVITY.name: ActivityModel,
     resources.CONNECTIONS.name: ConnectionModel,
+    resources.TEMPLATES.name: TemplateModel,
 }
 
 
