@@ -10,6 +10,7 @@ from chalicelib.api.alerts import alerts_api
 from chalicelib.api.console import console
 from chalicelib.api.exports import exports_api
 from chalicelib.api.middleware import security_headers
+from chalicelib.api.moderation import moderation_api
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
 from chalicelib.api.templates import templates_api
@@ -29,6 +30,7 @@ app.register_blueprint(alerts_api)
 app.register_blueprint(activity_api)
 app.register_blueprint(settings_api)
 app.register_blueprint(templates_api)
+app.register_blueprint(moderation_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)

@@ -73,6 +73,9 @@ THREADS = Table(
         Index("by_assignee", "assignee_key", _ACTIVITY),
         Index("by_theme", "theme_key", _ACTIVITY),
         Index("by_service", "service_key", _ACTIVITY),
+        # Sparse: the public page's opinions (newest published first) and the moderation queue.
+        Index("by_published", "published_key", "published_at"),
+        Index("by_moderation", "moderation_key", _ACTIVITY),
         Index("by_followup", "followup_key"),
         # Sparse: only threads awaiting an answer, by deadline (overdue = due_at < now).
         Index("by_due", "due_key", "due_at"),

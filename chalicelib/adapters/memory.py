@@ -26,6 +26,7 @@ from chalicelib.domain.threads import (
     CounterIncrement,
     Message,
     Page,
+    Publication,
     TextAnalysis,
     Thread,
     ThreadFilter,
@@ -212,6 +213,8 @@ class InMemoryThreadRepository(ThreadRepository):
         if filter.overdue_at is not None:
             late = self.overdue(commune_id, filter.overdue_at, len(own))
             matching = [t for t in late if t in found]
+        elif filter.publication is Publication.PUBLISHED:
+            matching = sorted(found, key=lambda t: t.published_at or t.created_at, reverse=True)
         else:
             matching = sorted(found, key=lambda t: (t.last_activity_at, t.thread_id), reverse=True)
         start = _decode_offset(cursor)
@@ -241,6 +244,9 @@ class InMemoryThreadRepository(ThreadRepository):
                 due_at=thread.due_at,
                 service=thread.service,
                 tags=thread.tags,
+                publication=thread.publication,
+                public_answers=thread.public_answers,
+                published_at=thread.published_at,
                 analysis=thread.analysis if corrected else stored.analysis,
                 version=stored.version + 1,
             )
@@ -269,6 +275,9 @@ class InMemoryThreadRepository(ThreadRepository):
                 due_at=thread.due_at,
                 service=thread.service,
                 tags=thread.tags,
+                publication=thread.publication,
+                public_answers=thread.public_answers,
+                published_at=thread.published_at,
                 version=stored.version + 1,
             )
             self.indicators.add(thread.commune_id, counters)
@@ -354,6 +363,7 @@ def _matches(thread: Thread, filter: ThreadFilter) -> bool:
         (filter.channel, thread.channel),
         (filter.assignee, thread.assignee),
         (filter.service, thread.service),
+        (filter.publication, thread.publication),
         (filter.sentiment, result.sentiment if result else None),
     )
     tagged = filter.tag is None or filter.tag in thread.tags

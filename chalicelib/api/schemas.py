@@ -168,6 +168,9 @@ class ThreadSummary(Schema):
     overdue: bool = Field(description="the deadline has passed")
     service: str | None = Field(description="the department in charge")
     tags: list[str]
+    publication: Literal["none", "pending", "published", "hidden"] = Field(
+        description="on the commune's public page: pending = in the moderation queue"
+    )
 
 
 class ThreadList(Schema):
@@ -639,3 +642,45 @@ class BulkResult(Schema):
 
 class BulkResults(Schema):
     results: list[BulkResult]
+
+
+class PublicAnswerView(Schema):
+    text: str
+    at: datetime
+
+
+class PublicOpinion(Schema):
+    id: str
+    theme: str
+    quartier: str | None
+    rating: int | None
+    created_at: datetime
+    published_at: datetime | None
+    text: str = Field(description="the citizen's words, personal data masked")
+    answers: list[PublicAnswerView] = Field(description="the commune's public answers")
+
+
+class PublicFeedbackPage(Schema):
+    items: list[PublicOpinion]
+    next_cursor: str | None
+
+
+class ModerationItem(Schema):
+    id: str
+    theme: str
+    created_at: datetime
+    publication: Literal["none", "pending", "published", "hidden"]
+    masked_text: str | None = Field(description="what would be published; null: not analysed")
+    reasons: list[Literal["personal_data", "toxic", "not_analysed"]]
+    answers: list[PublicAnswerView]
+
+
+class ModerationQueue(Schema):
+    items: list[ModerationItem]
+    next_cursor: str | None
+
+
+class ModerationBody(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "publish"}]})
+
+    decision: Literal["publish", "hide"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from chalicelib.api import schemas
 from chalicelib.domain.alerts import Alert
@@ -67,6 +68,7 @@ def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
         overdue=thread.is_overdue(now),
         service=thread.service,
         tags=list(thread.tags),
+        publication=thread.publication.value,
     )
 
 
@@ -185,6 +187,40 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
             for theme in commune.themes
         ],
         alerts=[alert_view(alert) for alert in board.alerts],
+    )
+
+
+def public_opinion(thread: Thread) -> schemas.PublicOpinion:
+    result = thread.analysis.result
+    return schemas.PublicOpinion(
+        id=thread.thread_id,
+        theme=thread.theme,
+        quartier=thread.quartier,
+        rating=thread.rating,
+        created_at=thread.created_at,
+        published_at=thread.published_at,
+        # Only published threads reach here, and publishing needs the masked text.
+        text=result.masked_text if result else "",
+        answers=[schemas.PublicAnswerView(text=a.text, at=a.at) for a in thread.public_answers],
+    )
+
+
+def moderation_item(thread: Thread) -> schemas.ModerationItem:
+    result = thread.analysis.result
+    reasons: list[Any] = []
+    if result is None or not result.masked_text:
+        reasons.append("not_analysed")
+    else:
+        reasons += ["personal_data"] if result.pii else []
+        reasons += ["toxic"] if result.toxic else []
+    return schemas.ModerationItem(
+        id=thread.thread_id,
+        theme=thread.theme,
+        created_at=thread.created_at,
+        publication=thread.publication.value,
+        masked_text=result.masked_text if result and result.masked_text else None,
+        reasons=reasons,
+        answers=[schemas.PublicAnswerView(text=a.text, at=a.at) for a in thread.public_answers],
     )
 
 

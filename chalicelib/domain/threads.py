@@ -45,6 +45,22 @@ class Sentiment(StrEnum):
     MIXED = "MIXED"
 
 
+class Publication(StrEnum):
+    """Whether the opinion is shown on the commune's public page, with its public answers."""
+
+    NONE = "none"
+    # Held for moderation: personal data or insults found, or not analysed yet.
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    text: str
+    at: datetime
+
+
 class AnalysisStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -128,6 +144,33 @@ class Thread:
     # The department in charge (a commune's service id), set by routing rules or staff.
     service: str | None = None
     tags: tuple[str, ...] = ()
+    publication: Publication = Publication.NONE
+    public_answers: tuple[PublicAnswer, ...] = ()
+    published_at: datetime | None = None
+
+    @property
+    def needs_moderation(self) -> bool:
+        """Whether the opinion may not go public without a staff decision."""
+        result = self.analysis.result
+        return result is None or not result.masked_text or result.toxic or bool(result.pii)
+
+    def with_public_answer(self, answer: PublicAnswer) -> Thread:
+        """A public answer publishes the opinion with it — after moderation when the
+        opinion needs it. An opinion staff hid stays hidden."""
+        answers = (*self.public_answers, answer)
+        if self.publication in (Publication.HIDDEN, Publication.PUBLISHED):
+            return replace(self, public_answers=answers)
+        if self.needs_moderation:
+            return replace(self, public_answers=answers, publication=Publication.PENDING)
+        return self.published(answer.at, answers)
+
+    def published(self, at: datetime, answers: tuple[PublicAnswer, ...] | None = None) -> Thread:
+        return replace(
+            self,
+            publication=Publication.PUBLISHED,
+            published_at=self.published_at or at,
+            public_answers=self.public_answers if answers is None else answers,
+        )
 
     def after_staff_reply(self, at: datetime) -> Thread:
         first = self.first_answer_at or at
@@ -199,6 +242,8 @@ class ThreadFilter:
     overdue_at: datetime | None = None
     service: str | None = None
     tag: str | None = None
+    # PUBLISHED: the public page's list; PENDING: the moderation queue (their own indexes).
+    publication: Publication | None = None
 
 
 T = TypeVar("T")

@@ -12,6 +12,7 @@ from chalicelib.domain.ids import id_floor, is_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Page
 from chalicelib.ports import Ports
+from chalicelib.services import validation
 
 FEED_MAX = 200
 AUDIT_MAX = 100
@@ -31,7 +32,7 @@ def feed(
     """What happened after `since` (an event id) and at least `settle` ago (SETTLE by
     default), oldest first; without `since`, the latest."""
     staff.require(Role.VIEWER)
-    _check_limit(limit, FEED_MAX)
+    validation.check_limit(limit, FEED_MAX)
     _check_cursor(since, "since")
     wait = SETTLE if settle is None else settle
     # Ids carry the real time they were made at (not the ports' clock).
@@ -44,14 +45,9 @@ def audit(
 ) -> Page[Activity]:
     """Who did what and when, newest first: admins only."""
     staff.require(Role.ADMIN)
-    _check_limit(limit, AUDIT_MAX)
+    validation.check_limit(limit, AUDIT_MAX)
     _check_cursor(cursor, "cursor")
     return ports.activity.page(staff.commune_id, limit, cursor, staff_only)
-
-
-def _check_limit(limit: int, maximum: int) -> None:
-    if not 1 <= limit <= maximum:
-        raise ValidationError(f"limit must be between 1 and {maximum}", code="invalid_limit")
 
 
 def _check_cursor(value: str | None, name: str) -> None:

@@ -11,11 +11,12 @@ from datetime import datetime
 from chalicelib.domain import alerts as rules
 from chalicelib.domain.alerts import Alert, AlertKind, AlertRules
 from chalicelib.domain.commune import Commune
-from chalicelib.domain.errors import DeliveryError, NotFoundError, ValidationError
+from chalicelib.domain.errors import DeliveryError, NotFoundError
 from chalicelib.domain.sla import PARIS
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Thread
 from chalicelib.ports import OutboundEmail, Ports
+from chalicelib.services import validation
 
 logger = logging.getLogger(__name__)
 TOPIC = "alerts"
@@ -144,8 +145,7 @@ def digest(commune: Commune, alerts: list[Alert], to: str) -> OutboundEmail:
 
 def list_alerts(ports: Ports, staff: StaffIdentity, active_only: bool, limit: int) -> list[Alert]:
     staff.require(Role.VIEWER)
-    if not 1 <= limit <= LIST_MAX:
-        raise ValidationError(f"limit must be between 1 and {LIST_MAX}", code="invalid_limit")
+    validation.check_limit(limit, LIST_MAX)
     return ports.alerts.list(staff.commune_id, active_only, limit)
 
 

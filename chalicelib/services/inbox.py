@@ -23,6 +23,7 @@ from chalicelib.domain.threads import (
     CounterIncrement,
     Message,
     Page,
+    PublicAnswer,
     Thread,
     ThreadChanges,
     ThreadFilter,
@@ -52,8 +53,7 @@ def list_threads(
 ) -> Page[Thread]:
     """The inbox; with `overdue`, only threads whose answer is late, the latest first."""
     staff.require(Role.VIEWER)
-    if not 1 <= limit <= LIMIT_MAX:
-        raise ValidationError(f"limit must be between 1 and {LIMIT_MAX}", code="invalid_limit")
+    validation.check_limit(limit, LIMIT_MAX)
     if overdue:
         filter = replace(filter, overdue_at=ports.clock())
     return ports.threads.list_page(staff.commune_id, filter, limit, cursor)
@@ -229,6 +229,14 @@ def add_note(ports: Ports, staff: StaffIdentity, thread_id: str, text: str) -> M
     return note
 
 
+def _publishable(text: str) -> str:
+    """A staff answer as the public page shows it: with any personal data it quotes
+    (an address, a phone number…) masked."""
+    from chalicelib.analysis import pii  # regexes only; paid when a public answer is given
+
+    return pii.mask(text)
+
+
 def reply_to_thread(
     ports: Ports, staff: StaffIdentity, thread_id: str, text: str, visibility: Visibility
 ) -> Message:
@@ -251,6 +259,9 @@ def reply_to_thread(
             staff_email=staff.email,
         )
         counters = first_answer_counters(thread, now)
+        answered = thread.after_staff_reply(now)
+        if visibility is Visibility.PUBLIC:
+            answered = answered.with_public_answer(PublicAnswer(_publishable(cleaned), now))
         entry = activity.record(
             staff.commune_id,
             now,
@@ -259,8 +270,9 @@ def reply_to_thread(
             thread_id,
             message=message.message_id,
             visibility=visibility.value,
+            publication=answered.publication.value,
         )
-        ports.threads.add_message(thread.after_staff_reply(now), message, counters, [entry])
+        ports.threads.add_message(answered, message, counters, [entry])
         entries.append(entry)
         return message
 

@@ -71,3 +71,10 @@ def check_email(email: str) -> str:
     if len(cleaned) > 254 or not _EMAIL.match(cleaned):
         raise ValidationError("not a valid email address", code="invalid_email")
     return cleaned
+
+
+def check_limit(limit: int, maximum: int) -> int:
+    """A page size between 1 and `maximum`; ValidationError otherwise."""
+    if not 1 <= limit <= maximum:
+        raise ValidationError(f"limit must be between 1 and {maximum}", code="invalid_limit")
+    return limit

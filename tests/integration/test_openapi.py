@@ -47,6 +47,9 @@ CONTRACT = {
     "replaceTemplate": ("PUT", "/console/templates/{template_id}"),
     "deleteTemplate": ("DELETE", "/console/templates/{template_id}"),
     "bulkUpdateThreads": ("POST", "/console/threads/bulk"),
+    "listPublicFeedback": ("GET", "/communes/{slug}/feedback"),
+    "listModeration": ("GET", "/console/moderation"),
+    "moderateThread": ("POST", "/console/moderation/{thread_id}"),
 }
 
 

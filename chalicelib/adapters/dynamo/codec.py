@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.domain.commune import CommuneSettings, Quartier, RoutingRule, Service, Theme
-from chalicelib.domain.threads import Analysis, AnalysisStatus, PiiSpan, Sentiment, TextAnalysis
+from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
+    PiiSpan,
+    PublicAnswer,
+    Sentiment,
+    TextAnalysis,
+)
 
 
 def analysis_to_json(analysis: Analysis) -> dict[str, Any]:
@@ -92,6 +100,14 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
     )
+
+
+def public_answers_to_json(answers: tuple[PublicAnswer, ...]) -> list[dict[str, str]]:
+    return [{"text": a.text, "at": a.at.astimezone(UTC).isoformat()} for a in answers]
+
+
+def public_answers_from_json(data: list[dict[str, str]] | None) -> tuple[PublicAnswer, ...]:
+    return tuple(PublicAnswer(a["text"], datetime.fromisoformat(a["at"])) for a in data or [])
 
 
 def services_to_json(services: tuple[Service, ...]) -> list[dict[str, str]]:

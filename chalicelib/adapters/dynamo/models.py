@@ -77,6 +77,9 @@ class ThreadModel(Model):
     consultation_id = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
     service = UnicodeAttribute(null=True)
+    publication = UnicodeAttribute(default="none")
+    public_answers = JSONAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
     # Holds str values at run time (PynamoDB types the elements as their attribute class).
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     analysis_status = UnicodeAttribute(default="pending")
@@ -94,6 +97,8 @@ class ThreadModel(Model):
     # Set (to the commune id) only while an answer is due: a sparse index of deadlines.
     due_key = UnicodeAttribute(null=True)
     service_key = UnicodeAttribute(null=True)
+    published_key = UnicodeAttribute(null=True)
+    moderation_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
     class ByActivity(_ThreadIndex):
@@ -138,6 +143,21 @@ class ThreadModel(Model):
 
         service_key = UnicodeAttribute(hash_key=True)
 
+    class ByPublished(GlobalSecondaryIndex["ThreadModel"]):
+        class Meta:
+            index_name = "by_published"
+            projection = AllProjection()
+
+        published_key = UnicodeAttribute(hash_key=True)
+        published_at = UTCDateTimeAttribute(range_key=True)
+
+    class ByModeration(_ThreadIndex):
+        class Meta:
+            index_name = "by_moderation"
+            projection = AllProjection()
+
+        moderation_key = UnicodeAttribute(hash_key=True)
+
     class ByDue(GlobalSecondaryIndex["ThreadModel"]):
         class Meta:
             index_name = "by_due"
@@ -153,6 +173,8 @@ class ThreadModel(Model):
     by_followup = ByFollowup()
     by_due = ByDue()
     by_service = ByService()
+    by_published = ByPublished()
+    by_moderation = ByModeration()
 
 
 class MessageModel(Model):

@@ -44,6 +44,7 @@ from chalicelib.domain.threads import (
     CounterIncrement,
     Message,
     Page,
+    Publication,
     Sentiment,
     TextAnalysis,
     Thread,
@@ -388,6 +389,25 @@ def _staff_fields(thread: Thread) -> list[Any]:
         ]
     else:
         actions += [ThreadModel.assignee.remove(), ThreadModel.assignee_key.remove()]
+    return actions + _publication_fields(thread)
+
+
+def _publication_fields(thread: Thread) -> list[Any]:
+    commune = thread.commune_id
+    published = thread.publication is Publication.PUBLISHED
+    pending = thread.publication is Publication.PENDING
+    actions: list[Any] = [
+        ThreadModel.publication.set(thread.publication.value),
+        ThreadModel.public_answers.set(codec.public_answers_to_json(thread.public_answers)),
+    ]
+    if thread.published_at is not None:
+        actions.append(ThreadModel.published_at.set(thread.published_at))
+    actions.append(
+        ThreadModel.published_key.set(commune) if published else ThreadModel.published_key.remove()
+    )
+    actions.append(
+        ThreadModel.moderation_key.set(commune) if pending else ThreadModel.moderation_key.remove()
+    )
     return actions
 
 
@@ -421,6 +441,11 @@ def _thread_item(thread: Thread) -> ThreadModel:
         service=thread.service,
         service_key=f"{commune}#{thread.service}" if thread.service else None,
         tags=cast(Any, list(thread.tags)) or None,
+        publication=thread.publication.value,
+        public_answers=codec.public_answers_to_json(thread.public_answers),
+        published_at=thread.published_at,
+        published_key=commune if thread.publication is Publication.PUBLISHED else None,
+        moderation_key=commune if thread.publication is Publication.PENDING else None,
     )
 
 
@@ -448,6 +473,9 @@ def _thread(item: ThreadModel) -> Thread:
         due_at=item.due_at,
         service=item.service,
         tags=tuple(str(tag) for tag in item.tags or ()),
+        publication=Publication(item.publication or "none"),
+        public_answers=codec.public_answers_from_json(item.public_answers),
+        published_at=item.published_at,
     )
 
 
@@ -487,6 +515,10 @@ def _inbox_index(commune_id: CommuneId, filter: ThreadFilter) -> tuple[Any, str,
     """The most selective index for the filter: (index, its partition value, filter used)."""
     if filter.overdue_at is not None:
         return ThreadModel.by_due, commune_id, ""
+    if filter.publication is Publication.PUBLISHED:
+        return ThreadModel.by_published, commune_id, "publication"
+    if filter.publication is Publication.PENDING:
+        return ThreadModel.by_moderation, commune_id, "publication"
     if filter.assignee:
         return ThreadModel.by_assignee, f"{commune_id}#{filter.assignee}", "assignee"
     if filter.service:
@@ -507,6 +539,10 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
         "sentiment": (ThreadModel.sentiment, filter.sentiment.value if filter.sentiment else None),
         "assignee": (ThreadModel.assignee, filter.assignee),
         "service": (ThreadModel.service, filter.service),
+        "publication": (
+            ThreadModel.publication,
+            filter.publication.value if filter.publication else None,
+        ),
     }
     condition: Condition | None = None
     for name, (attribute, value) in wanted.items():
@@ -541,7 +577,7 @@ def _decode_cursor(
         valid = data["i"] == index_name and isinstance(key, dict) and key
         for name, value in key.items():
             text = value["S"]
-            if name in ("commune_id", "due_key"):
+            if name in ("commune_id", "due_key", "published_key", "moderation_key"):
                 valid = valid and text == commune_id
             elif name in _TENANT_PREFIXED:
                 valid = valid and text.startswith(f"{commune_id}#")
