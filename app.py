@@ -17,6 +17,7 @@ from chalicelib.api.templates import templates_api
 from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
 from chalicelib.workers.analysis import analysis_worker
+from chalicelib.workers.delivery import delivery_worker
 from chalicelib.workers.exports import exports_worker
 from chalicelib.workers.retraining import retraining_worker
 
@@ -36,6 +37,7 @@ app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)
 app.register_blueprint(exports_worker)
+app.register_blueprint(delivery_worker)
 
 
 # The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).

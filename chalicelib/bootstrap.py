@@ -78,8 +78,9 @@ def build() -> Ports:
     from chalicelib.adapters.dynamo.templates import DynamoTemplateRepository
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
     from chalicelib.adapters.s3 import S3FileStore, S3ModelStore
+    from chalicelib.adapters.sealer import FernetSealer
     from chalicelib.adapters.ses import SesMailer
-    from chalicelib.adapters.sqs import SqsAnalysisQueue, SqsExportQueue
+    from chalicelib.adapters.sqs import SqsAnalysisQueue, SqsDeliveryQueue, SqsExportQueue
 
     models.bind()
     corrections = DynamoCorrectionRepository()
@@ -105,6 +106,8 @@ def build() -> Ports:
         indicators=DynamoIndicatorRepository(),
         idempotency=DynamoIdempotencyStore(),
         analysis_queue=SqsAnalysisQueue(),
+        delivery_queue=SqsDeliveryQueue(),
+        sealer=FernetSealer(),
         analyzer=analyzer(corrections, store),
         tokens=CognitoTokenVerifier.from_jwks_url(
             config.cognito_issuer(), config.user_pool_client_id(), config.jwks_url()

@@ -95,3 +95,17 @@ def console_origins() -> set[str]:
     """Origins whose pages may open the console WebSocket (comma-separated); empty: any."""
     raw = os.environ.get("CONCERTO_CONSOLE_ORIGINS", "")
     return {origin.strip() for origin in raw.split(",") if origin.strip()}
+
+
+def seal_key() -> str:
+    """The Fernet key (32 url-safe base64 bytes) sealing follow-up tokens at rest: from the
+    stack's secret in AWS, generated per run locally."""
+    key = os.environ.get("CONCERTO_SEAL_KEY", "")
+    if not key:
+        raise RuntimeError("CONCERTO_SEAL_KEY is not set")
+    return key
+
+
+def site_url() -> str:
+    """The citizen site, for links in e-mails (its follow-up page reads the token)."""
+    return os.environ.get("CONCERTO_SITE_URL", "").rstrip("/")

@@ -19,6 +19,7 @@ from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     CounterIncrement,
+    Delivery,
     Message,
     Page,
     TextAnalysis,
@@ -135,6 +136,20 @@ class ThreadRepository(ABC):
 
     @abstractmethod
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
+
+    @abstractmethod
+    def set_delivery(
+        self,
+        message: Message,
+        delivery: Delivery,
+        at: datetime,
+        detail: str = "",
+        expected: Sequence[Delivery] = (),
+        stale_before: datetime | None = None,
+    ) -> bool:
+        """Sets the message's delivery state, if it is one of `expected` (or SENDING since
+        before `stale_before`: a worker that died); with no condition given, always.
+        False when the condition failed."""
 
 
 QUOTES_PER_PHRASE = 3
@@ -396,6 +411,31 @@ class Analyzer(ABC):
         """One result per text, in order. Raises AnalysisError when it cannot answer."""
 
 
+class Sealer(ABC):
+    """Symmetric encryption of small secrets kept at rest (follow-up tokens)."""
+
+    @abstractmethod
+    def seal(self, secret: str) -> str: ...
+
+    @abstractmethod
+    def unseal(self, sealed: str) -> str:
+        """Raises ValueError for anything it did not seal with its key."""
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """A staff answer to deliver on the citizen's channel."""
+
+    commune_id: CommuneId
+    thread_id: str
+    message_id: str
+
+
+class DeliveryQueue(ABC):
+    @abstractmethod
+    def enqueue(self, job: DeliveryJob) -> None: ...
+
+
 class TokenVerifier(ABC):
     @abstractmethod
     def verify(self, token: str) -> StaffIdentity:
@@ -428,6 +468,8 @@ class Ports:
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue
+    delivery_queue: DeliveryQueue
+    sealer: Sealer
     analyzer: Analyzer
     tokens: TokenVerifier
     clock: Callable[[], datetime]

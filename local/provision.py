@@ -72,6 +72,10 @@ def provision(
     # The embedded SES sends (and keeps) staff e-mails from a verified local domain.
     boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=MAIL_DOMAIN)
     env["CONCERTO_MAIL_FROM"] = f"Concerto <alertes@{MAIL_DOMAIN}>"
+    # A fresh key per run: follow-up tokens sealed by this stack, for its e-mails.
+    from cryptography.fernet import Fernet
+
+    env["CONCERTO_SEAL_KEY"] = Fernet.generate_key().decode()
     pool_id, client_id = _create_user_pool(boto3.client("cognito-idp", region_name=region), prefix)
     env["CONCERTO_USER_POOL_ID"] = pool_id
     env["CONCERTO_USER_POOL_CLIENT_ID"] = client_id

@@ -142,12 +142,14 @@ class Runtime:
         from chalicelib import resources
         from chalicelib.workers.alerts import handle_alert_detection
         from chalicelib.workers.analysis import handle_analysis
+        from chalicelib.workers.delivery import handle_delivery
         from chalicelib.workers.exports import handle_export
         from local.worker import QueuePoller, Schedule
 
         for name, queue, handler in (
             ("analysis", resources.ANALYSIS_QUEUE, handle_analysis),
             ("exports", resources.EXPORTS_QUEUE, handle_export),
+            ("delivery", resources.DELIVERY_QUEUE, handle_delivery),
         ):
             poller = QueuePoller(
                 name, env[queue.env_var], handler, REGION, queue.consumer_timeout_seconds
@@ -223,6 +225,8 @@ def _aws_environment(settings: Settings) -> None:
 def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
     return {
         "CONCERTO_API_URL": settings.api_url,
+        # Links in e-mails point at the citizen site.
+        "CONCERTO_SITE_URL": f"http://{settings.host}:{settings.web_port}",
         # The local WebSocket gateway speaks API Gateway's protocol, management API included.
         "CONCERTO_REALTIME_URL": settings.realtime_url,
         "CONCERTO_REALTIME_MANAGEMENT_URL": f"http://{settings.host}:{settings.realtime_port}/local",

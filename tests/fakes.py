@@ -13,6 +13,7 @@ from chalicelib.adapters.memory import (
     InMemoryConsultationRepository,
     InMemoryContactRepository,
     InMemoryCorrectionRepository,
+    InMemoryDeliveryQueue,
     InMemoryExportQueue,
     InMemoryExportRepository,
     InMemoryFileStore,
@@ -24,6 +25,7 @@ from chalicelib.adapters.memory import (
     OutboxMailer,
     RecordingPublisher,
 )
+from chalicelib.adapters.sealer import FernetSealer
 from chalicelib.analysis.local import LocalAnalyzer
 from chalicelib.domain.commune import Commune, Quartier, Theme
 from chalicelib.domain.errors import AnalysisError, UnauthorizedError
@@ -34,6 +36,8 @@ from chalicelib.ports import Analyzer, Ports, TokenVerifier
 
 BIOT = CommuneId("06018")
 VALBONNE = CommuneId("06152")
+# A Fernet key for tests only (32 url-safe base64 bytes).
+TEST_SEAL_KEY = "dGVzdC1rZXktZm9yLWNvbmNlcnRvLXRlc3RzLW9ubHk="
 
 
 def commune(commune_id: CommuneId = BIOT, slug: str = "biot", name: str = "Biot") -> Commune:
@@ -118,6 +122,8 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         indicators=threads.indicators,
         idempotency=InMemoryIdempotencyStore(),
         analysis_queue=InMemoryAnalysisQueue(),
+        delivery_queue=InMemoryDeliveryQueue(),
+        sealer=FernetSealer(TEST_SEAL_KEY),
         analyzer=LocalAnalyzer(),
         tokens=FakeTokenVerifier(),
         clock=clock or Clock(),

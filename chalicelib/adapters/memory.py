@@ -24,6 +24,7 @@ from chalicelib.domain.threads import (
     Analysis,
     AnalysisStatus,
     CounterIncrement,
+    Delivery,
     Message,
     Page,
     Publication,
@@ -43,6 +44,8 @@ from chalicelib.ports import (
     ConsultationRepository,
     ContactRepository,
     CorrectionRepository,
+    DeliveryJob,
+    DeliveryQueue,
     EventPublisher,
     ExportQueue,
     ExportRepository,
@@ -333,6 +336,32 @@ class InMemoryThreadRepository(ThreadRepository):
             self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
             self.indicators.add(message.commune_id, counters)
             self.activity.append(activity)
+            return True
+
+    def set_delivery(
+        self,
+        message: Message,
+        delivery: Delivery,
+        at: datetime,
+        detail: str = "",
+        expected: Sequence[Delivery] = (),
+        stale_before: datetime | None = None,
+    ) -> bool:
+        with self._lock:
+            stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
+            stale = (
+                stale_before is not None
+                and stored.delivery is Delivery.SENDING
+                and stored.delivery_at is not None
+                and stored.delivery_at < stale_before
+            )
+            conditioned = bool(expected) or stale_before is not None
+            if conditioned and stored.delivery not in expected and not stale:
+                return False
+            key = (message.commune_id, message.thread_id)
+            self._messages[key][message.message_id] = replace(
+                stored, delivery=delivery, delivery_at=at, delivery_detail=detail[:500]
+            )
             return True
 
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
@@ -647,3 +676,11 @@ class InMemoryTemplateRepository(TemplateRepository):
     def delete(self, commune_id: CommuneId, template_id: str) -> None:
         self.get(commune_id, template_id)
         del self._templates[(commune_id, template_id)]
+
+
+class InMemoryDeliveryQueue(DeliveryQueue):
+    def __init__(self) -> None:
+        self.jobs: list[DeliveryJob] = []
+
+    def enqueue(self, job: DeliveryJob) -> None:
+        self.jobs.append(job)

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib import config, resources
 from chalicelib.adapters.aws import client
 from chalicelib.domain.ids import CommuneId, commune_id
-from chalicelib.ports import AnalysisJob, AnalysisQueue, ExportQueue
+from chalicelib.ports import AnalysisJob, AnalysisQueue, DeliveryJob, DeliveryQueue, ExportQueue
 
 
 class SqsAnalysisQueue(AnalysisQueue):
@@ -42,3 +42,18 @@ def decode_export(body: str) -> tuple[CommuneId, str]:
     """Raises ValueError (or a ValidationError) for a body this code did not write."""
     data: dict[str, Any] = json.loads(body)
     return commune_id(data["communeId"]), str(data["exportId"])
+
+
+class SqsDeliveryQueue(DeliveryQueue):
+    def enqueue(self, job: DeliveryJob) -> None:
+        client("sqs").send_message(
+            QueueUrl=config.queue_url(resources.DELIVERY_QUEUE),
+            # The same ids as an analysis job: never the answer's text.
+            MessageBody=encode_job(AnalysisJob(job.commune_id, job.thread_id, job.message_id)),
+        )
+
+
+def decode_delivery(body: str) -> DeliveryJob:
+    """Raises ValueError (or a ValidationError) for a body this code did not write."""
+    same = decode_job(body)
+    return DeliveryJob(same.commune_id, same.thread_id, same.message_id)

@@ -186,6 +186,9 @@ class ThreadMessage(Schema):
     channel: ChannelName
     visibility: Literal["private", "public"]
     staff_email: str | None
+    delivery: Literal["pending", "sending", "sent", "failed"] | None = Field(
+        default=None, description="an answer e-mailed to the citizen: where it stands"
+    )
 
 
 class ContactView(Schema):

@@ -85,6 +85,7 @@ def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
                 channel=m.channel.value,
                 visibility=m.visibility.value,
                 staff_email=m.staff_email or None,
+                delivery=m.delivery.value or None,  # type: ignore[arg-type]
             )
             for m in detail.messages
         ],

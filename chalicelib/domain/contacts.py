@@ -15,3 +15,6 @@ class Contact:
     consented_at: datetime
     # Erased by the retention sweep (and DynamoDB TTL) at this date.
     expires_at: datetime
+    # The thread's follow-up token, encrypted (Sealer): e-mailed answers link to it, and
+    # it goes with the contact when the contact is erased.
+    sealed_followup: str = ""

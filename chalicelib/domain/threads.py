@@ -45,6 +45,16 @@ class Sentiment(StrEnum):
     MIXED = "MIXED"
 
 
+class Delivery(StrEnum):
+    """Where a staff answer stands on its way to the citizen's mailbox."""
+
+    NONE = ""  # nothing to deliver: the citizen reads it on the follow-up page
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Publication(StrEnum):
     """Whether the opinion is shown on the commune's public page, with its public answers."""
 
@@ -117,6 +127,9 @@ class Message:
     staff_email: str = ""
     analysis: Analysis = field(default_factory=Analysis)
     external_id: str = ""
+    delivery: Delivery = Delivery.NONE
+    delivery_at: datetime | None = None
+    delivery_detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,15 @@ def submit_feedback(
         retention = timedelta(days=commune.settings.retention_days)
         name = (command.name or "").strip()
         ports.contacts.save(
-            Contact(commune.commune_id, contact_id, command.email, name, now, now + retention)
+            Contact(
+                commune.commune_id,
+                contact_id,
+                command.email,
+                name,
+                now,
+                now + retention,
+                sealed_followup=ports.sealer.seal(token),
+            )
         )
     thread = Thread(
         commune_id=commune.commune_id,

@@ -21,6 +21,7 @@ from chalicelib.domain.threads import (
     AnalysisStatus,
     Author,
     CounterIncrement,
+    Delivery,
     Message,
     Page,
     PublicAnswer,
@@ -29,7 +30,7 @@ from chalicelib.domain.threads import (
     ThreadFilter,
     Visibility,
 )
-from chalicelib.ports import Ports
+from chalicelib.ports import DeliveryJob, Ports
 from chalicelib.services import analysis, validation
 from chalicelib.services.retry import on_conflict
 
@@ -257,6 +258,8 @@ def reply_to_thread(
             created_at=now,
             visibility=visibility,
             staff_email=staff.email,
+            # A citizen who left an e-mail address gets the answer there too.
+            delivery=Delivery.PENDING if thread.contact_id else Delivery.NONE,
         )
         counters = first_answer_counters(thread, now)
         answered = thread.after_staff_reply(now)
@@ -279,5 +282,7 @@ def reply_to_thread(
     # A reply is an append: a concurrent edit of the thread must not make it fail.
     entries: list[Activity] = []
     message = on_conflict(attempt)
+    if message.delivery is Delivery.PENDING:
+        ports.delivery_queue.enqueue(DeliveryJob(staff.commune_id, thread_id, message.message_id))
     ports.events.publish(entries[-1:])
     return message

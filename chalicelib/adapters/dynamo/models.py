@@ -192,6 +192,9 @@ class MessageModel(Model):
     external_id = UnicodeAttribute(null=True)
     analysis_status = UnicodeAttribute(default="pending")
     analysis = JSONAttribute(null=True)
+    delivery = UnicodeAttribute(null=True)
+    delivery_at = UTCDateTimeAttribute(null=True)
+    delivery_detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -204,6 +207,7 @@ class ContactModel(Model):
     email = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
     consented_at = UTCDateTimeAttribute()
+    sealed_followup = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
 

@@ -42,6 +42,7 @@ from chalicelib.domain.threads import (
     Author,
     Channel,
     CounterIncrement,
+    Delivery,
     Message,
     Page,
     Publication,
@@ -294,6 +295,44 @@ class DynamoThreadRepository(ThreadRepository):
             raise
         return True
 
+    def set_delivery(
+        self,
+        message: Message,
+        delivery: Delivery,
+        at: datetime,
+        detail: str = "",
+        expected: Sequence[Delivery] = (),
+        stale_before: datetime | None = None,
+    ) -> bool:
+        state = MessageModel.delivery
+        allowed = [state == status.value for status in expected]
+        if stale_before is not None:
+            allowed.append(
+                (state == Delivery.SENDING.value) & (MessageModel.delivery_at < stale_before)
+            )
+        condition = MessageModel.message_id.exists()
+        if allowed:
+            either = allowed[0]
+            for clause in allowed[1:]:
+                either = either | clause
+            condition = condition & either
+        try:
+            MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id).update(
+                actions=[
+                    state.set(delivery.value),
+                    MessageModel.delivery_at.set(at),
+                    MessageModel.delivery_detail.set(detail[:500])
+                    if detail
+                    else MessageModel.delivery_detail.remove(),
+                ],
+                condition=condition,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
         stored = codec.analysis_to_json(Analysis(AnalysisStatus.FAILED, None, error))
         not_done = MessageModel.analysis_status != AnalysisStatus.DONE.value
@@ -492,6 +531,9 @@ def _message_item(message: Message) -> MessageModel:
         external_id=message.external_id or None,
         analysis_status=message.analysis.status.value,
         analysis=codec.analysis_to_json(message.analysis),
+        delivery=message.delivery.value or None,
+        delivery_at=message.delivery_at,
+        delivery_detail=message.delivery_detail or None,
     )
 
 
@@ -508,6 +550,9 @@ def _message(item: MessageModel, commune_id: CommuneId, thread_id: str) -> Messa
         staff_email=item.staff_email or "",
         analysis=codec.analysis_from_json(item.analysis),
         external_id=item.external_id or "",
+        delivery=Delivery(item.delivery or ""),
+        delivery_at=item.delivery_at,
+        delivery_detail=item.delivery_detail or "",
     )
 
 
@@ -764,6 +809,7 @@ class DynamoContactRepository(ContactRepository):
             email=contact.email,
             name=contact.name or None,
             consented_at=contact.consented_at,
+            sealed_followup=contact.sealed_followup or None,
             expires_at=contact.expires_at,
         ).save()
 
@@ -779,6 +825,7 @@ class DynamoContactRepository(ContactRepository):
             item.name or "",
             item.consented_at,
             item.expires_at,
+            item.sealed_followup or "",
         )
 
 

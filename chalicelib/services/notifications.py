@@ -1,0 +1,104 @@
+"""E-mails to citizens: a staff answer goes to the address the citizen left, with a link
+to their follow-up page. At least once: a send is claimed first, and a claim left by a
+worker that died is taken over."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import timedelta
+
+from chalicelib import config
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import DeliveryError, NotFoundError
+from chalicelib.domain.sla import PARIS
+from chalicelib.domain.threads import Author, Delivery, Message, Thread
+from chalicelib.ports import DeliveryJob, OutboundEmail, Ports
+
+logger = logging.getLogger(__name__)
+# A send claimed longer ago than this was lost with its worker: send again.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
+    """Sends the answer if it still waits to be (SENT, FAILED or NONE otherwise). Raises
+    DeliveryError when the provider did not take it: SQS tries again."""
+    message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
+    if message.author is not Author.COMMUNE or message.delivery in (Delivery.NONE, Delivery.SENT):
+        return message.delivery
+    now = ports.clock()
+    claimed = ports.threads.set_delivery(
+        message, Delivery.SENDING, now, expected=[Delivery.PENDING], stale_before=now - STALE_CLAIM
+    )
+    if not claimed:
+        return message.delivery  # another worker has it
+    thread = ports.threads.get(job.commune_id, job.thread_id)
+    contact = ports.contacts.get(job.commune_id, thread.contact_id) if thread.contact_id else None
+    if contact is None:  # erased since: nobody to write to
+        ports.threads.set_delivery(message, Delivery.NONE, now, "contact erased")
+        return Delivery.NONE
+    commune = ports.communes.get(job.commune_id)
+    link = _follow_up_link(ports, contact.sealed_followup)
+    try:
+        provider_id = ports.mailer.send(
+            answer_email(commune, thread, message, contact.email, contact.name, link)
+        )
+    except DeliveryError:
+        ports.threads.set_delivery(message, Delivery.PENDING, now, "provider refused; retrying")
+        raise
+    ports.threads.set_delivery(message, Delivery.SENT, ports.clock(), provider_id)
+    return Delivery.SENT
+
+
+def give_up(ports: Ports, job: DeliveryJob, reason: str) -> None:
+    """After the last attempt: staff see that the citizen did not get the e-mail."""
+    try:
+        message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
+    except NotFoundError:
+        return
+    if message.delivery is not Delivery.SENT:
+        ports.threads.set_delivery(message, Delivery.FAILED, ports.clock(), reason)
+
+
+def _follow_up_link(ports: Ports, sealed: str) -> str | None:
+    site = config.site_url()
+    if not site or not sealed:
+        return None
+    try:
+        token = ports.sealer.unseal(sealed)
+    except ValueError:  # sealed under an older key: the e-mail goes without the link
+        logger.warning("follow-up token of a contact could not be unsealed")
+        return None
+    # In the fragment: browsers never send it to servers, so it stays out of their logs.
+    return f"{site}/suivi#{token}"
+
+
+def answer_email(
+    commune: Commune, thread: Thread, message: Message, to: str, name: str, link: str | None
+) -> OutboundEmail:
+    theme = commune.theme(thread.theme)
+    topic = theme.label if theme else thread.theme
+    day = thread.created_at.astimezone(PARIS).strftime("%d/%m/%Y")
+    greeting = f"Bonjour {name.strip()}," if name.strip() else "Bonjour,"
+    intro = f"La mairie de {commune.name} a répondu à votre avis du {day} ({topic}) :"
+    follow = (
+        f"Pour lire toute la conversation et y répondre : {link}"
+        if link
+        else "Vous pouvez lire toute la conversation avec le lien reçu lors de votre envoi."
+    )
+    footer = (
+        f"Vous recevez ce message parce que vous avez laissé votre adresse à la mairie de "
+        f"{commune.name} avec votre avis. Elle est effacée au terme de sa durée de conservation."
+    )
+    text = "\n\n".join([greeting, intro, message.text, follow, footer])
+    link_html = (
+        f'<p><a href="{html.escape(link)}">Lire la conversation et répondre</a></p>' if link else ""
+    )
+    answer_html = html.escape(message.text).replace("\n", "<br>")
+    body = (
+        f'<!doctype html><html lang="fr"><body><p>{html.escape(greeting)}</p>'
+        f"<p>{html.escape(intro)}</p><blockquote>{answer_html}</blockquote>{link_html}"
+        f"<p><small>{html.escape(footer)}</small></p></body></html>"
+    )
+    subject = f"Réponse de la mairie de {commune.name} à votre avis"
+    return OutboundEmail(to=to, subject=subject, text=text, html=body)

@@ -1,0 +1,71 @@
+"""An answer travels from the API through SQS and the delivery worker to SES, on moto."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+from email.policy import default
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from chalicelib import config, resources
+from chalicelib.workers.delivery import handle_delivery
+from local.worker import LambdaContext, sqs_event
+from tests.integration.conftest import REGION, login
+
+pytestmark = pytest.mark.integration
+
+
+def deliver() -> dict:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = config.queue_url(resources.DELIVERY_QUEUE)
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return handle_delivery(sqs_event(messages, arn["QueueArn"], REGION), LambdaContext("d", 60))
+
+
+def test_the_citizen_gets_the_answer_by_email_and_the_link_opens_their_thread(
+    client, aws, monkeypatch
+):
+    monkeypatch.setenv("CONCERTO_SITE_URL", "http://127.0.0.1:8080")
+    opinion = {
+        "theme": "proprete",
+        "text": "Les poubelles débordent rue du Portugon.",
+        "email": "marie@citoyens.test",
+        "name": "Marie",
+        "consent": True,
+    }
+    headers = {"content-type": "application/json"}
+    submitted = client.http.post(
+        "/communes/biot/feedback", headers=headers, body=json.dumps(opinion)
+    )
+    thread_id = json.loads(submitted.body)["id"]
+    agent = login(aws, "agent@biot.demo")
+    answer = {"text": "Bonjour, la collecte passera jeudi.", "visibility": "private"}
+    replied = client.http.post(
+        f"/console/threads/{thread_id}/replies",
+        headers={**headers, "authorization": f"Bearer {agent}"},
+        body=json.dumps(answer),
+    )
+    assert replied.status_code == 201
+
+    assert deliver() == {"batchItemFailures": []}
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    assert set(sent.destinations) == {"marie@citoyens.test"}
+    parsed = email.message_from_string(sent.raw_data, policy=default)
+    text = parsed.get_body(("plain",)).get_content()
+    assert "la collecte passera jeudi" in text
+    token = re.search(r"http://127\.0\.0\.1:8080/suivi#(\S+)", text).group(1)
+    followup = json.loads(client.http.get(f"/followup/{token}").body)
+    assert followup["id"] == thread_id
+
+    thread = json.loads(
+        client.http.get(
+            f"/console/threads/{thread_id}", headers={"authorization": f"Bearer {agent}"}
+        ).body
+    )
+    assert thread["messages"][-1]["delivery"] == "sent"
