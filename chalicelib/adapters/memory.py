@@ -248,6 +248,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 service=thread.service,
                 tags=thread.tags,
                 publication=thread.publication,
+                priority=thread.priority,
                 public_answers=thread.public_answers,
                 published_at=thread.published_at,
                 analysis=thread.analysis if corrected else stored.analysis,
@@ -279,6 +280,7 @@ class InMemoryThreadRepository(ThreadRepository):
                 service=thread.service,
                 tags=thread.tags,
                 publication=thread.publication,
+                priority=thread.priority,
                 public_answers=thread.public_answers,
                 published_at=thread.published_at,
                 version=stored.version + 1,
@@ -393,6 +395,7 @@ def _matches(thread: Thread, filter: ThreadFilter) -> bool:
         (filter.assignee, thread.assignee),
         (filter.service, thread.service),
         (filter.publication, thread.publication),
+        (filter.priority, thread.priority),
         (filter.sentiment, result.sentiment if result else None),
     )
     tagged = filter.tag is None or filter.tag in thread.tags

@@ -23,6 +23,7 @@ from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.indicators import Filter
 from chalicelib.domain.threads import (
     Channel,
+    Priority,
     Sentiment,
     ThreadChanges,
     ThreadFilter,
@@ -43,6 +44,7 @@ _LIST_QUERY = {
     "assignee": "a staff email",
     "service": "a service id",
     "tag": "a tag",
+    "priority": "normal | high",
     "overdue": "true: only threads awaiting an answer past the commune's deadline, longest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
@@ -124,6 +126,7 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
         sentiment=Sentiment(body.sentiment) if body.sentiment else None,
         service=body.service,
         tags=tags_of(body.tags) if body.tags is not None else None,
+        priority=Priority(body.priority) if body.priority else None,
     )
     ports = bootstrap.ports()
     inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
@@ -302,6 +305,7 @@ def _thread_filter(params: dict[str, str]) -> ThreadFilter:
             assignee=params.get("assignee") or None,
             service=params.get("service") or None,
             tag=params.get("tag") or None,
+            priority=Priority(params["priority"]) if "priority" in params else None,
         )
     except ValueError as error:
         raise ValidationError(str(error), code="invalid_filter") from error

@@ -171,6 +171,9 @@ class ThreadSummary(Schema):
     publication: Literal["none", "pending", "published", "hidden"] = Field(
         description="on the commune's public page: pending = in the moderation queue"
     )
+    priority: Literal["normal", "high"] = Field(
+        description="high: set by staff, or escalated (a negative opinion left unanswered)"
+    )
 
 
 class ThreadList(Schema):
@@ -216,6 +219,7 @@ class UpdateThreadBody(Schema):
         default=None, description="a correction of the analysed sentiment; the model learns it"
     )
     service: str | None = Field(default=None, max_length=40, description='"" removes it')
+    priority: Literal["normal", "high"] | None = None
     tags: list[str] | None = Field(
         default=None, max_length=10, description="replaces the thread's tags"
     )
@@ -296,7 +300,7 @@ class BarometerTheme(Schema):
 
 class AlertView(Schema):
     id: str = Field(examples=["2026-11-23.negative_surge.theme-proprete"])
-    kind: Literal["negative_surge", "barometer_drop", "overdue_thread"]
+    kind: Literal["negative_surge", "barometer_drop", "overdue_thread", "escalated_thread"]
     subject: str = Field(examples=["theme-proprete", "quartier-village", "thread-01jdx8…"])
     title: str = Field(
         examples=["Hausse des avis négatifs : thème Propreté (9 en 7 jours, 2 par semaine)"]

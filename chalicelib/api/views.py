@@ -69,6 +69,7 @@ def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
         service=thread.service,
         tags=list(thread.tags),
         publication=thread.publication.value,
+        priority=thread.priority.value,
     )
 
 

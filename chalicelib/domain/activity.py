@@ -27,6 +27,7 @@ class ActivityKind(StrEnum):
     REPLY_SENT = "thread.reply"
     NOTE_ADDED = "thread.note"
     THREAD_MERGED = "thread.merged"
+    THREAD_ESCALATED = "thread.escalated"
     THREAD_PUBLISHED = "thread.published"
     THREAD_HIDDEN = "thread.hidden"
     SETTINGS_CHANGED = "settings.changed"

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from chalicelib.domain import indicators
+from chalicelib.domain import indicators, sla
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.sla import PARIS
-from chalicelib.domain.threads import Thread
+from chalicelib.domain.threads import Priority, Sentiment, Thread
 
 # Alerts are kept a year and a month (last year's alerts, whatever the day).
 RETENTION = timedelta(days=400)
@@ -33,6 +33,7 @@ class AlertKind(StrEnum):
     NEGATIVE_SURGE = "negative_surge"
     BAROMETER_DROP = "barometer_drop"
     OVERDUE_THREAD = "overdue_thread"
+    ESCALATED_THREAD = "escalated_thread"
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,31 @@ _MONTHS = (
 
 def _french_date(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def due_for_escalation(thread: Thread, commune: Commune, now: datetime) -> bool:
+    """A negative opinion still awaiting its first answer after the commune's shorter
+    delay (`escalation_days` working days), not escalated yet."""
+    result = thread.analysis.result
+    negative = result is not None and result.sentiment is Sentiment.NEGATIVE
+    if not negative or thread.due_at is None or thread.priority is Priority.HIGH:
+        return False
+    return now > sla.answer_due(thread.created_at, commune.settings.escalation_days)
+
+
+def escalated_thread(thread: Thread, commune: Commune) -> Finding:
+    label = _label(commune, "theme", thread.theme)
+    where = f", {_label(commune, 'quartier', thread.quartier)}" if thread.quartier else ""
+    received = thread.created_at.astimezone(PARIS).date()
+    days = commune.settings.escalation_days
+    return Finding(
+        AlertKind.ESCALATED_THREAD,
+        f"thread-{thread.thread_id}",
+        received.isoformat(),
+        f"Avis négatif sans réponse depuis {days} jours ouvrés ({label}{where}, reçu le "
+        f"{_french_date(received)}) : priorité haute",
+        {"thread": thread.thread_id, "service": thread.service or ""},
+    )
 
 
 def _negatives(days: Iterable[Mapping[str, int]]) -> Counter[tuple[str, str]]:

@@ -75,6 +75,8 @@ class CommuneSettings:
     public_indicators: bool = False
     # The answer commitment: citizens are answered within this many working days.
     answer_sla_days: int = 5
+    # A negative opinion still unanswered after this many working days is escalated.
+    escalation_days: int = 2
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,12 @@ class Sentiment(StrEnum):
     MIXED = "MIXED"
 
 
+class Priority(StrEnum):
+    NORMAL = "normal"
+    # Set by staff, or by escalation: a negative opinion unanswered past the shorter delay.
+    HIGH = "high"
+
+
 class Delivery(StrEnum):
     """Where a staff answer stands on its way to the citizen's mailbox."""
 
@@ -160,6 +166,7 @@ class Thread:
     publication: Publication = Publication.NONE
     public_answers: tuple[PublicAnswer, ...] = ()
     published_at: datetime | None = None
+    priority: Priority = Priority.NORMAL
 
     @property
     def needs_moderation(self) -> bool:
@@ -220,10 +227,11 @@ class ThreadChanges:
     # "" takes the thread away from its service; tags replace the thread's tags.
     service: str | None = None
     tags: tuple[str, ...] | None = None
+    priority: Priority | None = None
 
     def is_empty(self) -> bool:
-        fields = (self.status, self.assignee, self.theme, self.sentiment, self.service, self.tags)
-        return all(value is None for value in fields)
+        fields = (self.status, self.assignee, self.theme, self.sentiment, self.service)
+        return all(value is None for value in (*fields, self.tags, self.priority))
 
     def apply(self, thread: Thread, at: datetime) -> Thread:
         if self.is_empty():
@@ -240,6 +248,7 @@ class ThreadChanges:
             due_at=None if settled else thread.due_at,
             service=(self.service or None) if self.service is not None else thread.service,
             tags=self.tags if self.tags is not None else thread.tags,
+            priority=self.priority or thread.priority,
         )
 
 
@@ -257,6 +266,7 @@ class ThreadFilter:
     tag: str | None = None
     # PUBLISHED: the public page's list; PENDING: the moderation queue (their own indexes).
     publication: Publication | None = None
+    priority: Priority | None = None
 
 
 T = TypeVar("T")

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
+from chalicelib.domain import activity
 from chalicelib.domain import alerts as rules
+from chalicelib.domain.activity import ActivityKind
 from chalicelib.domain.alerts import Alert, AlertKind, AlertRules
 from chalicelib.domain.commune import Commune
-from chalicelib.domain.errors import DeliveryError, NotFoundError
+from chalicelib.domain.errors import ConflictError, DeliveryError, NotFoundError
 from chalicelib.domain.sla import PARIS
 from chalicelib.domain.staff import Role, StaffIdentity
-from chalicelib.domain.threads import Thread
+from chalicelib.domain.threads import Priority, Thread
 from chalicelib.ports import OutboundEmail, Ports
 from chalicelib.services import validation
 
@@ -23,6 +25,9 @@ TOPIC = "alerts"
 # Bounds of one run, so a backlog never makes the job time out; the rest waits an hour.
 MAX_OVERDUE = 200
 MAX_ACTIVE = 500
+MAX_AWAITING = 1000
+# "Awaiting an answer" = due before this far ahead (any SLA a commune may set).
+HORIZON = timedelta(days=400)
 LIST_MAX = 100
 
 
@@ -49,6 +54,7 @@ def detect(
         rules.negative_surges(counts, commune, today, wanted)
         + rules.barometer_drops(counts, commune, today, wanted)
         + rules.overdue_threads(late, commune)
+        + [rules.escalated_thread(t, commune) for t in escalate(ports, commune)]
     )
     report = DetectionReport(commune.commune_id)
     # One read spares a conditional write per finding already raised (most of them, hourly).
@@ -68,6 +74,46 @@ def detect(
     return report
 
 
+def escalate(ports: Ports, commune: Commune) -> list[Thread]:
+    """Raises to high priority the negative opinions unanswered past the shorter delay,
+    and tells their assignee and their service's mailbox. Each thread once: the priority
+    change is versioned, so two overlapping runs cannot both escalate it."""
+    now = ports.clock()
+    # Every thread awaiting an answer (the job's bounded read, off the request path).
+    awaiting = ports.threads.overdue(commune.commune_id, now + HORIZON, MAX_AWAITING)
+    escalated = []
+    for thread in awaiting:
+        if not rules.due_for_escalation(thread, commune, now):
+            continue
+        entry = activity.record(
+            commune.commune_id,
+            now,
+            ActivityKind.THREAD_ESCALATED,
+            activity.SYSTEM,
+            thread.thread_id,
+            priority=Priority.HIGH.value,
+        )
+        try:
+            ports.threads.update(replace(thread, priority=Priority.HIGH), activity=[entry])
+        except ConflictError:
+            continue  # changed meanwhile (answered, or escalated by another run)
+        ports.events.publish([entry])
+        _tell_owners(ports, commune, thread)
+        escalated.append(thread)
+    return escalated
+
+
+def _tell_owners(ports: Ports, commune: Commune, thread: Thread) -> None:
+    service = commune.service(thread.service) if thread.service else None
+    owners = {thread.assignee or "", service.email if service else ""} - {""}
+    alert = Alert.of(commune.commune_id, rules.escalated_thread(thread, commune), ports.clock())
+    for address in sorted(owners):
+        try:
+            ports.mailer.send(digest(commune, [alert], address))
+        except DeliveryError as error:  # the alert itself is still raised and mailed
+            logger.warning("escalation e-mail failed: %s", error.message)
+
+
 def _resolve_answered(ports: Ports, active: list[Alert], late: list[Thread]) -> int:
     """Resolves the overdue-thread alerts whose thread is no longer late. `late` is the
     job's list of overdue threads: when it is complete, a thread missing from it is not
@@ -78,12 +124,23 @@ def _resolve_answered(ports: Ports, active: list[Alert], late: list[Thread]) -> 
     resolved = 0
     for alert in active:
         thread_id = str(alert.figures.get("thread", ""))
-        if alert.kind is not AlertKind.OVERDUE_THREAD or thread_id in still_late:
+        if alert.kind is AlertKind.ESCALATED_THREAD:
+            settled = not _awaits(ports, alert, thread_id)
+        elif alert.kind is AlertKind.OVERDUE_THREAD and thread_id not in still_late:
+            settled = complete or not _is_late(ports, alert, thread_id, now)
+        else:
             continue
-        if complete or not _is_late(ports, alert, thread_id, now):
+        if settled:
             ports.alerts.resolve(alert.commune_id, alert.alert_id, now)
             resolved += 1
     return resolved
+
+
+def _awaits(ports: Ports, alert: Alert, thread_id: str) -> bool:
+    try:
+        return ports.threads.get(alert.commune_id, thread_id).due_at is not None
+    except NotFoundError:
+        return False
 
 
 def _is_late(ports: Ports, alert: Alert, thread_id: str, now: datetime) -> bool:

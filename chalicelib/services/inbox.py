@@ -115,6 +115,7 @@ def _update_entry(
         ("theme", before.theme, after.theme),
         ("service", before.service, after.service),
         ("tags", ",".join(before.tags), ",".join(after.tags)),
+        ("priority", before.priority.value, after.priority.value),
     ):
         if old != new:
             details[name] = new

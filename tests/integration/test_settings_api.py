@@ -105,3 +105,21 @@ def test_agents_answer_from_templates_one_thread_or_many(client, aws):
     path = f"/console/templates/{template_id}"
     assert call(client, "delete", path, login(aws, "agent@valbonne.demo")).status_code == 404
     assert call(client, "delete", path, agent).status_code == 204
+
+
+def test_staff_raise_a_threads_priority_and_filter_the_inbox_by_it(client, aws):
+    agent = login(aws, "agent@biot.demo")
+    opinion = {"theme": "proprete", "text": "Les poubelles débordent rue du Portugon."}
+    thread_id = json.loads(call(client, "post", "/communes/biot/feedback", None, opinion).body)[
+        "id"
+    ]
+    assert (
+        json.loads(call(client, "get", f"/console/threads/{thread_id}", agent).body)["priority"]
+        == "normal"
+    )
+    raised = call(client, "patch", f"/console/threads/{thread_id}", agent, {"priority": "high"})
+    assert json.loads(raised.body)["priority"] == "high"
+    urgent = json.loads(call(client, "get", "/console/threads?priority=high", agent).body)
+    assert [item["id"] for item in urgent["items"]] == [thread_id]
+    bad = call(client, "get", "/console/threads?priority=urgent", agent)
+    assert bad.status_code == 422

@@ -11,7 +11,7 @@ from chalicelib.domain.alerts import AlertKind, AlertRules
 from chalicelib.domain.errors import DeliveryError, ForbiddenError, NotFoundError
 from chalicelib.domain.indicators import Facets
 from chalicelib.domain.staff import Role
-from chalicelib.domain.threads import Channel, CounterIncrement, Sentiment
+from chalicelib.domain.threads import Channel, CounterIncrement, Sentiment, Visibility
 from chalicelib.ports import Mailer, OutboundEmail
 from chalicelib.services import alerts as service
 from chalicelib.services import feedback
@@ -224,3 +224,50 @@ def test_an_unexpected_mailer_failure_releases_the_claims_for_the_next_run():
         service.detect(ports, commune())
     ports.mailer = outbox
     assert service.detect(ports, commune()).mailed == 1
+
+
+def analysed(ports, thread_id, sentiment):
+    from chalicelib.domain.threads import Sentiment as S
+    from chalicelib.domain.threads import TextAnalysis
+
+    message = ports.threads.get_message(BIOT, thread_id, thread_id)
+    result = TextAnalysis("fr", S(sentiment), {}, (), "local", masked_text=message.text)
+    ports.threads.record_analysis(message, result, [], on_thread=True)
+
+
+def test_a_negative_opinion_left_unanswered_is_escalated_once_and_its_owners_told():
+    from chalicelib.domain.commune import Service
+    from chalicelib.domain.threads import Priority, ThreadChanges
+    from chalicelib.services import inbox, settings
+
+    clock = Clock()  # Monday 2 November 2026
+    ports = memory_ports(clock)
+    proprete = Service("proprete", "Propreté", "proprete@mairie.fr")
+    settings.replace_services(ports, staff(role=Role.ADMIN), [proprete])
+    angry = opinion(ports, text="C'est une honte, personne ne ramasse rien.").thread_id
+    calm = opinion(ports, text="Les poubelles sont un peu pleines.").thread_id
+    analysed(ports, angry, "NEGATIVE")
+    analysed(ports, calm, "NEUTRAL")
+    inbox.update_thread(
+        ports, staff(), angry, ThreadChanges(assignee="agent@biot.fr", service="proprete")
+    )
+    service.subscribe(ports, staff(role=Role.VIEWER), True)
+
+    clock.advance(days=2)  # Wednesday: within 2 working days
+    assert service.detect(ports, ports.communes.get(BIOT)).raised == []
+    clock.advance(days=1)  # Thursday, past the end of Wednesday
+    report = service.detect(ports, ports.communes.get(BIOT))
+    assert report.raised == [f"2026-11-02.escalated_thread.thread-{angry}"]
+    assert ports.threads.get(BIOT, angry).priority is Priority.HIGH
+    assert ports.threads.get(BIOT, calm).priority is Priority.NORMAL
+    assert sorted(m.to for m in ports.mailer.sent) == [
+        "agent@biot.fr",
+        "proprete@mairie.fr",
+        "viewer@example.org",
+    ]
+    assert "priorité haute" in ports.mailer.sent[0].text
+    assert service.detect(ports, ports.communes.get(BIOT)).raised == []
+    assert len(ports.mailer.sent) == 3
+
+    inbox.reply_to_thread(ports, staff(), angry, "Nous intervenons demain.", Visibility.PRIVATE)
+    assert service.detect(ports, ports.communes.get(BIOT)).resolved == 1

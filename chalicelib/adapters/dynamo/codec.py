@@ -89,6 +89,7 @@ def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
         "retentionDays": settings.retention_days,
         "publicIndicators": settings.public_indicators,
         "answerSlaDays": settings.answer_sla_days,
+        "escalationDays": settings.escalation_days,
     }
 
 
@@ -99,6 +100,7 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         retention_days=int(data.get("retentionDays", defaults.retention_days)),
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
+        escalation_days=int(data.get("escalationDays", defaults.escalation_days)),
     )
 
 

@@ -78,6 +78,7 @@ class ThreadModel(Model):
     due_at = UTCDateTimeAttribute(null=True)
     service = UnicodeAttribute(null=True)
     publication = UnicodeAttribute(default="none")
+    priority = UnicodeAttribute(default="normal")
     public_answers = JSONAttribute(null=True)
     published_at = UTCDateTimeAttribute(null=True)
     # Holds str values at run time (PynamoDB types the elements as their attribute class).

@@ -45,6 +45,7 @@ from chalicelib.domain.threads import (
     Delivery,
     Message,
     Page,
+    Priority,
     Publication,
     Sentiment,
     TextAnalysis,
@@ -436,6 +437,7 @@ def _publication_fields(thread: Thread) -> list[Any]:
     published = thread.publication is Publication.PUBLISHED
     pending = thread.publication is Publication.PENDING
     actions: list[Any] = [
+        ThreadModel.priority.set(thread.priority.value),
         ThreadModel.publication.set(thread.publication.value),
         ThreadModel.public_answers.set(codec.public_answers_to_json(thread.public_answers)),
     ]
@@ -481,6 +483,7 @@ def _thread_item(thread: Thread) -> ThreadModel:
         service_key=f"{commune}#{thread.service}" if thread.service else None,
         tags=cast(Any, list(thread.tags)) or None,
         publication=thread.publication.value,
+        priority=thread.priority.value,
         public_answers=codec.public_answers_to_json(thread.public_answers),
         published_at=thread.published_at,
         published_key=commune if thread.publication is Publication.PUBLISHED else None,
@@ -513,6 +516,7 @@ def _thread(item: ThreadModel) -> Thread:
         service=item.service,
         tags=tuple(str(tag) for tag in item.tags or ()),
         publication=Publication(item.publication or "none"),
+        priority=Priority(item.priority or "normal"),
         public_answers=codec.public_answers_from_json(item.public_answers),
         published_at=item.published_at,
     )
@@ -588,6 +592,7 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
             ThreadModel.publication,
             filter.publication.value if filter.publication else None,
         ),
+        "priority": (ThreadModel.priority, filter.priority.value if filter.priority else None),
     }
     condition: Condition | None = None
     for name, (attribute, value) in wanted.items():
