@@ -8,6 +8,7 @@ from chalicelib.api import realtime
 from chalicelib.api.activity import activity_api
 from chalicelib.api.alerts import alerts_api
 from chalicelib.api.console import console
+from chalicelib.api.digest import digest_api
 from chalicelib.api.exports import exports_api
 from chalicelib.api.middleware import security_headers
 from chalicelib.api.moderation import moderation_api
@@ -18,6 +19,7 @@ from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
 from chalicelib.workers.analysis import analysis_worker
 from chalicelib.workers.delivery import delivery_worker
+from chalicelib.workers.digest import digest_worker
 from chalicelib.workers.exports import exports_worker
 from chalicelib.workers.retraining import retraining_worker
 
@@ -32,12 +34,14 @@ app.register_blueprint(activity_api)
 app.register_blueprint(settings_api)
 app.register_blueprint(templates_api)
 app.register_blueprint(moderation_api)
+app.register_blueprint(digest_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)
 app.register_blueprint(exports_worker)
 app.register_blueprint(delivery_worker)
+app.register_blueprint(digest_worker)
 
 
 # The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).

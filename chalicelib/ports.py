@@ -352,6 +352,8 @@ class OutboundEmail:
     subject: str
     text: str
     html: str
+    # For digests: the one-click unsubscribe link (List-Unsubscribe, RFC 8058).
+    unsubscribe_url: str = ""
 
 
 class Mailer(ABC):

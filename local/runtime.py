@@ -143,6 +143,7 @@ class Runtime:
         from chalicelib.workers.alerts import handle_alert_detection
         from chalicelib.workers.analysis import handle_analysis
         from chalicelib.workers.delivery import handle_delivery
+        from chalicelib.workers.digest import handle_digest
         from chalicelib.workers.exports import handle_export
         from local.worker import QueuePoller, Schedule
 
@@ -161,6 +162,10 @@ class Runtime:
         )
         alerts.start()
         self.stoppers.append(alerts.stop)
+        # Daily in AWS; hourly locally, so a subscribed demo account sees one in a session.
+        digests = Schedule("daily_digest", handle_digest, REGION, 3600)
+        digests.start()
+        self.stoppers.append(digests.stop)
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):

@@ -329,6 +329,11 @@ class SubscriptionView(Schema):
     subscribed: bool
 
 
+class Unsubscribed(Schema):
+    unsubscribed: Literal[True] = True
+    topic: str = Field(examples=["digest"])
+
+
 class DashboardView(Schema):
     start: str = Field(alias="from")
     end: str = Field(alias="to")

@@ -50,6 +50,10 @@ CONTRACT = {
     "listPublicFeedback": ("GET", "/communes/{slug}/feedback"),
     "listModeration": ("GET", "/console/moderation"),
     "moderateThread": ("POST", "/console/moderation/{thread_id}"),
+    "setDigestSubscription": ("PUT", "/console/digest/subscription"),
+    "getDigestSubscription": ("GET", "/console/digest/subscription"),
+    "unsubscribe": ("POST", "/unsubscribe/{token}"),
+    "unsubscribePage": ("GET", "/unsubscribe/{token}"),
 }
 
 
