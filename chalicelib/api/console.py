@@ -220,6 +220,29 @@ def bulk_update_threads() -> schemas.BulkResults:
     )
 
 
+@operation(
+    console,
+    Operation(
+        "mergeThread",
+        "POST",
+        "/console/threads/{thread_id}/merge",
+        "Merge this duplicate into another thread: closed here, answered from there",
+        "console",
+        schemas.ThreadView,
+        body=schemas.MergeBody,
+        staff=True,
+        errors=(403, 404, 409, 422),
+    ),
+)
+def merge_thread(thread_id: str) -> schemas.ThreadView:
+    identity = staff()
+    body = parse_body(schemas.MergeBody)
+    ports = bootstrap.ports()
+    merged = inbox.merge(ports, identity, thread_id, body.into)
+    detail = inbox.get_thread(ports, identity, merged.thread_id)
+    return views.thread_view(detail, ports.clock())
+
+
 # Bounds well under DynamoDB's key sizes: a longer value could not match anything anyway.
 _MAX_LENGTHS = {
     "theme": 64,

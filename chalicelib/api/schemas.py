@@ -174,6 +174,8 @@ class ThreadSummary(Schema):
     priority: Literal["normal", "high"] = Field(
         description="high: set by staff, or escalated (a negative opinion left unanswered)"
     )
+    merged_into: str | None = Field(description="a duplicate: the thread it was merged into")
+    merged_from: list[str] = Field(description="the duplicates merged into this thread")
 
 
 class ThreadList(Schema):
@@ -696,3 +698,11 @@ class ModerationBody(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"decision": "publish"}]})
 
     decision: Literal["publish", "hide"]
+
+
+class MergeBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"into": "01jdx8m3q4c9v2k7w5n6p8r0st"}]}
+    )
+
+    into: str = Field(min_length=26, max_length=26, description="the thread to merge into")

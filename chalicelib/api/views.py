@@ -70,6 +70,8 @@ def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
         tags=list(thread.tags),
         publication=thread.publication.value,
         priority=thread.priority.value,
+        merged_into=thread.merged_into,
+        merged_from=list(thread.merged_from),
     )
 
 

@@ -167,6 +167,9 @@ class Thread:
     public_answers: tuple[PublicAnswer, ...] = ()
     published_at: datetime | None = None
     priority: Priority = Priority.NORMAL
+    # A duplicate merged into another thread: closed, its answers come from the other.
+    merged_into: str | None = None
+    merged_from: tuple[str, ...] = ()
 
     @property
     def needs_moderation(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.domain import activity, followup, sla
 from chalicelib.domain.activity import Activity, ActivityKind
@@ -180,15 +180,45 @@ def post_follow_up(ports: Ports, token: str, text: str) -> Message:
             thread.thread_id,
             message=message.message_id,
         )
-        ports.threads.add_message(thread.after_citizen_message(now, due), message, (), [written])
+        # A merged duplicate stays closed: the thread it went to is the one reopened.
+        kept = thread if thread.merged_into else thread.after_citizen_message(now, due)
+        ports.threads.add_message(kept, message, (), [written])
         entries.append(written)
+        threads.append(thread)
         return message
 
     entries: list[Activity] = []
+    threads: list[Thread] = []
     message = on_conflict(attempt)
+    merged = threads[-1]
+    if merged.merged_into:  # after the message is safely stored, never twice
+        due = sla.answer_due(ports.clock(), commune.settings.answer_sla_days)
+        entries.append(_reopen(ports, commune_id, merged, due))
     ports.analysis_queue.enqueue(AnalysisJob(commune_id, message.thread_id, message.message_id))
-    ports.events.publish(entries[-1:])
+    ports.events.publish(entries[-2:])
     return message
+
+
+def _reopen(ports: Ports, commune_id: CommuneId, duplicate: Thread, due: datetime) -> Activity:
+    """The citizen of a merged duplicate wrote again: the thread it went to awaits an
+    answer (and shows it in the inbox)."""
+    target_id = duplicate.merged_into or ""
+
+    def attempt() -> Activity:
+        target = ports.threads.get(commune_id, target_id)
+        now = ports.clock()
+        entry = activity.record(
+            commune_id,
+            now,
+            ActivityKind.CITIZEN_MESSAGE,
+            activity.CITIZEN,
+            target_id,
+            mergedFrom=duplicate.thread_id,
+        )
+        ports.threads.update(target.after_citizen_message(now, due), activity=[entry])
+        return entry
+
+    return on_conflict(attempt)
 
 
 def _validated(command: SubmitFeedback) -> SubmitFeedback:

@@ -13,7 +13,7 @@ from chalicelib.domain import activity, indicators
 from chalicelib.domain.activity import Activity, ActivityKind
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
-from chalicelib.domain.errors import ConflictError, ValidationError
+from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import (
@@ -28,6 +28,7 @@ from chalicelib.domain.threads import (
     Thread,
     ThreadChanges,
     ThreadFilter,
+    ThreadStatus,
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
@@ -242,10 +243,24 @@ def _publishable(text: str) -> str:
 def reply_to_thread(
     ports: Ports, staff: StaffIdentity, thread_id: str, text: str, visibility: Visibility
 ) -> Message:
+    """Answers the citizen — and the citizens of the duplicates merged into this thread,
+    each on their own follow-up thread (privately: the page publishes one)."""
     staff.require(Role.AGENT)
     cleaned = validation.clean_text(text)
     validation.check_thread_id(thread_id)
+    message = _answer(ports, staff, thread_id, cleaned, visibility)
+    thread = ports.threads.get(staff.commune_id, thread_id)
+    for duplicate in thread.merged_from:
+        try:
+            _answer(ports, staff, duplicate, cleaned, Visibility.PRIVATE)
+        except NotFoundError:  # erased since the merge
+            continue
+    return message
 
+
+def _answer(
+    ports: Ports, staff: StaffIdentity, thread_id: str, text: str, visibility: Visibility
+) -> Message:
     def attempt() -> Message:
         thread = ports.threads.get(staff.commune_id, thread_id)
         now = ports.clock()
@@ -254,7 +269,7 @@ def reply_to_thread(
             thread_id=thread_id,
             message_id=new_id(),
             author=Author.COMMUNE,
-            text=cleaned,
+            text=text,
             channel=thread.channel,
             created_at=now,
             visibility=visibility,
@@ -264,8 +279,10 @@ def reply_to_thread(
         )
         counters = first_answer_counters(thread, now)
         answered = thread.after_staff_reply(now)
+        if thread.merged_into:  # a merged duplicate keeps its place: closed
+            answered = replace(answered, status=ThreadStatus.CLOSED)
         if visibility is Visibility.PUBLIC:
-            answered = answered.with_public_answer(PublicAnswer(_publishable(cleaned), now))
+            answered = answered.with_public_answer(PublicAnswer(_publishable(text), now))
         entry = activity.record(
             staff.commune_id,
             now,
@@ -287,3 +304,44 @@ def reply_to_thread(
         ports.delivery_queue.enqueue(DeliveryJob(staff.commune_id, thread_id, message.message_id))
     ports.events.publish(entries[-1:])
     return message
+
+
+def merge(ports: Ports, staff: StaffIdentity, duplicate_id: str, into_id: str) -> Thread:
+    """Merges a duplicate into another thread of the commune: the duplicate is closed and
+    no longer awaits an answer; answers given on the other reach its citizen too, and its
+    citizen writing again reopens the other. Returns the thread merged into."""
+    staff.require(Role.AGENT)
+    validation.check_thread_id(duplicate_id)
+    validation.check_thread_id(into_id)
+    if duplicate_id == into_id:
+        raise ValidationError("a thread cannot be merged into itself", code="invalid_merge")
+    target = ports.threads.get(staff.commune_id, into_id)
+    duplicate = ports.threads.get(staff.commune_id, duplicate_id)
+    if target.merged_into or duplicate.merged_into:
+        raise ConflictError("already merged: merge into the thread it went to", code="merged")
+    if duplicate.merged_from:
+        raise ConflictError("other threads were merged into this one", code="merged")
+    now = ports.clock()
+    closing = activity.record(
+        staff.commune_id, now, ActivityKind.THREAD_MERGED, staff.email, duplicate_id, into=into_id
+    )
+    merged = replace(
+        duplicate,
+        status=ThreadStatus.CLOSED,
+        due_at=None,
+        merged_into=into_id,
+        last_activity_at=now,
+    )
+    ports.threads.update(merged, activity=[closing])
+    joined = activity.record(
+        staff.commune_id, now, ActivityKind.THREAD_MERGED, staff.email, into_id, merged=duplicate_id
+    )
+
+    def attempt() -> Thread:
+        fresh = ports.threads.get(staff.commune_id, into_id)
+        grown = replace(fresh, merged_from=(*fresh.merged_from, duplicate_id))
+        return ports.threads.update(grown, activity=[joined])
+
+    saved = on_conflict(attempt)
+    ports.events.publish([closing, joined])
+    return saved

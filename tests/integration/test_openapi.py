@@ -54,6 +54,7 @@ CONTRACT = {
     "getDigestSubscription": ("GET", "/console/digest/subscription"),
     "unsubscribe": ("POST", "/unsubscribe/{token}"),
     "unsubscribePage": ("GET", "/unsubscribe/{token}"),
+    "mergeThread": ("POST", "/console/threads/{thread_id}/merge"),
 }
 
 

@@ -123,3 +123,26 @@ def test_staff_raise_a_threads_priority_and_filter_the_inbox_by_it(client, aws):
     assert [item["id"] for item in urgent["items"]] == [thread_id]
     bad = call(client, "get", "/console/threads?priority=urgent", agent)
     assert bad.status_code == 422
+
+
+def test_an_agent_merges_a_duplicate_over_http(client, aws):
+    agent = login(aws, "agent@biot.demo")
+    opinion = {"theme": "proprete", "text": "Dépôt sauvage chemin des Combes."}
+    first, second = (
+        json.loads(call(client, "post", "/communes/biot/feedback", None, opinion).body)["id"]
+        for _ in range(2)
+    )
+    merged = call(client, "post", f"/console/threads/{second}/merge", agent, {"into": first})
+    assert merged.status_code == 200
+    assert json.loads(merged.body)["mergedFrom"] == [second]
+    duplicate = json.loads(call(client, "get", f"/console/threads/{second}", agent).body)
+    assert (duplicate["status"], duplicate["mergedInto"]) == ("closed", first)
+    again = call(client, "post", f"/console/threads/{second}/merge", agent, {"into": first})
+    assert again.status_code == 409
+    other = login(aws, "agent@valbonne.demo")
+    assert (
+        call(client, "post", f"/console/threads/{first}/merge", other, {"into": second}).status_code
+        == 404
+    )
+    bad = call(client, "post", f"/console/threads/{first}/merge", agent, {"into": "x"})
+    assert bad.status_code == 422

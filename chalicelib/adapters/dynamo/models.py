@@ -79,6 +79,8 @@ class ThreadModel(Model):
     service = UnicodeAttribute(null=True)
     publication = UnicodeAttribute(default="none")
     priority = UnicodeAttribute(default="normal")
+    merged_into = UnicodeAttribute(null=True)
+    merged_from = JSONAttribute(null=True)
     public_answers = JSONAttribute(null=True)
     published_at = UTCDateTimeAttribute(null=True)
     # Holds str values at run time (PynamoDB types the elements as their attribute class).

@@ -437,6 +437,10 @@ def _publication_fields(thread: Thread) -> list[Any]:
     published = thread.publication is Publication.PUBLISHED
     pending = thread.publication is Publication.PENDING
     actions: list[Any] = [
+        ThreadModel.merged_from.set(list(thread.merged_from)),
+        ThreadModel.merged_into.set(thread.merged_into)
+        if thread.merged_into
+        else ThreadModel.merged_into.remove(),
         ThreadModel.priority.set(thread.priority.value),
         ThreadModel.publication.set(thread.publication.value),
         ThreadModel.public_answers.set(codec.public_answers_to_json(thread.public_answers)),
@@ -484,6 +488,8 @@ def _thread_item(thread: Thread) -> ThreadModel:
         tags=cast(Any, list(thread.tags)) or None,
         publication=thread.publication.value,
         priority=thread.priority.value,
+        merged_into=thread.merged_into,
+        merged_from=list(thread.merged_from),
         public_answers=codec.public_answers_to_json(thread.public_answers),
         published_at=thread.published_at,
         published_key=commune if thread.publication is Publication.PUBLISHED else None,
@@ -517,6 +523,8 @@ def _thread(item: ThreadModel) -> Thread:
         tags=tuple(str(tag) for tag in item.tags or ()),
         publication=Publication(item.publication or "none"),
         priority=Priority(item.priority or "normal"),
+        merged_into=item.merged_into,
+        merged_from=tuple(item.merged_from or ()),
         public_answers=codec.public_answers_from_json(item.public_answers),
         published_at=item.published_at,
     )
