@@ -30,7 +30,7 @@ def bucket_name(bucket: Bucket) -> str:
 
 
 def api_url() -> str:
-    return os.environ.get("CONCERTO_API_URL", "")
+    return os.environ.get("CONCERTO_API_URL", "").rstrip("/")
 
 
 def cognito_region() -> str:

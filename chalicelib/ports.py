@@ -102,8 +102,11 @@ class ThreadRepository(ABC):
         """How many threads await an answer past their deadline (an index count)."""
 
     @abstractmethod
-    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
-        """Threads awaiting an answer past their deadline, the most overdue first."""
+    def overdue(
+        self, commune_id: CommuneId, now: datetime, limit: int, after: datetime | None = None
+    ) -> list[Thread]:
+        """Threads awaiting an answer past their deadline (and, with `after`, due after
+        that), the most overdue first."""
 
     @abstractmethod
     def created_between(

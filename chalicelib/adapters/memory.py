@@ -303,8 +303,16 @@ class InMemoryThreadRepository(ThreadRepository):
     def count_overdue(self, commune_id: CommuneId, now: datetime) -> int:
         return len(self.overdue(commune_id, now, limit=len(self._threads)))
 
-    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
-        late = [t for (c, _), t in self._threads.items() if c == commune_id and t.is_overdue(now)]
+    def overdue(
+        self, commune_id: CommuneId, now: datetime, limit: int, after: datetime | None = None
+    ) -> list[Thread]:
+        late = [
+            t
+            for (c, _), t in self._threads.items()
+            if c == commune_id
+            and t.is_overdue(now)
+            and (after is None or (t.due_at or now) > after)
+        ]
         return sorted(late, key=lambda t: t.due_at or now)[:limit]
 
     def created_between(

@@ -152,7 +152,8 @@ def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     identity = staff()
     body = parse_body(schemas.ReplyBody)
     ports = bootstrap.ports()
-    text = templates.answer_text(ports, identity, thread_id, body.text, body.template_id)
+    public = body.visibility == "public"
+    text = templates.answer_text(ports, identity, thread_id, body.text, body.template_id, public)
     message = inbox.reply_to_thread(ports, identity, thread_id, text, Visibility(body.visibility))
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 

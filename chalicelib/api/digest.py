@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
@@ -85,12 +84,12 @@ def unsubscribe(token: str) -> schemas.Unsubscribed:
 def unsubscribe_page(token: str) -> Any:
     """A confirmation button, not the unsubscription itself: mail scanners open links."""
     digest.check_unsubscribe_token(bootstrap.ports(), token)
-    action = html.escape(f"/unsubscribe/{token}")
     page = (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         "<title>Désabonnement — Concerto</title></head><body><main>"
         "<h1>Ne plus recevoir le récapitulatif quotidien ?</h1>"
-        f'<form method="post" action="{action}"><button type="submit">'
+        # No action: the form posts to this very URL, whatever the API's stage prefix.
+        '<form method="post"><button type="submit">'
         "Confirmer le désabonnement</button></form></main></body></html>"
     )
     return Response(

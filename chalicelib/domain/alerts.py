@@ -197,10 +197,11 @@ def _french_date(day: date) -> str:
 
 def due_for_escalation(thread: Thread, commune: Commune, now: datetime) -> bool:
     """A negative opinion still awaiting its first answer after the commune's shorter
-    delay (`escalation_days` working days), not escalated yet."""
+    delay (`escalation_days` working days), not at high priority already."""
     result = thread.analysis.result
     negative = result is not None and result.sentiment is Sentiment.NEGATIVE
-    if not negative or thread.due_at is None or thread.priority is Priority.HIGH:
+    waiting = thread.due_at is not None and thread.first_answer_at is None
+    if not negative or not waiting or thread.priority is Priority.HIGH:
         return False
     return now > sla.answer_due(thread.created_at, commune.settings.escalation_days)
 

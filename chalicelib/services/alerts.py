@@ -28,6 +28,7 @@ MAX_ACTIVE = 500
 MAX_AWAITING = 1000
 # "Awaiting an answer" = due before this far ahead (any SLA a commune may set).
 HORIZON = timedelta(days=400)
+LOOKBACK = timedelta(days=31)
 LIST_MAX = 100
 
 
@@ -50,15 +51,16 @@ def detect(
     baseline, recent = wanted.days(today)
     counts = ports.indicators.counts(commune.commune_id, baseline + recent)
     late = ports.threads.overdue(commune.commune_id, now, MAX_OVERDUE)
+    # One read spares a conditional write per finding already raised (most of them, hourly).
+    known = {a.alert_id for a in ports.alerts.list(commune.commune_id, False, MAX_ACTIVE)}
     findings = (
         rules.negative_surges(counts, commune, today, wanted)
         + rules.barometer_drops(counts, commune, today, wanted)
         + rules.overdue_threads(late, commune)
-        + [rules.escalated_thread(t, commune) for t in escalate(ports, commune)]
+        + [rules.escalated_thread(t, commune) for t in escalate(ports, commune, known)]
     )
     report = DetectionReport(commune.commune_id)
     # One read spares a conditional write per finding already raised (most of them, hourly).
-    known = {a.alert_id for a in ports.alerts.list(commune.commune_id, False, MAX_ACTIVE)}
     raised = []
     for finding in findings:
         alert = Alert.of(commune.commune_id, finding, now)
@@ -74,16 +76,21 @@ def detect(
     return report
 
 
-def escalate(ports: Ports, commune: Commune) -> list[Thread]:
+def escalate(ports: Ports, commune: Commune, known: set[str]) -> list[Thread]:
     """Raises to high priority the negative opinions unanswered past the shorter delay,
-    and tells their assignee and their service's mailbox. Each thread once: the priority
-    change is versioned, so two overlapping runs cannot both escalate it."""
+    and tells their assignee and their service's mailbox. Each thread once: a thread whose
+    escalation alert exists is skipped (even if staff lowered its priority since), and the
+    priority change is versioned, so two overlapping runs cannot both escalate it."""
     now = ports.clock()
-    # Every thread awaiting an answer (the job's bounded read, off the request path).
-    awaiting = ports.threads.overdue(commune.commune_id, now + HORIZON, MAX_AWAITING)
+    # Threads awaiting an answer, due from a month ago on: older ones had their chance
+    # (and a backlog of them must not hide the new ones from this bounded read).
+    awaiting = ports.threads.overdue(
+        commune.commune_id, now + HORIZON, MAX_AWAITING, after=now - LOOKBACK
+    )
     escalated = []
     for thread in awaiting:
-        if not rules.due_for_escalation(thread, commune, now):
+        already = rules.escalated_thread(thread, commune).alert_id in known
+        if already or not rules.due_for_escalation(thread, commune, now):
             continue
         entry = activity.record(
             commune.commune_id,

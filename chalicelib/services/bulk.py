@@ -72,5 +72,8 @@ def _one(ports: Ports, staff: StaffIdentity, thread_id: str, wanted: BulkRequest
     elif wanted.action is BulkAction.CLOSE:
         inbox.update_thread(ports, staff, thread_id, ThreadChanges(status=ThreadStatus.CLOSED))
     else:
-        text = templates.answer_text(ports, staff, thread_id, wanted.text, wanted.template_id)
+        public = wanted.visibility is Visibility.PUBLIC
+        text = templates.answer_text(
+            ports, staff, thread_id, wanted.text, wanted.template_id, public
+        )
         inbox.reply_to_thread(ports, staff, thread_id, text, wanted.visibility)

@@ -6,6 +6,8 @@ token, never from the request, and a thread of another commune is simply not fou
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -35,6 +37,7 @@ from chalicelib.ports import DeliveryJob, Ports
 from chalicelib.services import analysis, validation
 from chalicelib.services.retry import on_conflict
 
+logger = logging.getLogger(__name__)
 LIMIT_MAX = 100
 
 
@@ -232,12 +235,21 @@ def add_note(ports: Ports, staff: StaffIdentity, thread_id: str, text: str) -> M
     return note
 
 
-def _publishable(text: str) -> str:
+def _publishable(ports: Ports, thread: Thread, text: str) -> str:
     """A staff answer as the public page shows it: with any personal data it quotes
-    (an address, a phone number…) masked."""
+    (an address, a phone number…) masked, and the citizen's own name and address too
+    (a greeting "Bonjour Marie Curie" would otherwise name them next to their opinion)."""
     from chalicelib.analysis import pii  # regexes only; paid when a public answer is given
 
-    return pii.mask(text)
+    masked = pii.mask(text)
+    contact = (
+        ports.contacts.get(thread.commune_id, thread.contact_id) if thread.contact_id else None
+    )
+    if contact is not None:
+        for value, placeholder in ((contact.name, "[nom]"), (contact.email, "[courriel]")):
+            if value.strip():
+                masked = re.sub(re.escape(value.strip()), placeholder, masked, flags=re.I)
+    return masked
 
 
 def reply_to_thread(
@@ -282,7 +294,8 @@ def _answer(
         if thread.merged_into:  # a merged duplicate keeps its place: closed
             answered = replace(answered, status=ThreadStatus.CLOSED)
         if visibility is Visibility.PUBLIC:
-            answered = answered.with_public_answer(PublicAnswer(_publishable(text), now))
+            public = PublicAnswer(_publishable(ports, thread, text), now)
+            answered = answered.with_public_answer(public)
         entry = activity.record(
             staff.commune_id,
             now,
@@ -301,7 +314,12 @@ def _answer(
     entries: list[Activity] = []
     message = on_conflict(attempt)
     if message.delivery is Delivery.PENDING:
-        ports.delivery_queue.enqueue(DeliveryJob(staff.commune_id, thread_id, message.message_id))
+        try:
+            ports.delivery_queue.enqueue(
+                DeliveryJob(staff.commune_id, thread_id, message.message_id)
+            )
+        except Exception:  # the answer is saved: a 5xx would make the agent send it twice
+            logger.exception("could not queue the e-mail of an answer; it stays pending")
     ports.events.publish(entries[-1:])
     return message
 

@@ -27,8 +27,13 @@ def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
     if message.author is not Author.COMMUNE or message.delivery in (Delivery.NONE, Delivery.SENT):
         return message.delivery
     now = ports.clock()
+    # FAILED too: a record replayed from the dead-letter queue tries again.
     claimed = ports.threads.set_delivery(
-        message, Delivery.SENDING, now, expected=[Delivery.PENDING], stale_before=now - STALE_CLAIM
+        message,
+        Delivery.SENDING,
+        now,
+        expected=[Delivery.PENDING, Delivery.FAILED],
+        stale_before=now - STALE_CLAIM,
     )
     if not claimed:
         return message.delivery  # another worker has it

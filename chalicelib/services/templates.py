@@ -4,8 +4,8 @@ one fills its variables for the thread."""
 from __future__ import annotations
 
 from chalicelib.domain import templates
-from chalicelib.domain.errors import ValidationError
-from chalicelib.domain.ids import new_id
+from chalicelib.domain.errors import NotFoundError, ValidationError
+from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.templates import Template, Values
 from chalicelib.domain.threads import Thread
@@ -43,7 +43,12 @@ def delete_template(ports: Ports, staff: StaffIdentity, template_id: str) -> Non
 
 
 def answer_text(
-    ports: Ports, staff: StaffIdentity, thread_id: str, text: str | None, template_id: str | None
+    ports: Ports,
+    staff: StaffIdentity,
+    thread_id: str,
+    text: str | None,
+    template_id: str | None,
+    public: bool = False,
 ) -> str:
     """The text of an answer given either as is or as a template to fill in."""
     if (text is None) == (template_id is None):
@@ -51,17 +56,22 @@ def answer_text(
     if template_id is None:
         return text or ""
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
-    return render_for(ports, staff, template_id, thread)
+    return render_for(ports, staff, template_id, thread, public)
 
 
-def render_for(ports: Ports, staff: StaffIdentity, template_id: str, thread: Thread) -> str:
-    """The template's text filled in for `thread`, as `staff` would send it."""
+def render_for(
+    ports: Ports, staff: StaffIdentity, template_id: str, thread: Thread, public: bool = False
+) -> str:
+    """The template's text filled in for `thread`, as `staff` would send it. A public
+    answer never names the citizen: it is published next to their opinion."""
+    if not is_id(template_id):
+        raise NotFoundError("unknown template", code="template_not_found")
     template = ports.templates.get(staff.commune_id, template_id)
     commune = ports.communes.get(staff.commune_id)
     contact = ports.contacts.get(staff.commune_id, thread.contact_id) if thread.contact_id else None
     theme = commune.theme(thread.theme)
     values = Values(
-        citizen_name=contact.name if contact else "",
+        citizen_name=contact.name if contact and not public else "",
         commune_name=commune.name,
         theme_label=theme.label if theme else thread.theme,
         agent_email=staff.email,

@@ -360,3 +360,16 @@ def test_an_answer_takes_a_thread_off_the_overdue_list(ports):
     assert answered.due_at is None
     assert ports.threads.count_overdue(BIOT, now) == 0
     assert ports.threads.overdue(BIOT, now, 10) == []
+
+
+def test_a_cursor_missing_its_index_keys_is_refused(ports):
+    import base64
+    import json as jsonlib
+
+    stored(ports)
+    partial = {"i": "by_published", "k": {"commune_id": {"S": BIOT}, "thread_id": {"S": "x"}}}
+    cursor = base64.urlsafe_b64encode(jsonlib.dumps(partial).encode()).decode().rstrip("=")
+    from chalicelib.domain.threads import Publication
+
+    with pytest.raises(BadRequestError):
+        ports.threads.list_page(BIOT, ThreadFilter(publication=Publication.PUBLISHED), 5, cursor)

@@ -72,3 +72,32 @@ def test_public_answers_publish_opinions_after_moderation_when_needed(client, aw
     )
     assert call(client, "get", "/communes/biot/feedback?limit=500").status_code == 422
     assert call(client, "get", "/communes/nowhere/feedback").status_code == 404
+
+
+def test_templates_moderation_and_public_cursors_stay_in_their_commune(client, aws, ports):
+    biot, valbonne = login(aws, "agent@biot.demo"), login(aws, "agent@valbonne.demo")
+    template = {"title": "Merci", "text": "Bonjour {citoyen}, merci."}
+    template_id = json.loads(call(client, "post", "/console/templates", biot, template).body)["id"]
+    assert json.loads(call(client, "get", "/console/templates", valbonne).body)["items"] == []
+    opinion = {"theme": "proprete", "text": "Les trottoirs sont sales à Garbejaire."}
+    theirs = json.loads(call(client, "post", "/communes/valbonne/feedback", body=opinion).body)[
+        "id"
+    ]
+    reply = {"templateId": template_id, "visibility": "private"}
+    stolen = call(client, "post", f"/console/threads/{theirs}/replies", valbonne, reply)
+    assert (stolen.status_code, json.loads(stolen.body)["error"]["code"]) == (
+        404,
+        "template_not_found",
+    )
+    empty = call(client, "post", f"/console/threads/{theirs}/replies", valbonne, {"templateId": ""})
+    assert empty.status_code == 404
+
+    for n in range(2):
+        thread_id = analysed_opinion(client, ports, f"Bravo pour la fête du village, édition {n}.")
+        answer = {"text": "Merci !", "visibility": "public"}
+        call(client, "post", f"/console/threads/{thread_id}/replies", biot, answer)
+    page = json.loads(call(client, "get", "/communes/biot/feedback?limit=1").body)
+    assert page["nextCursor"]
+    reused = call(client, "get", f"/communes/valbonne/feedback?cursor={page['nextCursor']}")
+    assert reused.status_code == 400
+    assert json.loads(call(client, "get", "/console/moderation", valbonne).body)["items"] == []

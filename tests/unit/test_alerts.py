@@ -271,3 +271,29 @@ def test_a_negative_opinion_left_unanswered_is_escalated_once_and_its_owners_tol
 
     inbox.reply_to_thread(ports, staff(), angry, "Nous intervenons demain.", Visibility.PRIVATE)
     assert service.detect(ports, ports.communes.get(BIOT)).resolved == 1
+
+
+def test_escalation_happens_once_even_if_staff_lower_the_priority_and_not_after_an_answer():
+    from chalicelib.domain.threads import Priority, ThreadChanges
+    from chalicelib.services import feedback as citizen
+    from chalicelib.services import inbox
+
+    clock = Clock()
+    ports = memory_ports(clock)
+    angry = opinion(ports, text="C'est une honte, personne ne ramasse rien.")
+    answered = opinion(ports, text="Toujours rien, c'est lamentable.")
+    for thread_id in (angry.thread_id, answered.thread_id):
+        analysed(ports, thread_id, "NEGATIVE")
+    inbox.reply_to_thread(ports, staff(), answered.thread_id, "C'est noté.", Visibility.PRIVATE)
+    clock.advance(days=6)
+    citizen.post_follow_up(ports, answered.followup_token, "Merci, c'est réglé.")
+    clock.advance(hours=1)
+
+    first = service.detect(ports, ports.communes.get(BIOT))
+    assert first.raised == [f"2026-11-02.escalated_thread.thread-{angry.thread_id}"]
+    inbox.update_thread(ports, staff(), angry.thread_id, ThreadChanges(priority=Priority.NORMAL))
+    sent = len(ports.mailer.sent)
+    clock.advance(hours=1)
+    assert service.detect(ports, ports.communes.get(BIOT)).raised == []
+    assert ports.threads.get(BIOT, angry.thread_id).priority is Priority.NORMAL
+    assert len(ports.mailer.sent) == sent

@@ -74,7 +74,7 @@ class DownMailer(Mailer):
         raise DeliveryError("SES is down")
 
 
-def test_a_refused_send_is_retried_then_shown_as_failed():
+def test_a_refused_send_is_retried_shown_as_failed_and_sent_when_replayed():
     ports = memory_ports()
     receipt = submitted(ports)
     message = reply(ports, receipt.thread_id)
@@ -87,9 +87,9 @@ def test_a_refused_send_is_retried_then_shown_as_failed():
     notifications.give_up(ports, job, "DeliveryError")
     stored = ports.threads.get_message(BIOT, receipt.thread_id, message.message_id)
     assert (stored.delivery, stored.delivery_detail) == (Delivery.FAILED, "DeliveryError")
-    ports.mailer = outbox
-    assert notifications.deliver_answer(ports, job) is Delivery.FAILED
-    assert outbox.sent == []
+    ports.mailer = outbox  # the provider is back: the record replayed from the DLQ sends it
+    assert notifications.deliver_answer(ports, job) is Delivery.SENT
+    assert len(outbox.sent) == 1
 
 
 def test_a_send_claimed_by_a_worker_that_died_is_taken_over():
@@ -114,3 +114,18 @@ def test_no_link_without_a_site_url(monkeypatch):
     [mail] = ports.mailer.sent
     assert mail.text.startswith("Bonjour,") and "suivi#" not in mail.text
     assert receipt.followup_token not in mail.text + mail.html
+
+
+class BrokenQueue:
+    def enqueue(self, job: DeliveryJob) -> None:
+        raise ConnectionError("SQS unreachable")
+
+
+def test_an_answer_saved_while_the_queue_is_down_is_not_lost_nor_doubled():
+    ports = memory_ports()
+    receipt = submitted(ports)
+    ports.delivery_queue = BrokenQueue()  # type: ignore[assignment]
+    message = reply(ports, receipt.thread_id)
+    stored = ports.threads.get_message(BIOT, receipt.thread_id, message.message_id)
+    assert stored.delivery is Delivery.PENDING  # visible to staff as not sent yet
+    assert len(ports.threads.messages(BIOT, receipt.thread_id)) == 2

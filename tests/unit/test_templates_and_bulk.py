@@ -129,3 +129,37 @@ def test_a_bad_bulk_request_is_refused_whole(wanted):
 def test_viewers_cannot_act_in_bulk():
     with pytest.raises(ForbiddenError):
         bulk.apply(memory_ports(), staff(role=Role.VIEWER), BulkRequest(("t",), BulkAction.CLOSE))
+
+
+def test_a_public_answer_never_names_the_citizen():
+    from chalicelib.analysis.local import LocalAnalyzer
+    from chalicelib.analysis.pipeline import CompositeAnalyzer
+    from chalicelib.ports import AnalysisJob
+    from chalicelib.services import analysis, inbox, moderation
+
+    ports = memory_ports()
+    ports.analyzer = CompositeAnalyzer(LocalAnalyzer(), ports.corrections)
+    thread_id = opinion(ports, name="Marie Curie", email="marie@citoyens.test")
+    job = AnalysisJob(BIOT, thread_id, thread_id)
+    analysis.record(ports, analysis.prepare(ports, [job])[job])
+    template = templates.save_template(ports, staff(), "Merci", "Bonjour {citoyen}, merci.")
+    text = templates.answer_text(ports, staff(), thread_id, None, template.template_id, True)
+    assert text == "Bonjour Madame, Monsieur, merci."
+    written = "Bonjour Marie Curie, écrivez-nous (marie@citoyens.test)."
+    inbox.reply_to_thread(ports, staff(), thread_id, written, Visibility.PUBLIC)
+    [shown] = moderation.published(ports, "biot", 5, None).items
+    answer = shown.public_answers[0].text
+    assert "Marie Curie" not in answer and "marie@citoyens.test" not in answer
+    assert "[nom]" in answer
+
+
+def test_a_template_of_another_commune_or_a_malformed_id_is_not_found():
+    ports = memory_ports()
+    template = templates.save_template(ports, staff(), "Merci", "Merci {citoyen}.")
+    theirs = opinion(ports, slug="valbonne")
+    with pytest.raises(NotFoundError):  # their own thread, our template
+        templates.answer_text(ports, staff(VALBONNE), theirs, None, template.template_id)
+    mine = opinion(ports)
+    for odd in ("", "x", "../" * 9):
+        with pytest.raises(NotFoundError):
+            templates.answer_text(ports, staff(), mine, None, odd)

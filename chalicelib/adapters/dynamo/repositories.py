@@ -223,9 +223,12 @@ class DynamoThreadRepository(ThreadRepository):
     def count_overdue(self, commune_id: CommuneId, now: datetime) -> int:
         return int(ThreadModel.by_due.count(commune_id, ThreadModel.due_at < now))
 
-    def overdue(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Thread]:
+    def overdue(
+        self, commune_id: CommuneId, now: datetime, limit: int, after: datetime | None = None
+    ) -> list[Thread]:
+        window = ThreadModel.due_at.between(after, now) if after else ThreadModel.due_at < now
         results = ThreadModel.by_due.query(
-            commune_id, ThreadModel.due_at < now, limit=limit, page_size=min(limit, 100)
+            commune_id, window, limit=limit, page_size=min(limit, 100)
         )
         return [_thread(item) for item in results]
 
@@ -600,7 +603,6 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
             ThreadModel.publication,
             filter.publication.value if filter.publication else None,
         ),
-        "priority": (ThreadModel.priority, filter.priority.value if filter.priority else None),
     }
     condition: Condition | None = None
     for name, (attribute, value) in wanted.items():
@@ -611,6 +613,12 @@ def _remaining_filter(filter: ThreadFilter, used: str) -> Condition | None:
     if filter.tag:
         has_tag = ThreadModel.tags.contains(filter.tag)
         condition = has_tag if condition is None else condition & has_tag
+    if filter.priority:
+        # Threads stored before priorities existed have none: they are normal.
+        clause = ThreadModel.priority == filter.priority.value
+        if filter.priority is Priority.NORMAL:
+            clause = clause | ThreadModel.priority.does_not_exist()
+        condition = clause if condition is None else condition & clause
     return condition
 
 
@@ -627,23 +635,38 @@ def _encode_cursor(index_name: str, key: dict[str, Any]) -> str:
 def _decode_cursor(
     cursor: str | None, index_name: str, commune_id: CommuneId
 ) -> dict[str, Any] | None:
+    """The last key of the previous page, checked: the index it came from, exactly that
+    index's key attributes (DynamoDB answers a malformed start key with an error), all
+    strings, all in the caller's commune."""
     if cursor is None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         key = data["k"]
-        valid = data["i"] == index_name and isinstance(key, dict) and key
+        valid = data["i"] == index_name and isinstance(key, dict)
+        valid = valid and set(key) == _cursor_keys(index_name)
         for name, value in key.items():
             text = value["S"]
+            valid = valid and isinstance(text, str) and set(value) == {"S"}
             if name in ("commune_id", "due_key", "published_key", "moderation_key"):
                 valid = valid and text == commune_id
             elif name in _TENANT_PREFIXED:
                 valid = valid and text.startswith(f"{commune_id}#")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BadRequestError("invalid cursor", code="invalid_cursor") from error
-    if not valid or "commune_id" not in key:
+    if not valid:
         raise BadRequestError("invalid cursor", code="invalid_cursor")
     return dict(key)
+
+
+@functools.cache
+def _cursor_keys(index_name: str) -> frozenset[str]:
+    table = resources.THREADS
+    names = {table.partition_key, table.sort_key or ""}
+    for index in table.indexes:
+        if index.name == index_name:
+            names |= {index.partition_key, index.sort_key or ""}
+    return frozenset(names - {""})
 
 
 def _cancelled_by_condition(error: TransactWriteError) -> bool:
