@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
@@ -12,6 +13,7 @@ from chalicelib.api.http import (
     Operation,
     flag_param,
     int_param,
+    json_response,
     operation,
     parse_body,
     query_params,
@@ -19,7 +21,7 @@ from chalicelib.api.http import (
     today,
 )
 from chalicelib.domain.consultations import Consultation
-from chalicelib.domain.errors import ValidationError
+from chalicelib.domain.errors import ConflictError, ValidationError
 from chalicelib.domain.indicators import Filter
 from chalicelib.domain.threads import (
     Channel,
@@ -116,7 +118,7 @@ def get_thread(thread_id: str) -> schemas.ThreadView:
         errors=(404, 409),
     ),
 )
-def update_thread(thread_id: str) -> schemas.ThreadView:
+def update_thread(thread_id: str) -> Any:
     identity = staff()
     body = parse_body(schemas.UpdateThreadBody)
     changes = ThreadChanges(
@@ -129,7 +131,14 @@ def update_thread(thread_id: str) -> schemas.ThreadView:
         priority=Priority(body.priority) if body.priority else None,
     )
     ports = bootstrap.ports()
-    inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
+    try:
+        inbox.update_thread(ports, identity, thread_id, changes, expected_version=body.version)
+    except ConflictError as conflict:
+        # The editor gets the thread as it is now, to redo their change on it.
+        fresh = views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
+        payload = {"error": {"code": conflict.code, "message": conflict.message}}
+        payload["thread"] = fresh.model_dump(mode="json", by_alias=True)
+        return json_response(payload, 409)
     return views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
 
 

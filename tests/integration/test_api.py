@@ -191,6 +191,10 @@ def test_optimistic_locking_returns_409(client, aws):
         body=json.dumps({"status": "closed", "version": 1}),
     )
     assert stale.status_code == 409
+    conflict = body(stale)
+    assert conflict["error"]["code"] == "version_conflict"
+    # The fresh state comes with the 409, for the editor to redo their change on it.
+    assert (conflict["thread"]["version"], conflict["thread"]["status"]) == (2, "in_progress")
 
 
 def test_every_response_carries_security_headers(client):

@@ -146,3 +146,28 @@ def test_an_agent_merges_a_duplicate_over_http(client, aws):
     )
     bad = call(client, "post", f"/console/threads/{first}/merge", agent, {"into": "x"})
     assert bad.status_code == 422
+
+
+def test_rules_audit_and_bulk_stay_in_the_callers_commune(client, aws):
+    biot_admin, valbonne_admin = login(aws, "admin@biot.demo"), login(aws, "admin@valbonne.demo")
+    services = {"items": [{"id": "voirie", "label": "Voirie"}]}
+    call(client, "put", "/console/services", biot_admin, services)
+    rules = {"items": [{"service": "voirie", "themes": ["voirie-stationnement"]}]}
+    call(client, "put", "/console/rules", biot_admin, rules)
+    assert json.loads(call(client, "get", "/console/rules", valbonne_admin).body) == {"items": []}
+    other_rules = call(client, "put", "/console/rules", valbonne_admin, rules)
+    assert json.loads(other_rules.body)["error"]["code"] == "unknown_service"  # not Biot's
+
+    audit = json.loads(call(client, "get", "/console/audit", valbonne_admin).body)
+    assert audit["items"] == []
+    opinion = {"theme": "proprete", "text": "Les poubelles débordent rue du Portugon."}
+    biot_thread = json.loads(call(client, "post", "/communes/biot/feedback", None, opinion).body)[
+        "id"
+    ]
+    bulk = {"ids": [biot_thread], "action": "close"}
+    [result] = json.loads(call(client, "post", "/console/threads/bulk", valbonne_admin, bulk).body)[
+        "results"
+    ]
+    assert (result["ok"], result["error"]["code"]) == (False, "thread_not_found")
+    thread = json.loads(call(client, "get", f"/console/threads/{biot_thread}", biot_admin).body)
+    assert thread["status"] == "new"
