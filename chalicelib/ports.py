@@ -109,6 +109,10 @@ class ThreadRepository(ABC):
         that), the most overdue first."""
 
     @abstractmethod
+    def of_contact(self, commune_id: CommuneId, contact_id: str, limit: int) -> list[Thread]:
+        """The contact's threads, newest activity first (a citizen's history)."""
+
+    @abstractmethod
     def created_between(
         self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
     ) -> Iterator[Thread]:
@@ -384,6 +388,10 @@ class ContactRepository(ABC):
     @abstractmethod
     def get(self, commune_id: CommuneId, contact_id: str) -> Contact | None: ...
 
+    @abstractmethod
+    def verified(self, commune_id: CommuneId, email_key: str) -> Contact | None:
+        """The contact whose address (by `contacts.email_key`) was verified, if any."""
+
 
 class IdempotencyStore(ABC):
     @abstractmethod
@@ -429,11 +437,13 @@ class Sealer(ABC):
 
 @dataclass(frozen=True)
 class DeliveryJob:
-    """A staff answer to deliver on the citizen's channel."""
+    """A staff answer to deliver on the citizen's channel — or, with `verify`, the link
+    that proves a new contact's address (`thread_id` is then the contact id)."""
 
     commune_id: CommuneId
     thread_id: str
     message_id: str
+    verify: bool = False
 
 
 class DeliveryQueue(ABC):

@@ -73,6 +73,7 @@ THREADS = Table(
         Index("by_assignee", "assignee_key", _ACTIVITY),
         Index("by_theme", "theme_key", _ACTIVITY),
         Index("by_service", "service_key", _ACTIVITY),
+        Index("by_contact", "contact_key", _ACTIVITY),
         # Sparse: the public page's opinions (newest published first) and the moderation queue.
         Index("by_published", "published_key", "published_at"),
         Index("by_moderation", "moderation_key", _ACTIVITY),
@@ -83,7 +84,14 @@ THREADS = Table(
     ttl_attribute="expires_at",
 )
 MESSAGES = Table("messages", "thread_key", "message_id", ttl_attribute="expires_at")
-CONTACTS = Table("contacts", "commune_id", "contact_id", ttl_attribute="expires_at")
+# Sparse: verified addresses only, by digest (one citizen, one contact across channels).
+CONTACTS = Table(
+    "contacts",
+    "commune_id",
+    "contact_id",
+    indexes=(Index("by_verified_email", "verified_key"),),
+    ttl_attribute="expires_at",
+)
 # Counters: partition "<commune>#<YYYY-MM>#<shard>", sort key "<YYYY-MM-DD>#<dimension>" —
 # a month per partition (a dashboard reads few), sharded against hot partitions.
 INDICATORS = Table("indicators", "counter_key", "day_dimension")

@@ -315,6 +315,14 @@ class InMemoryThreadRepository(ThreadRepository):
         ]
         return sorted(late, key=lambda t: t.due_at or now)[:limit]
 
+    def of_contact(self, commune_id: CommuneId, contact_id: str, limit: int) -> list[Thread]:
+        own = [
+            t
+            for (c, _), t in self._threads.items()
+            if c == commune_id and t.contact_id == contact_id
+        ]
+        return sorted(own, key=lambda t: t.last_activity_at, reverse=True)[:limit]
+
     def created_between(
         self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
     ) -> Iterator[Thread]:
@@ -481,6 +489,14 @@ class InMemoryContactRepository(ContactRepository):
 
     def get(self, commune_id: CommuneId, contact_id: str) -> Contact | None:
         return self._contacts.get((commune_id, contact_id))
+
+    def verified(self, commune_id: CommuneId, email_key: str) -> Contact | None:
+        found = [
+            c
+            for (commune, _), c in self._contacts.items()
+            if commune == commune_id and c.verified_at and c.email_key == email_key
+        ]
+        return min(found, key=lambda c: c.verified_at or c.consented_at, default=None)
 
 
 class InMemoryIdempotencyStore(IdempotencyStore):

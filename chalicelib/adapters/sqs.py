@@ -48,12 +48,20 @@ class SqsDeliveryQueue(DeliveryQueue):
     def enqueue(self, job: DeliveryJob) -> None:
         client("sqs").send_message(
             QueueUrl=config.queue_url(resources.DELIVERY_QUEUE),
-            # The same ids as an analysis job: never the answer's text.
-            MessageBody=encode_job(AnalysisJob(job.commune_id, job.thread_id, job.message_id)),
+            # Ids only: never the answer's text nor an address.
+            MessageBody=json.dumps(
+                {
+                    "communeId": job.commune_id,
+                    "threadId": job.thread_id,
+                    "messageId": job.message_id,
+                    "verify": job.verify,
+                }
+            ),
         )
 
 
 def decode_delivery(body: str) -> DeliveryJob:
     """Raises ValueError (or a ValidationError) for a body this code did not write."""
     same = decode_job(body)
-    return DeliveryJob(same.commune_id, same.thread_id, same.message_id)
+    verify = bool(json.loads(body).get("verify", False))
+    return DeliveryJob(same.commune_id, same.thread_id, same.message_id, verify)

@@ -168,6 +168,25 @@ def post_follow_up(token: str) -> schemas.MessageCreated:
 @operation(
     public,
     Operation(
+        "verifyContact",
+        "POST",
+        "/contacts/verification",
+        "Confirm a citizen's address with the token e-mailed to it",
+        "citizen",
+        schemas.Verified,
+        body=schemas.VerificationBody,
+        errors=(404, 422),
+    ),
+)
+def verify_contact() -> schemas.Verified:
+    body = parse_body(schemas.VerificationBody)
+    feedback.verify_contact(bootstrap.ports(), body.token)
+    return schemas.Verified()
+
+
+@operation(
+    public,
+    Operation(
         "getPublicIndicators",
         "GET",
         "/communes/{slug}/indicators",

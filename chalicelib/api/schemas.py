@@ -199,12 +199,16 @@ class ThreadMessage(Schema):
 class ContactView(Schema):
     name: str | None
     email: str
+    verified: bool = Field(description="the citizen proved the address is theirs")
 
 
 class ThreadView(ThreadSummary):
     messages: list[ThreadMessage]
     analysis: AnalysisView
     contact: ContactView | None
+    history: list[ThreadSummary] = Field(
+        default=[], description="the citizen's other threads (a verified address), not for viewers"
+    )
 
 
 class UpdateThreadBody(Schema):
@@ -706,3 +710,33 @@ class MergeBody(Schema):
     )
 
     into: str = Field(min_length=26, max_length=26, description="the thread to merge into")
+
+
+class VerificationBody(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"token": "gAAAAAB…"}]})
+
+    token: str = Field(min_length=10, max_length=1000)
+
+
+class Verified(Schema):
+    verified: Literal[True] = True
+
+
+class SettingsView(Schema):
+    answer_sla_days: int = Field(description="citizens are answered within this many working days")
+    escalation_days: int = Field(description="a negative opinion unanswered this long escalates")
+    retention_days: int = Field(description="contact data is erased after this many days")
+    public_indicators: bool = Field(description="GET /communes/{slug}/indicators is published")
+    comprehend_enabled: bool = Field(description="texts may be sent to Amazon Comprehend")
+
+
+class SettingsBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"answerSlaDays": 10, "escalationDays": 3}]}
+    )
+
+    answer_sla_days: int | None = Field(default=None, ge=1, le=60)
+    escalation_days: int | None = Field(default=None, ge=1, le=60)
+    retention_days: int | None = Field(default=None, ge=30, le=3650)
+    public_indicators: bool | None = None
+    comprehend_enabled: bool | None = None

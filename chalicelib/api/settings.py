@@ -7,7 +7,8 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 from chalicelib import bootstrap
 from chalicelib.api import schemas
 from chalicelib.api.http import Operation, operation, parse_body, staff
-from chalicelib.domain.commune import RoutingRule, Service
+from chalicelib.domain.commune import CommuneSettings, RoutingRule, Service
+from chalicelib.domain.errors import ValidationError
 from chalicelib.services import settings
 
 settings_api = Blueprint(__name__)
@@ -115,3 +116,54 @@ def replace_rules() -> schemas.RuleList:
         for r in body.items
     ]
     return _rules_view(settings.replace_rules(bootstrap.ports(), identity, wanted))
+
+
+def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
+    return schemas.SettingsView(
+        answer_sla_days=settings.answer_sla_days,
+        escalation_days=settings.escalation_days,
+        retention_days=settings.retention_days,
+        public_indicators=settings.public_indicators,
+        comprehend_enabled=settings.comprehend_enabled,
+    )
+
+
+@operation(
+    settings_api,
+    Operation(
+        "getSettings",
+        "GET",
+        "/console/settings",
+        "The commune's settings: answer deadline, escalation, retention, publication, AI use",
+        "admin",
+        schemas.SettingsView,
+        staff=True,
+    ),
+)
+def get_settings() -> schemas.SettingsView:
+    return _settings_view(settings.commune_settings(bootstrap.ports(), staff()))
+
+
+@operation(
+    settings_api,
+    Operation(
+        "updateSettings",
+        "PATCH",
+        "/console/settings",
+        "Change the commune's settings (admins); new deadlines apply to new messages",
+        "admin",
+        schemas.SettingsView,
+        body=schemas.SettingsBody,
+        staff=True,
+        errors=(403, 422),
+    ),
+)
+def update_settings() -> schemas.SettingsView:
+    identity = staff()
+    body = parse_body(schemas.SettingsBody)
+    changes = {
+        name: value for name, value in body.model_dump(by_alias=False).items() if value is not None
+    }
+    if not changes:
+        raise ValidationError("nothing to change", code="empty_change")
+    return _settings_view(settings.change_settings(bootstrap.ports(), identity, changes))

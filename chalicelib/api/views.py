@@ -93,9 +93,12 @@ def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
             for m in detail.messages
         ],
         analysis=analysis_view(detail.thread.analysis),
-        contact=schemas.ContactView(name=contact.name or None, email=contact.email)
+        contact=schemas.ContactView(
+            name=contact.name or None, email=contact.email, verified=bool(contact.verified_at)
+        )
         if contact
         else None,
+        history=[thread_summary(other, now) for other in detail.history],
     )
 
 

@@ -7,9 +7,11 @@ cannot miss a staff action that took effect, nor show one that did not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from chalicelib.domain.ids import CommuneId, new_id
 
@@ -31,6 +33,11 @@ class ActivityKind(StrEnum):
     THREAD_PUBLISHED = "thread.published"
     THREAD_HIDDEN = "thread.hidden"
     SETTINGS_CHANGED = "settings.changed"
+    TEMPLATE_SAVED = "template.saved"
+    TEMPLATE_DELETED = "template.deleted"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    EXPORT_REQUESTED = "export.requested"
+    CONSULTATION_CREATED = "consultation.created"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,25 @@ class Activity:
     @property
     def expires_at(self) -> datetime:
         return self.at + RETENTION
+
+
+def audit(
+    ports_log: ActivityLogLike,
+    commune_id: CommuneId,
+    at: datetime,
+    kind: ActivityKind,
+    actor: str,
+    **details: str | int | bool | None,
+) -> Activity:
+    """Records a staff action that has no thread transaction to ride on (settings,
+    templates, alerts, exports, consultations)."""
+    entry = record(commune_id, at, kind, actor, None, **details)
+    ports_log.append([entry])
+    return entry
+
+
+class ActivityLogLike(Protocol):
+    def append(self, entries: Sequence[Activity]) -> None: ...
 
 
 def record(

@@ -170,6 +170,9 @@ class Thread:
     # A duplicate merged into another thread: closed, its answers come from the other.
     merged_into: str | None = None
     merged_from: tuple[str, ...] = ()
+    # The follow-up token, encrypted (Sealer), when the citizen left an address: the
+    # answers e-mailed to them link to their page with it.
+    sealed_followup: str = ""
 
     @property
     def needs_moderation(self) -> bool:

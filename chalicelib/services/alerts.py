@@ -216,7 +216,16 @@ def list_alerts(ports: Ports, staff: StaffIdentity, active_only: bool, limit: in
 def acknowledge(ports: Ports, staff: StaffIdentity, alert_id: str) -> Alert:
     """Staff (agents and admins) take the alert in hand; it leaves the active list."""
     staff.require(Role.AGENT)
-    return ports.alerts.acknowledge(staff.commune_id, alert_id, staff.email, ports.clock())
+    done = ports.alerts.acknowledge(staff.commune_id, alert_id, staff.email, ports.clock())
+    activity.audit(
+        ports.activity,
+        staff.commune_id,
+        ports.clock(),
+        ActivityKind.ALERT_ACKNOWLEDGED,
+        staff.email,
+        alert=alert_id,
+    )
+    return done
 
 
 def subscribe(ports: Ports, staff: StaffIdentity, subscribed: bool) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from chalicelib.domain import indicators
+from chalicelib.domain.activity import ActivityKind, audit
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -48,6 +49,14 @@ def create(ports: Ports, staff: StaffIdentity, draft: Consultation) -> Consultat
         created_at=ports.clock(),
     )
     ports.consultations.save(consultation)
+    audit(
+        ports.activity,
+        staff.commune_id,
+        ports.clock(),
+        ActivityKind.CONSULTATION_CREATED,
+        staff.email,
+        consultation=consultation.consultation_id,
+    )
     return consultation
 
 

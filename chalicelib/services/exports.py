@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import IO, TYPE_CHECKING
 
 from chalicelib.domain import indicators
+from chalicelib.domain.activity import ActivityKind, audit
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.exports import (
@@ -77,6 +78,16 @@ def request_export(ports: Ports, staff: StaffIdentity, wanted: ExportRequest) ->
         channel=wanted.filter.channel,
     )
     ports.exports.save(job)
+    audit(
+        ports.activity,
+        staff.commune_id,
+        job.created_at,
+        ActivityKind.EXPORT_REQUESTED,
+        staff.email,
+        export=job.export_id,
+        content=job.kind.value,
+        masked=job.masked,
+    )
     ports.export_queue.enqueue(job.commune_id, job.export_id)
     return job
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain import activity, followup, sla
 from chalicelib.domain.activity import Activity, ActivityKind
-from chalicelib.domain.contacts import Contact
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact, email_key
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
-from chalicelib.domain.ids import CommuneId, new_id
+from chalicelib.domain.ids import CommuneId, commune_id, new_id
 from chalicelib.domain.threads import (
     AnalysisStatus,
     Author,
@@ -21,11 +23,13 @@ from chalicelib.domain.threads import (
     ThreadStatus,
     preview_of,
 )
-from chalicelib.ports import AnalysisJob, Ports
+from chalicelib.ports import AnalysisJob, DeliveryJob, Ports
 from chalicelib.services import validation
 from chalicelib.services.retry import on_conflict
 
 IDEMPOTENCY_KEY_MAX = 128
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,22 +88,10 @@ def submit_feedback(
             return FeedbackReceipt(thread_id, token)
 
     now = ports.clock()
-    contact_id = None
+    contact, new_contact = None, False
     if command.email is not None:
-        contact_id = new_id()
-        retention = timedelta(days=commune.settings.retention_days)
-        name = (command.name or "").strip()
-        ports.contacts.save(
-            Contact(
-                commune.commune_id,
-                contact_id,
-                command.email,
-                name,
-                now,
-                now + retention,
-                sealed_followup=ports.sealer.seal(token),
-            )
-        )
+        contact, new_contact = _contact_for(ports, commune, command, now)
+    contact_id = contact.contact_id if contact else None
     thread = Thread(
         commune_id=commune.commune_id,
         thread_id=thread_id,
@@ -113,6 +105,7 @@ def submit_feedback(
         rating=command.rating,
         contact_id=contact_id,
         followup_hash=followup.hash_token(token),
+        sealed_followup=ports.sealer.seal(token) if contact else "",
         consultation_id=consultation_id,
         service=commune.route(command.theme, command.quartier, command.channel.value, command.text),
         # A consultation answer is a contribution to tally, not a request awaiting a reply.
@@ -140,8 +133,57 @@ def submit_feedback(
         # A concurrent replay of the same Idempotency-Key created it first.
         return FeedbackReceipt(thread_id, token)
     ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))
+    if new_contact and contact is not None:
+        # The link that proves the address: then the citizen's next opinions join them.
+        job = DeliveryJob(commune.commune_id, contact.contact_id, "", verify=True)
+        _enqueue_quietly(ports, job)
     ports.events.publish([created])
     return FeedbackReceipt(thread_id, token)
+
+
+def _contact_for(
+    ports: Ports, commune: Commune, command: SubmitFeedback, now: datetime
+) -> tuple[Contact, bool]:
+    """The citizen's contact: the one whose address they verified before (their history
+    follows), else a new one. (contact, whether it is new)."""
+    email = command.email or ""
+    known = ports.contacts.verified(commune.commune_id, email_key(commune.commune_id, email))
+    if known is not None:
+        return known, False
+    retention = timedelta(days=commune.settings.retention_days)
+    name = (command.name or "").strip()
+    contact = Contact(commune.commune_id, new_id(), email, name, now, now + retention)
+    ports.contacts.save(contact)
+    return contact, True
+
+
+def _enqueue_quietly(ports: Ports, job: DeliveryJob) -> None:
+    try:
+        ports.delivery_queue.enqueue(job)
+    except Exception:  # the opinion is saved; the address stays unverified, nothing is lost
+        logger.exception("could not queue the verification e-mail")
+
+
+def verify_contact(ports: Ports, token: str) -> Contact:
+    """Marks the address of the contact the (sealed) token names as verified. NotFoundError
+    for a token this stack did not make, or a contact erased since."""
+    try:
+        data = json.loads(ports.sealer.unseal(token))
+        commune = commune_id(str(data["c"]))
+        contact_id = str(data["k"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise NotFoundError("unknown verification link", code="verification_not_found") from error
+    contact = ports.contacts.get(commune, contact_id)
+    if contact is None:
+        raise NotFoundError("unknown verification link", code="verification_not_found")
+    if contact.verified_at is None:
+        contact = replace(contact, verified_at=ports.clock())
+        ports.contacts.save(contact)
+    return contact
+
+
+def verification_token(ports: Ports, contact: Contact) -> str:
+    return ports.sealer.seal(json.dumps({"c": contact.commune_id, "k": contact.contact_id}))
 
 
 def get_follow_up(ports: Ports, token: str) -> FollowUp:

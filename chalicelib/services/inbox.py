@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.domain import activity, indicators
@@ -39,6 +39,7 @@ from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
 LIMIT_MAX = 100
+HISTORY = 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ThreadDetail:
     thread: Thread
     messages: list[Message]
     contact: Contact | None
+    # The citizen's other threads (same verified contact), for staff who see contacts.
+    history: list[Thread] = field(default_factory=list)
 
 
 def list_threads(
@@ -69,10 +72,12 @@ def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDeta
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     messages = ports.threads.messages(staff.commune_id, thread_id)
     # Viewers (elected officials) see what citizens say, not who they are.
-    contact = None
+    contact, history = None, []
     if thread.contact_id and staff.role.rank >= Role.AGENT.rank:
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
-    return ThreadDetail(thread, messages, contact)
+        others = ports.threads.of_contact(staff.commune_id, thread.contact_id, HISTORY + 1)
+        history = [other for other in others if other.thread_id != thread_id][:HISTORY]
+    return ThreadDetail(thread, messages, contact, history)
 
 
 def update_thread(

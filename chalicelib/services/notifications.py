@@ -43,7 +43,7 @@ def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
         ports.threads.set_delivery(message, Delivery.NONE, now, "contact erased")
         return Delivery.NONE
     commune = ports.communes.get(job.commune_id)
-    link = _follow_up_link(ports, contact.sealed_followup)
+    link = _follow_up_link(ports, thread.sealed_followup or contact.sealed_followup)
     try:
         provider_id = ports.mailer.send(
             answer_email(commune, thread, message, contact.email, contact.name, link)
@@ -55,8 +55,45 @@ def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
     return Delivery.SENT
 
 
+def send_verification(ports: Ports, job: DeliveryJob) -> bool:
+    """E-mails a new contact the link that proves the address is theirs. False when there
+    is nothing to do (erased, or verified already). Raises DeliveryError: SQS retries."""
+    from chalicelib.services.feedback import verification_token
+
+    contact = ports.contacts.get(job.commune_id, job.thread_id)
+    if contact is None or contact.verified_at is not None:
+        return False
+    commune = ports.communes.get(job.commune_id)
+    site = config.site_url()
+    link = f"{site}/verification#{verification_token(ports, contact)}" if site else ""
+    ports.mailer.send(verification_email(commune, contact.email, contact.name, link))
+    return True
+
+
+def verification_email(commune: Commune, to: str, name: str, link: str) -> OutboundEmail:
+    greeting = f"Bonjour {name.strip()}," if name.strip() else "Bonjour,"
+    intro = (
+        f"Vous avez donné votre avis à la mairie de {commune.name} avec cette adresse. "
+        "Confirmez qu'elle est bien la vôtre : vos prochains avis seront alors réunis, et "
+        "la mairie verra l'historique de vos échanges."
+    )
+    action = f"Confirmer mon adresse : {link}" if link else ""
+    footer = "Si vous n'êtes pas à l'origine de cet avis, ignorez ce message."
+    text = "\n\n".join(part for part in (greeting, intro, action, footer) if part)
+    button = f'<p><a href="{html.escape(link)}">Confirmer mon adresse</a></p>' if link else ""
+    body = (
+        f'<!doctype html><html lang="fr"><body><p>{html.escape(greeting)}</p>'
+        f"<p>{html.escape(intro)}</p>{button}<p><small>{html.escape(footer)}</small></p>"
+        "</body></html>"
+    )
+    subject = f"Confirmez votre adresse — mairie de {commune.name}"
+    return OutboundEmail(to=to, subject=subject, text=text, html=body)
+
+
 def give_up(ports: Ports, job: DeliveryJob, reason: str) -> None:
     """After the last attempt: staff see that the citizen did not get the e-mail."""
+    if job.verify:
+        return  # the address simply stays unverified
     try:
         message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
     except NotFoundError:

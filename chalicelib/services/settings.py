@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from chalicelib.domain import activity
+from chalicelib.domain import activity, sla
 from chalicelib.domain.activity import ActivityKind
-from chalicelib.domain.commune import Commune, RoutingRule, Service
+from chalicelib.domain.commune import Commune, CommuneSettings, RoutingRule, Service
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Channel
@@ -100,3 +100,34 @@ def _save(ports: Ports, staff: StaffIdentity, commune: Commune, what: str) -> No
     )
     ports.activity.append([entry])
     ports.events.publish([entry])
+
+
+def commune_settings(ports: Ports, staff: StaffIdentity) -> CommuneSettings:
+    staff.require(Role.VIEWER)
+    return ports.communes.get(staff.commune_id).settings
+
+
+def change_settings(
+    ports: Ports, staff: StaffIdentity, changes: dict[str, int | bool]
+) -> CommuneSettings:
+    """Changes the commune's settings (admins): answer deadline, escalation delay,
+    retention, public indicators, Comprehend. New deadlines apply to new messages."""
+    staff.require(Role.ADMIN)
+    commune = ports.communes.get(staff.commune_id)
+    wanted = replace(commune.settings, **changes)  # type: ignore[arg-type]
+    _check_settings(wanted)
+    _save(ports, staff, replace(commune, settings=wanted), "settings")
+    return wanted
+
+
+def _check_settings(settings: CommuneSettings) -> None:
+    if not 1 <= settings.answer_sla_days <= sla.MAX_SLA_DAYS:
+        raise ValidationError(
+            f"answerSlaDays is 1 to {sla.MAX_SLA_DAYS} working days", code="invalid_settings"
+        )
+    if not 1 <= settings.escalation_days <= settings.answer_sla_days:
+        raise ValidationError(
+            "escalationDays is 1 working day to answerSlaDays", code="invalid_settings"
+        )
+    if not 30 <= settings.retention_days <= 3650:
+        raise ValidationError("retentionDays is 30 to 3,650 days", code="invalid_settings")

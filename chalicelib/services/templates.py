@@ -4,6 +4,7 @@ one fills its variables for the thread."""
 from __future__ import annotations
 
 from chalicelib.domain import templates
+from chalicelib.domain.activity import ActivityKind, audit
 from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.ids import is_id, new_id
 from chalicelib.domain.staff import Role, StaffIdentity
@@ -34,12 +35,28 @@ def save_template(
         ports.templates.get(staff.commune_id, template_id)
     template = Template(staff.commune_id, template_id, title, text, staff.email, ports.clock())
     ports.templates.save(template)
+    audit(
+        ports.activity,
+        staff.commune_id,
+        ports.clock(),
+        ActivityKind.TEMPLATE_SAVED,
+        staff.email,
+        template=template_id,
+    )
     return template
 
 
 def delete_template(ports: Ports, staff: StaffIdentity, template_id: str) -> None:
     staff.require(Role.AGENT)
     ports.templates.delete(staff.commune_id, template_id)
+    audit(
+        ports.activity,
+        staff.commune_id,
+        ports.clock(),
+        ActivityKind.TEMPLATE_DELETED,
+        staff.email,
+        template=template_id,
+    )
 
 
 def answer_text(

@@ -34,7 +34,10 @@ def process_batch(event: dict[str, Any]) -> dict[str, Any]:
             failures.append({"itemIdentifier": record["messageId"]})
             continue
         try:
-            notifications.deliver_answer(ports, job)
+            if job.verify:
+                notifications.send_verification(ports, job)
+            else:
+                notifications.deliver_answer(ports, job)
         except Exception as error:
             attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
             logger.warning("delivery failed (attempt %d): %s", attempts, type(error).__name__)

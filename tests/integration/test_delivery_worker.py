@@ -54,7 +54,10 @@ def test_the_citizen_gets_the_answer_by_email_and_the_link_opens_their_thread(
     assert replied.status_code == 201
 
     assert deliver() == {"batchItemFailures": []}
-    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    # The address's verification link went out with the opinion; then the answer.
+    verification, sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    subject = email.message_from_string(verification.raw_data, policy=default)["Subject"]
+    assert subject == "Confirmez votre adresse — mairie de Biot"
     assert set(sent.destinations) == {"marie@citoyens.test"}
     parsed = email.message_from_string(sent.raw_data, policy=default)
     text = parsed.get_body(("plain",)).get_content()
@@ -69,3 +72,47 @@ def test_the_citizen_gets_the_answer_by_email_and_the_link_opens_their_thread(
         ).body
     )
     assert thread["messages"][-1]["delivery"] == "sent"
+
+
+def test_a_citizen_verifies_their_address_and_their_next_opinion_joins_their_history(
+    client, aws, monkeypatch
+):
+    monkeypatch.setenv("CONCERTO_SITE_URL", "http://127.0.0.1:8080")
+    headers = {"content-type": "application/json"}
+    opinion = {
+        "theme": "proprete",
+        "text": "Les poubelles débordent rue du Portugon.",
+        "email": "marie@citoyens.test",
+        "consent": True,
+    }
+    first = json.loads(
+        client.http.post("/communes/biot/feedback", headers=headers, body=json.dumps(opinion)).body
+    )["id"]
+    assert deliver() == {"batchItemFailures": []}
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    text = email.message_from_string(sent.raw_data, policy=default).get_body(("plain",))
+    token = re.search(r"/verification#(\S+)", text.get_content()).group(1)
+    verified = client.http.post(
+        "/contacts/verification", headers=headers, body=json.dumps({"token": token})
+    )
+    assert json.loads(verified.body) == {"verified": True}
+    forged = client.http.post(
+        "/contacts/verification", headers=headers, body=json.dumps({"token": "x" * 40})
+    )
+    assert forged.status_code == 404
+
+    second = json.loads(
+        client.http.post(
+            "/communes/biot/feedback",
+            headers=headers,
+            body=json.dumps({**opinion, "text": "Le parc des Bouillides est sale."}),
+        ).body
+    )["id"]
+    agent = login(aws, "agent@biot.demo")
+    thread = json.loads(
+        client.http.get(
+            f"/console/threads/{second}", headers={"authorization": f"Bearer {agent}"}
+        ).body
+    )
+    assert thread["contact"] == {"name": None, "email": "marie@citoyens.test", "verified": True}
+    assert [item["id"] for item in thread["history"]] == [first]

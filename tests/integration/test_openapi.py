@@ -55,6 +55,9 @@ CONTRACT = {
     "unsubscribe": ("POST", "/unsubscribe/{token}"),
     "unsubscribePage": ("GET", "/unsubscribe/{token}"),
     "mergeThread": ("POST", "/console/threads/{thread_id}/merge"),
+    "verifyContact": ("POST", "/contacts/verification"),
+    "getSettings": ("GET", "/console/settings"),
+    "updateSettings": ("PATCH", "/console/settings"),
 }
 
 

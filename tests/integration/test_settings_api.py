@@ -171,3 +171,34 @@ def test_rules_audit_and_bulk_stay_in_the_callers_commune(client, aws):
     assert (result["ok"], result["error"]["code"]) == (False, "thread_not_found")
     thread = json.loads(call(client, "get", f"/console/threads/{biot_thread}", biot_admin).body)
     assert thread["status"] == "new"
+
+
+def test_an_admin_sets_the_answer_deadline_and_every_staff_action_is_audited(client, aws):
+    admin, agent = login(aws, "admin@biot.demo"), login(aws, "agent@biot.demo")
+    changed = call(client, "patch", "/console/settings", admin, {"answerSlaDays": 10})
+    assert json.loads(changed.body)["answerSlaDays"] == 10
+    assert (
+        call(client, "patch", "/console/settings", agent, {"answerSlaDays": 3}).status_code == 403
+    )
+    odd = call(client, "patch", "/console/settings", admin, {"escalationDays": 11})
+    assert (odd.status_code, json.loads(odd.body)["error"]["code"]) == (422, "invalid_settings")
+    assert call(client, "patch", "/console/settings", admin, {}).status_code == 422
+    viewer = login(aws, "viewer@biot.demo")
+    assert json.loads(call(client, "get", "/console/settings", viewer).body)["answerSlaDays"] == 10
+    valbonne = json.loads(
+        call(client, "get", "/console/settings", login(aws, "viewer@valbonne.demo")).body
+    )
+    assert valbonne["answerSlaDays"] == 5
+
+    template = {"title": "Merci", "text": "Merci {citoyen}."}
+    call(client, "post", "/console/templates", agent, template)
+    today = "2026-11-29"
+    export = {"kind": "indicators", "format": "csv", "from": today, "to": today}
+    call(client, "post", "/console/exports", agent, export)
+    audit = json.loads(call(client, "get", "/console/audit?actor=staff", admin).body)
+    kinds = [(entry["kind"], entry["actor"]) for entry in audit["items"]]
+    assert kinds == [
+        ("export.requested", "agent@biot.demo"),
+        ("template.saved", "agent@biot.demo"),
+        ("settings.changed", "admin@biot.demo"),
+    ]

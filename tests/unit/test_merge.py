@@ -37,7 +37,8 @@ def test_answers_given_on_the_merged_thread_reach_the_duplicates_citizen():
         "Enlèvement jeudi.",
         Visibility.PRIVATE,
     )
-    assert [job.thread_id for job in ports.delivery_queue.jobs] == [second.thread_id]
+    answers = [job for job in ports.delivery_queue.jobs if not job.verify]
+    assert [job.thread_id for job in answers] == [second.thread_id]
 
 
 def test_the_duplicates_citizen_writing_again_reopens_the_merged_thread():

@@ -81,6 +81,7 @@ class ThreadModel(Model):
     priority = UnicodeAttribute(default="normal")
     merged_into = UnicodeAttribute(null=True)
     merged_from = JSONAttribute(null=True)
+    sealed_followup = UnicodeAttribute(null=True)
     public_answers = JSONAttribute(null=True)
     published_at = UTCDateTimeAttribute(null=True)
     # Holds str values at run time (PynamoDB types the elements as their attribute class).
@@ -100,6 +101,7 @@ class ThreadModel(Model):
     # Set (to the commune id) only while an answer is due: a sparse index of deadlines.
     due_key = UnicodeAttribute(null=True)
     service_key = UnicodeAttribute(null=True)
+    contact_key = UnicodeAttribute(null=True)
     published_key = UnicodeAttribute(null=True)
     moderation_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
@@ -146,6 +148,13 @@ class ThreadModel(Model):
 
         service_key = UnicodeAttribute(hash_key=True)
 
+    class ByContact(_ThreadIndex):
+        class Meta:
+            index_name = "by_contact"
+            projection = AllProjection()
+
+        contact_key = UnicodeAttribute(hash_key=True)
+
     class ByPublished(GlobalSecondaryIndex["ThreadModel"]):
         class Meta:
             index_name = "by_published"
@@ -177,6 +186,7 @@ class ThreadModel(Model):
     by_due = ByDue()
     by_service = ByService()
     by_published = ByPublished()
+    by_contact = ByContact()
     by_moderation = ByModeration()
 
 
@@ -211,7 +221,19 @@ class ContactModel(Model):
     name = UnicodeAttribute(null=True)
     consented_at = UTCDateTimeAttribute()
     sealed_followup = UnicodeAttribute(null=True)
+    verified_at = UTCDateTimeAttribute(null=True)
+    # "<commune>#<email digest>", only once the address is verified.
+    verified_key = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+
+    class ByVerifiedEmail(GlobalSecondaryIndex["ContactModel"]):
+        class Meta:
+            index_name = "by_verified_email"
+            projection = AllProjection()
+
+        verified_key = UnicodeAttribute(hash_key=True)
+
+    by_verified_email = ByVerifiedEmail()
 
 
 class CounterModel(Model):

@@ -232,6 +232,12 @@ class DynamoThreadRepository(ThreadRepository):
         )
         return [_thread(item) for item in results]
 
+    def of_contact(self, commune_id: CommuneId, contact_id: str, limit: int) -> list[Thread]:
+        results = ThreadModel.by_contact.query(
+            f"{commune_id}#{contact_id}", scan_index_forward=False, limit=limit
+        )
+        return [_thread(item) for item in results]
+
     def created_between(
         self, commune_id: CommuneId, start: datetime, end: datetime, filter: ThreadFilter
     ) -> Iterator[Thread]:
@@ -484,6 +490,8 @@ def _thread_item(thread: Thread) -> ThreadModel:
         theme_key=f"{commune}#{thread.theme}",
         assignee_key=f"{commune}#{thread.assignee}" if thread.assignee else None,
         followup_key=f"{commune}#{thread.followup_hash}" if thread.followup_hash else None,
+        contact_key=f"{commune}#{thread.contact_id}" if thread.contact_id else None,
+        sealed_followup=thread.sealed_followup or None,
         due_at=thread.due_at,
         due_key=commune if thread.due_at else None,
         service=thread.service,
@@ -528,6 +536,7 @@ def _thread(item: ThreadModel) -> Thread:
         priority=Priority(item.priority or "normal"),
         merged_into=item.merged_into,
         merged_from=tuple(item.merged_from or ()),
+        sealed_followup=item.sealed_followup or "",
         public_answers=codec.public_answers_from_json(item.public_answers),
         published_at=item.published_at,
     )
@@ -846,6 +855,10 @@ class DynamoContactRepository(ContactRepository):
             name=contact.name or None,
             consented_at=contact.consented_at,
             sealed_followup=contact.sealed_followup or None,
+            verified_at=contact.verified_at,
+            verified_key=f"{contact.commune_id}#{contact.email_key}"
+            if contact.verified_at
+            else None,
             expires_at=contact.expires_at,
         ).save()
 
@@ -854,15 +867,25 @@ class DynamoContactRepository(ContactRepository):
             item = ContactModel.get(commune_id, contact_id)
         except DoesNotExist:
             return None
-        return Contact(
-            commune_id,
-            contact_id,
-            item.email,
-            item.name or "",
-            item.consented_at,
-            item.expires_at,
-            item.sealed_followup or "",
-        )
+        return _contact(item)
+
+    def verified(self, commune_id: CommuneId, email_key: str) -> Contact | None:
+        for item in ContactModel.by_verified_email.query(f"{commune_id}#{email_key}", limit=1):
+            return _contact(item)
+        return None
+
+
+def _contact(item: ContactModel) -> Contact:
+    return Contact(
+        CommuneId(item.commune_id),
+        item.contact_id,
+        item.email,
+        item.name or "",
+        item.consented_at,
+        item.expires_at,
+        item.sealed_followup or "",
+        item.verified_at,
+    )
 
 
 class DynamoIdempotencyStore(IdempotencyStore):
