@@ -9,7 +9,7 @@ from chalicelib.api import schemas
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.consultations import Consultation
-from chalicelib.domain.threads import Analysis, Author, Thread
+from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Thread
 from chalicelib.services.barometer import average
 from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
@@ -138,9 +138,14 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
     labels = {t.id: t.label for t in commune.themes} | {q.id: q.label for q in commune.quartiers}
     labels["-"] = "Non précisé"
 
-    def rows(groups: dict[str, Figures]) -> list[schemas.BreakdownRow]:
+    channels = {channel.value: label for channel, label in CHANNEL_LABELS.items()}
+
+    def rows(
+        groups: dict[str, Figures], names: dict[str, str] | None = None
+    ) -> list[schemas.BreakdownRow]:
+        names = names or labels
         return [
-            schemas.BreakdownRow(id=key, label=labels.get(key, key), **figures(value))  # type: ignore[arg-type]
+            schemas.BreakdownRow(id=key, label=names.get(key, key), **figures(value))  # type: ignore[arg-type]
             for key, value in groups.items()
         ]
 
@@ -169,7 +174,7 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
         ],
         by_theme=rows(board.by_theme),
         by_quartier=rows(board.by_quartier),
-        by_channel=rows(board.by_channel),
+        by_channel=rows(board.by_channel, channels),
         key_phrases=[
             schemas.KeyPhraseView(phrase=p, count=n, quotes=board.quotes.get(p, []))
             for p, n in board.key_phrases

@@ -19,6 +19,15 @@ class Channel(StrEnum):
     SOCIAL = "social"
 
 
+# How staff and citizens read a channel's name (dashboards, exports).
+CHANNEL_LABELS = {
+    Channel.WEB: "Site web",
+    Channel.EMAIL: "E-mail",
+    Channel.FORM: "Formulaire",
+    Channel.SOCIAL: "Réseaux sociaux",
+}
+
+
 class ThreadStatus(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"

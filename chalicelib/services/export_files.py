@@ -21,8 +21,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from chalicelib.domain import indicators
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.threads import (
+    CHANNEL_LABELS,
     AnalysisStatus,
-    Channel,
     Sentiment,
     TextAnalysis,
     Thread,
@@ -74,12 +74,6 @@ INDICATOR_COLUMNS: tuple[Column, ...] = (
     Column("barometerAverage", "Note moyenne baromètre"),
 )
 
-CHANNEL_LABELS = {
-    Channel.WEB: "Site web",
-    Channel.EMAIL: "E-mail",
-    Channel.FORM: "Formulaire",
-    Channel.SOCIAL: "Réseaux sociaux",
-}
 STATUS_LABELS = {
     ThreadStatus.NEW: "Nouveau",
     ThreadStatus.IN_PROGRESS: "En cours",

@@ -273,6 +273,7 @@ def test_the_dashboard_reads_the_counters_of_the_callers_commune_only(client, aw
     biot = body(get(client, "/console/dashboard?granularity=week", login(aws, "viewer@biot.demo")))
     assert biot["totals"]["verbatims"] == 2
     assert {row["id"]: row["label"] for row in biot["byTheme"]} == {"proprete": "Propreté"}
+    assert {row["id"]: row["label"] for row in biot["byChannel"]} == {"web": "Site web"}
     assert biot["dialogue"]["opinions"] == 2
     assert biot["dialogue"]["openThreads"] == 2
     assert "from" in biot and "to" in biot
