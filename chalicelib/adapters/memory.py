@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from chalicelib.domain.activity import Activity
 from chalicelib.domain.alerts import Alert
@@ -59,6 +60,36 @@ from chalicelib.ports import (
     TemplateRepository,
     ThreadRepository,
 )
+
+T = TypeVar("T")
+
+
+class _TenantItems(Generic[T]):
+    """Items of each commune by id: the store behind the simple fakes below."""
+
+    def __init__(self, what: str) -> None:
+        self._items: dict[tuple[CommuneId, str], T] = {}
+        self._what = what
+
+    def put(self, commune_id: CommuneId, item_id: str, item: T) -> None:
+        self._items[(commune_id, item_id)] = item
+
+    def get(self, commune_id: CommuneId, item_id: str) -> T:
+        """Raises NotFoundError, also for another commune's item."""
+        try:
+            return self._items[(commune_id, item_id)]
+        except KeyError as error:
+            raise NotFoundError(f"unknown {self._what}", code=f"{self._what}_not_found") from error
+
+    def has(self, commune_id: CommuneId, item_id: str) -> bool:
+        return (commune_id, item_id) in self._items
+
+    def delete(self, commune_id: CommuneId, item_id: str) -> None:
+        self.get(commune_id, item_id)
+        del self._items[(commune_id, item_id)]
+
+    def of(self, commune_id: CommuneId) -> list[T]:
+        return [item for (commune, _), item in self._items.items() if commune == commune_id]
 
 
 class InMemoryCommuneRepository(CommuneRepository):
@@ -452,19 +483,16 @@ class InMemoryCorrectionRepository(CorrectionRepository):
 
 class InMemoryConsultationRepository(ConsultationRepository):
     def __init__(self) -> None:
-        self._items: dict[tuple[CommuneId, str], Consultation] = {}
+        self._items = _TenantItems[Consultation]("consultation")
 
     def save(self, consultation: Consultation) -> None:
-        self._items[(consultation.commune_id, consultation.consultation_id)] = consultation
+        self._items.put(consultation.commune_id, consultation.consultation_id, consultation)
 
     def get(self, commune_id: CommuneId, consultation_id: str) -> Consultation:
-        try:
-            return self._items[(commune_id, consultation_id)]
-        except KeyError as error:
-            raise NotFoundError("unknown consultation", code="consultation_not_found") from error
+        return self._items.get(commune_id, consultation_id)
 
     def list(self, commune_id: CommuneId) -> list[Consultation]:
-        own = [c for (commune, _), c in self._items.items() if commune == commune_id]
+        own = self._items.of(commune_id)
         return sorted(own, key=lambda c: c.consultation_id, reverse=True)
 
 
@@ -535,25 +563,21 @@ class InMemoryAnalysisQueue(AnalysisQueue):
 
 class InMemoryAlertRepository(AlertRepository):
     def __init__(self) -> None:
-        self._alerts: dict[tuple[CommuneId, str], Alert] = {}
+        self._alerts = _TenantItems[Alert]("alert")
         self._lock = threading.Lock()
 
     def add(self, alert: Alert) -> bool:
         with self._lock:
-            key = (alert.commune_id, alert.alert_id)
-            if key in self._alerts:
+            if self._alerts.has(alert.commune_id, alert.alert_id):
                 return False
-            self._alerts[key] = alert
+            self._alerts.put(alert.commune_id, alert.alert_id, alert)
             return True
 
     def get(self, commune_id: CommuneId, alert_id: str) -> Alert:
-        try:
-            return self._alerts[(commune_id, alert_id)]
-        except KeyError as error:
-            raise NotFoundError("unknown alert", code="alert_not_found") from error
+        return self._alerts.get(commune_id, alert_id)
 
     def list(self, commune_id: CommuneId, active_only: bool, limit: int) -> list[Alert]:
-        own = [a for (c, _), a in self._alerts.items() if c == commune_id]
+        own = self._alerts.of(commune_id)
         wanted = [a for a in own if a.active or not active_only]
         return sorted(wanted, key=lambda a: a.alert_id, reverse=True)[:limit]
 
@@ -562,26 +586,26 @@ class InMemoryAlertRepository(AlertRepository):
             alert = self.get(commune_id, alert_id)
             if alert.acknowledged_at is None:
                 alert = replace(alert, acknowledged_by=by, acknowledged_at=at)
-                self._alerts[(commune_id, alert_id)] = alert
+                self._alerts.put(commune_id, alert_id, alert)
             return alert
 
     def resolve(self, commune_id: CommuneId, alert_id: str, at: datetime) -> None:
         with self._lock:
             alert = self.get(commune_id, alert_id)
-            self._alerts[(commune_id, alert_id)] = replace(alert, resolved_at=at)
+            self._alerts.put(commune_id, alert_id, replace(alert, resolved_at=at))
 
     def claim_notification(self, commune_id: CommuneId, alert_id: str, at: datetime) -> bool:
         with self._lock:
             alert = self.get(commune_id, alert_id)
             if alert.notified_at is not None:
                 return False
-            self._alerts[(commune_id, alert_id)] = replace(alert, notified_at=at)
+            self._alerts.put(commune_id, alert_id, replace(alert, notified_at=at))
             return True
 
     def release_notification(self, commune_id: CommuneId, alert_id: str) -> None:
         with self._lock:
             alert = self.get(commune_id, alert_id)
-            self._alerts[(commune_id, alert_id)] = replace(alert, notified_at=None)
+            self._alerts.put(commune_id, alert_id, replace(alert, notified_at=None))
 
 
 class InMemorySubscriptionRepository(SubscriptionRepository):
@@ -611,20 +635,17 @@ class OutboxMailer(Mailer):
 
 class InMemoryExportRepository(ExportRepository):
     def __init__(self) -> None:
-        self._jobs: dict[tuple[CommuneId, str], ExportJob] = {}
+        self._jobs = _TenantItems[ExportJob]("export")
         self._lock = threading.Lock()
 
     def save(self, job: ExportJob) -> None:
-        self._jobs[(job.commune_id, job.export_id)] = job
+        self._jobs.put(job.commune_id, job.export_id, job)
 
     def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
-        try:
-            return self._jobs[(commune_id, export_id)]
-        except KeyError as error:
-            raise NotFoundError("unknown export", code="export_not_found") from error
+        return self._jobs.get(commune_id, export_id)
 
     def list(self, commune_id: CommuneId, limit: int) -> list[ExportJob]:
-        own = [j for (c, _), j in self._jobs.items() if c == commune_id]
+        own = self._jobs.of(commune_id)
         return sorted(own, key=lambda j: j.export_id, reverse=True)[:limit]
 
     def claim(self, job: ExportJob, at: datetime) -> ExportJob | None:
@@ -633,7 +654,7 @@ class InMemoryExportRepository(ExportRepository):
             if not stored.claimable(at):
                 return None
             running = replace(stored, status=ExportStatus.RUNNING, started_at=at)
-            self._jobs[(job.commune_id, job.export_id)] = running
+            self._jobs.put(job.commune_id, job.export_id, running)
             return running
 
 
@@ -689,24 +710,20 @@ class InMemoryConnectionRepository(ConnectionRepository):
 
 class InMemoryTemplateRepository(TemplateRepository):
     def __init__(self) -> None:
-        self._templates: dict[tuple[CommuneId, str], Template] = {}
+        self._templates = _TenantItems[Template]("template")
 
     def save(self, template: Template) -> None:
-        self._templates[(template.commune_id, template.template_id)] = template
+        self._templates.put(template.commune_id, template.template_id, template)
 
     def get(self, commune_id: CommuneId, template_id: str) -> Template:
-        try:
-            return self._templates[(commune_id, template_id)]
-        except KeyError as error:
-            raise NotFoundError("unknown template", code="template_not_found") from error
+        return self._templates.get(commune_id, template_id)
 
     def list(self, commune_id: CommuneId) -> list[Template]:
-        own = [t for (c, _), t in self._templates.items() if c == commune_id]
+        own = self._templates.of(commune_id)
         return sorted(own, key=lambda t: t.title.casefold())
 
     def delete(self, commune_id: CommuneId, template_id: str) -> None:
-        self.get(commune_id, template_id)
-        del self._templates[(commune_id, template_id)]
+        self._templates.delete(commune_id, template_id)
 
 
 class InMemoryDeliveryQueue(DeliveryQueue):

@@ -265,8 +265,7 @@ def reply_to_thread(
     staff.require(Role.AGENT)
     cleaned = validation.clean_text(text)
     validation.check_thread_id(thread_id)
-    message = _answer(ports, staff, thread_id, cleaned, visibility)
-    thread = ports.threads.get(staff.commune_id, thread_id)
+    message, thread = _answer(ports, staff, thread_id, cleaned, visibility)
     for duplicate in thread.merged_from:
         try:
             _answer(ports, staff, duplicate, cleaned, Visibility.PRIVATE)
@@ -277,8 +276,10 @@ def reply_to_thread(
 
 def _answer(
     ports: Ports, staff: StaffIdentity, thread_id: str, text: str, visibility: Visibility
-) -> Message:
-    def attempt() -> Message:
+) -> tuple[Message, Thread]:
+    """Appends the answer; returns it with the thread as it was answered (no second read)."""
+
+    def attempt() -> tuple[Message, Thread]:
         thread = ports.threads.get(staff.commune_id, thread_id)
         now = ports.clock()
         message = Message(
@@ -313,11 +314,11 @@ def _answer(
         )
         ports.threads.add_message(answered, message, counters, [entry])
         entries.append(entry)
-        return message
+        return message, thread
 
     # A reply is an append: a concurrent edit of the thread must not make it fail.
     entries: list[Activity] = []
-    message = on_conflict(attempt)
+    message, thread = on_conflict(attempt)
     if message.delivery is Delivery.PENDING:
         try:
             ports.delivery_queue.enqueue(
@@ -326,7 +327,7 @@ def _answer(
         except Exception:  # the answer is saved: a 5xx would make the agent send it twice
             logger.exception("could not queue the e-mail of an answer; it stays pending")
     ports.events.publish(entries[-1:])
-    return message
+    return message, thread
 
 
 def merge(ports: Ports, staff: StaffIdentity, duplicate_id: str, into_id: str) -> Thread:
