@@ -7,6 +7,7 @@ from chalice import Chalice  # type: ignore[attr-defined]
 from chalicelib.api import realtime
 from chalicelib.api.activity import activity_api
 from chalicelib.api.alerts import alerts_api
+from chalicelib.api.channels import channels_api
 from chalicelib.api.console import console
 from chalicelib.api.digest import digest_api
 from chalicelib.api.exports import exports_api
@@ -21,6 +22,8 @@ from chalicelib.workers.analysis import analysis_worker
 from chalicelib.workers.delivery import delivery_worker
 from chalicelib.workers.digest import digest_worker
 from chalicelib.workers.exports import exports_worker
+from chalicelib.workers.inbound import inbound_worker
+from chalicelib.workers.mail import mail_worker
 from chalicelib.workers.retraining import retraining_worker
 
 app = Chalice(app_name="concerto")
@@ -36,12 +39,15 @@ app.register_blueprint(templates_api)
 app.register_blueprint(moderation_api)
 app.register_blueprint(digest_api)
 app.register_blueprint(exports_api)
+app.register_blueprint(channels_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)
 app.register_blueprint(exports_worker)
 app.register_blueprint(delivery_worker)
 app.register_blueprint(digest_worker)
+app.register_blueprint(mail_worker)
+app.register_blueprint(inbound_worker)
 
 
 # The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).

@@ -65,6 +65,7 @@ def build() -> Ports:
         DynamoAlertRepository,
         DynamoSubscriptionRepository,
     )
+    from chalicelib.adapters.dynamo.channels import DynamoChannelStore
     from chalicelib.adapters.dynamo.exports import DynamoExportRepository
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
@@ -76,11 +77,18 @@ def build() -> Ports:
         DynamoThreadRepository,
     )
     from chalicelib.adapters.dynamo.templates import DynamoTemplateRepository
+    from chalicelib.adapters.graph import GraphClient, GraphSocialNetwork
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
-    from chalicelib.adapters.s3 import S3FileStore, S3ModelStore
+    from chalicelib.adapters.s3 import S3BlobStore, S3FileStore, S3ModelStore
     from chalicelib.adapters.sealer import FernetSealer
     from chalicelib.adapters.ses import SesMailer
-    from chalicelib.adapters.sqs import SqsAnalysisQueue, SqsDeliveryQueue, SqsExportQueue
+    from chalicelib.adapters.sqs import (
+        SqsAnalysisQueue,
+        SqsDeliveryQueue,
+        SqsExportQueue,
+        SqsInboundQueue,
+    )
+    from chalicelib.resources import ATTACHMENTS_BUCKET, MAIL_BUCKET
 
     models.bind()
     corrections = DynamoCorrectionRepository()
@@ -100,6 +108,11 @@ def build() -> Ports:
         alerts=DynamoAlertRepository(),
         subscriptions=DynamoSubscriptionRepository(),
         mailer=SesMailer(),
+        channels=DynamoChannelStore(),
+        mail=S3BlobStore(MAIL_BUCKET),
+        attachments=S3BlobStore(ATTACHMENTS_BUCKET),
+        social=GraphSocialNetwork(GraphClient(config.graph_url())),
+        inbound_queue=SqsInboundQueue(),
         exports=DynamoExportRepository(),
         export_queue=SqsExportQueue(),
         files=S3FileStore(),

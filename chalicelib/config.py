@@ -109,3 +109,14 @@ def seal_key() -> str:
 def site_url() -> str:
     """The citizen site, for links in e-mails (its follow-up page reads the token)."""
     return os.environ.get("CONCERTO_SITE_URL", "").rstrip("/")
+
+
+def mail_domain() -> str:
+    """The domain of the communes' addresses (`<slug>@<domain>`), received by SES (by
+    the local SMTP server under `make run`)."""
+    return os.environ.get("CONCERTO_MAIL_DOMAIN", "concerto.local").strip().lower()
+
+
+def graph_url() -> str:
+    """Meta's Graph API (the fake Graph server under `make run` and in tests)."""
+    return os.environ.get("CONCERTO_GRAPH_URL", "https://graph.facebook.com").rstrip("/")

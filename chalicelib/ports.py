@@ -135,11 +135,12 @@ class ThreadRepository(ABC):
         counters: Sequence[CounterIncrement],
         on_thread: bool,
         activity: Sequence[Activity] = (),
+        theme: str | None = None,
     ) -> bool:
-        """Stores the analysis on the message (and on its thread when `on_thread`), adds
-        the counters and records `activity`, all in one transaction. Returns False, changing
-        nothing, when the message was already analysed: a redelivered message never counts
-        twice."""
+        """Stores the analysis on the message (and on its thread when `on_thread`, with
+        `theme` as the thread's theme when given), adds the counters and records `activity`,
+        all in one transaction. Returns False, changing nothing, when the message was
+        already analysed: a redelivered message never counts twice."""
 
     @abstractmethod
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
@@ -361,12 +362,87 @@ class OutboundEmail:
     html: str
     # For digests: the one-click unsubscribe link (List-Unsubscribe, RFC 8058).
     unsubscribe_url: str = ""
+    # An answer in a citizen's e-mail conversation: sent from (and answered to) the
+    # thread's reply address, with the threading headers of RFC 5322.
+    sender: str = ""
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
 
 
 class Mailer(ABC):
     @abstractmethod
     def send(self, email: OutboundEmail) -> str:
         """Sends it; returns the provider's message id. Raises DeliveryError."""
+
+
+class ChannelStore(ABC):
+    """A commune's channel state: the channel ids of the messages already filed (so one
+    received twice files once), the channel ids that name a thread (e-mail Message-IDs,
+    social conversations), input set aside for staff, and each channel's health."""
+
+    @abstractmethod
+    def claim(self, commune_id: CommuneId, key: str, value: str, expires_at: datetime) -> str:
+        """Stores `value` under `key` unless the key is known; returns the stored value."""
+
+    @abstractmethod
+    def link(
+        self, commune_id: CommuneId, key: str, value: str, expires_at: datetime | None
+    ) -> None:
+        """Stores `value` under `key`, replacing what was there (kept for good without
+        `expires_at`)."""
+
+    @abstractmethod
+    def find(self, commune_id: CommuneId, keys: Sequence[str]) -> str | None:
+        """The value of the first of `keys` that is known, in their order."""
+
+    @abstractmethod
+    def recent(self, commune_id: CommuneId, prefix: str, limit: int) -> list[tuple[str, str]]:
+        """(key, value) of the keys starting with `prefix`, the greatest key first."""
+
+
+class SocialNetwork(ABC):
+    """Answers on a social network (Meta's Graph API): platform is facebook, instagram or
+    whatsapp. Raises DeliveryError (GraphError) when refused or unreachable."""
+
+    @abstractmethod
+    def send_message(
+        self, platform: str, account_id: str, recipient_id: str, text: str, token: str
+    ) -> str: ...
+
+    @abstractmethod
+    def reply_to_comment(self, platform: str, comment_id: str, text: str, token: str) -> str: ...
+
+    @abstractmethod
+    def check(self, account_id: str, token: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class InboundJob:
+    """Raw channel input stored at `key` (mail bucket), to file in the commune's inbox."""
+
+    commune_id: CommuneId
+    source: str
+    key: str
+
+
+class InboundQueue(ABC):
+    @abstractmethod
+    def enqueue(self, job: InboundJob) -> None: ...
+
+
+class BlobStore(ABC):
+    """Files kept for staff in one bucket (raw e-mails, attachments)."""
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes:
+        """Raises NotFoundError for an unknown key."""
+
+    @abstractmethod
+    def download_url(self, key: str, file_name: str, seconds: int) -> str: ...
 
 
 class ModelStore(ABC):
@@ -480,6 +556,11 @@ class Ports:
     files: FileStore
     subscriptions: SubscriptionRepository
     mailer: Mailer
+    channels: ChannelStore
+    mail: BlobStore
+    attachments: BlobStore
+    social: SocialNetwork
+    inbound_queue: InboundQueue
     indicators: IndicatorRepository
     idempotency: IdempotencyStore
     analysis_queue: AnalysisQueue

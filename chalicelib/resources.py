@@ -130,6 +130,10 @@ CONNECTIONS = Table(
     ttl_attribute="expires_at",
 )
 
+# Per commune: channel ids already filed (de-duplication), channel ids naming a thread
+# (e-mail Message-IDs, social conversations), input set aside, channels' health.
+CHANNELS = Table("channels", "commune_id", "channel_key", ttl_attribute="expires_at")
+
 TABLES = (
     COMMUNES,
     THREADS,
@@ -145,13 +149,16 @@ TABLES = (
     ACTIVITY,
     CONNECTIONS,
     TEMPLATES,
+    CHANNELS,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")
 DELIVERY_QUEUE = Queue("delivery")
 # One export per message, with Lambda's longest timeout: 100,000 rows take minutes.
 EXPORTS_QUEUE = Queue("exports", consumer_timeout_seconds=900, batch_size=1)
-QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE, EXPORTS_QUEUE)
+# Social networks' webhook events, acknowledged at once and filed by the inbound worker.
+INBOUND_QUEUE = Queue("inbound")
+QUEUES = (ANALYSIS_QUEUE, DELIVERY_QUEUE, EXPORTS_QUEUE, INBOUND_QUEUE)
 
 MAIL_BUCKET = Bucket("mail")
 ATTACHMENTS_BUCKET = Bucket("attachments")

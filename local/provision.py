@@ -72,6 +72,8 @@ def provision(
     # The embedded SES sends (and keeps) staff e-mails from a verified local domain.
     boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=MAIL_DOMAIN)
     env["CONCERTO_MAIL_FROM"] = f"Concerto <alertes@{MAIL_DOMAIN}>"
+    # The communes' addresses (<slug>@…) are on the same domain, received by the SMTP server.
+    env["CONCERTO_MAIL_DOMAIN"] = MAIL_DOMAIN
     # A fresh key per run: follow-up tokens sealed by this stack, for its e-mails.
     from cryptography.fernet import Fernet
 

@@ -31,6 +31,8 @@ class Settings:
     aws_port: int = 5000
     smtp_port: int = 2525
     realtime_port: int = 8001
+    outbox_port: int = 8003
+    graph_port: int = 8002
     host: str = "127.0.0.1"
     demo_password: str = DEFAULT_DEMO_PASSWORD
     seed_opinions: bool = True
@@ -46,6 +48,8 @@ class Settings:
             aws_port=int(env.get("CONCERTO_AWS_PORT", "5000")),
             smtp_port=int(env.get("CONCERTO_SMTP_PORT", "2525")),
             realtime_port=int(env.get("CONCERTO_REALTIME_PORT", "8001")),
+            outbox_port=int(env.get("CONCERTO_OUTBOX_PORT", "8003")),
+            graph_port=int(env.get("CONCERTO_GRAPH_PORT", "8002")),
             demo_password=env.get("CONCERTO_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
             seed_opinions=env.get("CONCERTO_SEED_OPINIONS", "1") != "0",
             alerts_every_seconds=float(env.get("CONCERTO_ALERTS_EVERY_SECONDS", "60")),
@@ -87,7 +91,12 @@ class Runtime:
         os.environ["CONCERTO_DEMO_PASSWORD"] = settings.demo_password
 
         from chalicelib import bootstrap
+        from local.graph import FakeGraph
         from local.seed import seed
+
+        graph = FakeGraph(settings.host, settings.graph_port)
+        graph.start()
+        self.stoppers.append(graph.stop)
 
         seeded = seed(
             bootstrap.ports(),
@@ -100,6 +109,8 @@ class Runtime:
         self._start_api()
         self._start_realtime()
         self._start_workers(provisioned.env)
+        self._start_mail()
+        self._start_site()
         _wait_healthy(settings.api_url)
         RUNTIME_FILE.parent.mkdir(exist_ok=True)
         RUNTIME_FILE.write_text(
@@ -138,6 +149,30 @@ class Runtime:
         gateway.start()
         self.stoppers.append(gateway.stop)
 
+    def _start_site(self) -> None:
+        """The static frontend/ (the citizen site, the console, the embeddable form)."""
+        import functools
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        handler = functools.partial(Quiet, directory=str(ROOT / "frontend"))
+        server = ThreadingHTTPServer((self.settings.host, self.settings.web_port), handler)
+        threading.Thread(target=server.serve_forever, name="site", daemon=True).start()
+        self.stoppers.append(server.shutdown)
+
+    def _start_mail(self) -> None:
+        from chalicelib import config
+        from local.mailbox import start_outbox, start_smtp
+
+        host = self.settings.host
+        smtp = start_smtp(host, self.settings.smtp_port, config.mail_domain(), REGION)
+        self.stoppers.append(smtp.stop)
+        outbox = start_outbox(host, self.settings.outbox_port, REGION)
+        self.stoppers.append(outbox.shutdown)
+
     def _start_workers(self, env: dict[str, str]) -> None:
         from chalicelib import resources
         from chalicelib.workers.alerts import handle_alert_detection
@@ -145,10 +180,12 @@ class Runtime:
         from chalicelib.workers.delivery import handle_delivery
         from chalicelib.workers.digest import handle_digest
         from chalicelib.workers.exports import handle_export
+        from chalicelib.workers.inbound import handle_inbound
         from local.worker import QueuePoller, Schedule
 
         for name, queue, handler in (
             ("analysis", resources.ANALYSIS_QUEUE, handle_analysis),
+            ("inbound", resources.INBOUND_QUEUE, handle_inbound),
             ("exports", resources.EXPORTS_QUEUE, handle_export),
             ("delivery", resources.DELIVERY_QUEUE, handle_delivery),
         ):
@@ -199,6 +236,10 @@ def _check_ports_free(settings: Settings) -> None:
         ("CONCERTO_AWS_PORT", settings.aws_port),
         ("CONCERTO_API_PORT", settings.api_port),
         ("CONCERTO_REALTIME_PORT", settings.realtime_port),
+        ("CONCERTO_SMTP_PORT", settings.smtp_port),
+        ("CONCERTO_WEB_PORT", settings.web_port),
+        ("CONCERTO_OUTBOX_PORT", settings.outbox_port),
+        ("CONCERTO_GRAPH_PORT", settings.graph_port),
     ):
         with socket.socket() as probe:
             try:
@@ -235,6 +276,8 @@ def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
         # The local WebSocket gateway speaks API Gateway's protocol, management API included.
         "CONCERTO_REALTIME_URL": settings.realtime_url,
         "CONCERTO_REALTIME_MANAGEMENT_URL": f"http://{settings.host}:{settings.realtime_port}/local",
+        # Answers on social networks go to the fake Graph API, which records them.
+        "CONCERTO_GRAPH_URL": f"http://{settings.host}:{settings.graph_port}",
         # Only the console's pages (the static site) may open the WebSocket.
         "CONCERTO_CONSOLE_ORIGINS": f"http://{settings.host}:{settings.web_port}",
         "CONCERTO_COGNITO_ENDPOINT": settings.aws_url,
@@ -259,14 +302,32 @@ def _wait_healthy(api_url: str, timeout: float = 30.0) -> None:
 
 
 def banner(settings: Settings, info: dict[str, str]) -> str:
-    from local.seed import ROLES, demo_communes, staff_email
+    from chalicelib import config
+    from local.seed import (
+        DEFAULT_META_SECRET,
+        DEFAULT_META_VERIFY_TOKEN,
+        ROLES,
+        demo_communes,
+        staff_email,
+    )
 
+    domain = config.mail_domain()
+    meta_secret = os.environ.get("CONCERTO_DEMO_META_SECRET") or DEFAULT_META_SECRET
+    meta_token = os.environ.get("CONCERTO_DEMO_META_VERIFY_TOKEN") or DEFAULT_META_VERIFY_TOKEN
     lines = [
         "",
         "Concerto is running (Ctrl-C stops everything)",
         f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)",
+        f"  Site           http://{settings.host}:{settings.web_port}   "
+        "(embeddable form: /embed/formulaire.js)",
         f"  Real time      {settings.realtime_url}   (console WebSocket, ?token=<ID token>)",
         f"  AWS (moto)     {settings.aws_url}",
+        f"  SMTP (inbound) {settings.host}:{settings.smtp_port}   (mail to <commune>@{domain})",
+        f"  Outbox         http://{settings.host}:{settings.outbox_port}   (e-mails sent)",
+        f"  Graph (fake)   http://{settings.host}:{settings.graph_port}/_sent   "
+        "(answers sent on social networks)",
+        f"  Meta webhooks  {settings.api_url}/channels/meta/<commune>   app secret "
+        f"{meta_secret}, verify token {meta_token}",
         f"  Cognito pool   {os.environ['CONCERTO_USER_POOL_ID']}  "
         f"client {os.environ['CONCERTO_USER_POOL_CLIENT_ID']}",
         f"  Demo opinions  {info['seeded']} queued for analysis (Biot)",
@@ -276,7 +337,8 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
     for commune in demo_communes():
         accounts = ", ".join(staff_email(role, commune.slug) for role in ROLES)
         lines.append(
-            f"  {commune.name:<9} {commune.commune_id}  /communes/{commune.slug}  {accounts}"
+            f"  {commune.name:<9} {commune.commune_id}  /communes/{commune.slug}  "
+            f"{commune.slug}@{domain}  {accounts}"
         )
     return "\n".join(lines) + "\n"
 

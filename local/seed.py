@@ -4,6 +4,7 @@ the same repositories and queue the product uses, so the worker analyses them fo
 from __future__ import annotations
 
 import json
+import os
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -52,15 +53,43 @@ def staff_email(role: str, slug: str) -> str:
     return f"{role}@{slug}.demo"
 
 
+DEFAULT_META_SECRET = "demo-meta-app-secret"
+DEFAULT_META_VERIFY_TOKEN = "demo-meta-verify-token"
+
+
+def demo_accounts(index: int) -> list[tuple[str, str, str, str]]:
+    """Each demo commune's Page, Instagram account and WhatsApp number (fake Graph ids)."""
+    base = 1000 + index
+    return [
+        ("facebook", f"{base}01", "Page Facebook de la mairie", "demo-page-token"),
+        ("instagram", f"{base}02", "Compte Instagram de la mairie", "demo-instagram-token"),
+        ("whatsapp", f"{base}03", "WhatsApp de la mairie", "demo-whatsapp-token"),
+    ]
+
+
+def _connect_social(ports: Ports, commune: Commune, index: int) -> None:
+    """The demo communes' Meta channel, signed with $CONCERTO_DEMO_META_SECRET."""
+    from chalicelib.services import social
+
+    social.connect(
+        ports,
+        commune.commune_id,
+        os.environ.get("CONCERTO_DEMO_META_SECRET") or DEFAULT_META_SECRET,
+        os.environ.get("CONCERTO_DEMO_META_VERIFY_TOKEN") or DEFAULT_META_VERIFY_TOKEN,
+        demo_accounts(index),
+    )
+
+
 def seed(ports: Ports, region: str, pool_id: str, password: str, opinions: bool = True) -> int:
     """Returns the number of demo opinions queued for analysis."""
     communes = demo_communes()
-    for commune in communes:
+    for index, commune in enumerate(communes):
         ports.communes.save(commune)
         for role in ROLES:
             create_staff(
                 region, pool_id, staff_email(role, commune.slug), password, commune.commune_id, role
             )
+        _connect_social(ports, commune, index)
     if not opinions:
         return 0
     biot = next(commune for commune in communes if commune.slug == "biot")

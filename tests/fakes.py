@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.adapters.memory import (
     InMemoryAlertRepository,
     InMemoryAnalysisQueue,
+    InMemoryBlobStore,
+    InMemoryChannelStore,
     InMemoryCommuneRepository,
     InMemoryConnectionRepository,
     InMemoryConsultationRepository,
@@ -18,12 +20,14 @@ from chalicelib.adapters.memory import (
     InMemoryExportRepository,
     InMemoryFileStore,
     InMemoryIdempotencyStore,
+    InMemoryInboundQueue,
     InMemoryModelStore,
     InMemorySubscriptionRepository,
     InMemoryTemplateRepository,
     InMemoryThreadRepository,
     OutboxMailer,
     RecordingPublisher,
+    RecordingSocialNetwork,
 )
 from chalicelib.adapters.sealer import FernetSealer
 from chalicelib.analysis.local import LocalAnalyzer
@@ -116,6 +120,11 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         alerts=InMemoryAlertRepository(),
         subscriptions=InMemorySubscriptionRepository(),
         mailer=OutboxMailer(),
+        channels=InMemoryChannelStore(),
+        mail=InMemoryBlobStore(),
+        attachments=InMemoryBlobStore(),
+        social=RecordingSocialNetwork(),
+        inbound_queue=InMemoryInboundQueue(),
         exports=InMemoryExportRepository(),
         export_queue=InMemoryExportQueue(),
         files=InMemoryFileStore(),

@@ -40,6 +40,8 @@ from chalicelib.ports import (
     AlertRepository,
     AnalysisJob,
     AnalysisQueue,
+    BlobStore,
+    ChannelStore,
     CommuneRepository,
     ConnectionRepository,
     ConsultationRepository,
@@ -52,10 +54,13 @@ from chalicelib.ports import (
     ExportRepository,
     FileStore,
     IdempotencyStore,
+    InboundJob,
+    InboundQueue,
     IndicatorRepository,
     Mailer,
     ModelStore,
     OutboundEmail,
+    SocialNetwork,
     SubscriptionRepository,
     TemplateRepository,
     ThreadRepository,
@@ -90,6 +95,11 @@ class _TenantItems(Generic[T]):
 
     def of(self, commune_id: CommuneId) -> list[T]:
         return [item for (commune, _), item in self._items.items() if commune == commune_id]
+
+    def keyed(self, commune_id: CommuneId) -> list[tuple[str, T]]:
+        return [
+            (key, item) for (commune, key), item in self._items.items() if commune == commune_id
+        ]
 
 
 class InMemoryCommuneRepository(CommuneRepository):
@@ -381,12 +391,16 @@ class InMemoryThreadRepository(ThreadRepository):
         counters: Sequence[CounterIncrement],
         on_thread: bool,
         activity: Sequence[Activity] = (),
+        theme: str | None = None,
     ) -> bool:
         with self._lock:
             stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
             if stored.analysis.status is AnalysisStatus.DONE:
                 return False
             self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
+            key = (message.commune_id, message.thread_id)
+            if on_thread and theme:
+                self._threads[key] = replace(self._threads[key], theme=theme)
             self.indicators.add(message.commune_id, counters)
             self.activity.append(activity)
             return True
@@ -732,3 +746,81 @@ class InMemoryDeliveryQueue(DeliveryQueue):
 
     def enqueue(self, job: DeliveryJob) -> None:
         self.jobs.append(job)
+
+
+class InMemoryChannelStore(ChannelStore):
+    def __init__(self) -> None:
+        self._values = _TenantItems[str]("channel key")
+        self._lock = threading.Lock()
+
+    def claim(self, commune_id: CommuneId, key: str, value: str, expires_at: datetime) -> str:
+        with self._lock:
+            if not self._values.has(commune_id, key):
+                self._values.put(commune_id, key, value)
+            return self._values.get(commune_id, key)
+
+    def link(
+        self, commune_id: CommuneId, key: str, value: str, expires_at: datetime | None
+    ) -> None:
+        self._values.put(commune_id, key, value)
+
+    def find(self, commune_id: CommuneId, keys: Sequence[str]) -> str | None:
+        for key in keys:
+            if self._values.has(commune_id, key):
+                return self._values.get(commune_id, key)
+        return None
+
+    def recent(self, commune_id: CommuneId, prefix: str, limit: int) -> list[tuple[str, str]]:
+        found = [(k, v) for k, v in self._values.keyed(commune_id) if k.startswith(prefix)]
+        return sorted(found, reverse=True)[:limit]
+
+
+class InMemoryBlobStore(BlobStore):
+    def __init__(self) -> None:
+        self.blobs: dict[str, tuple[bytes, str]] = {}
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        self.blobs[key] = (data, content_type)
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.blobs[key][0]
+        except KeyError as error:
+            raise NotFoundError("unknown file", code="file_not_found") from error
+
+    def download_url(self, key: str, file_name: str, seconds: int) -> str:
+        return f"memory://{key}?filename={file_name}&expires={seconds}"
+
+
+class InMemoryInboundQueue(InboundQueue):
+    def __init__(self) -> None:
+        self.jobs: list[InboundJob] = []
+
+    def enqueue(self, job: InboundJob) -> None:
+        self.jobs.append(job)
+
+
+class RecordingSocialNetwork(SocialNetwork):
+    """Keeps what would have been sent; `fail_with` makes every call raise it."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+        self.fail_with: Exception | None = None
+
+    def send_message(
+        self, platform: str, account_id: str, recipient_id: str, text: str, token: str
+    ) -> str:
+        return self._record(platform=platform, account=account_id, to=recipient_id, text=text)
+
+    def reply_to_comment(self, platform: str, comment_id: str, text: str, token: str) -> str:
+        return self._record(platform=platform, comment=comment_id, text=text)
+
+    def check(self, account_id: str, token: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def _record(self, **sent: str) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(sent)
+        return f"sent-{len(self.sent)}"

@@ -1,4 +1,4 @@
-"""S3 adapter for the commune-specific sentiment models (retrained from staff corrections)."""
+"""S3 adapters: commune-specific sentiment models, export files, raw e-mails, attachments."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 
 from chalicelib import config, resources
 from chalicelib.adapters.aws import client
+from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.ids import CommuneId
-from chalicelib.ports import FileStore, ModelStore
+from chalicelib.ports import BlobStore, FileStore, ModelStore
 
 
 class S3ModelStore(ModelStore):
@@ -59,6 +60,39 @@ class S3FileStore(FileStore):
                 "get_object",
                 Params={
                     "Bucket": config.bucket_name(resources.EXPORTS_BUCKET),
+                    "Key": key,
+                    "ResponseContentDisposition": f'attachment; filename="{file_name}"',
+                },
+                ExpiresIn=seconds,
+            )
+        )
+
+
+class S3BlobStore(BlobStore):
+    """Files of one bucket: raw e-mails as received, citizens' attachments."""
+
+    def __init__(self, bucket: resources.Bucket) -> None:
+        self._bucket = bucket
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        client("s3").put_object(
+            Bucket=config.bucket_name(self._bucket), Key=key, Body=data, ContentType=content_type
+        )
+
+    def get_bytes(self, key: str) -> bytes:
+        s3 = client("s3")
+        try:
+            response = s3.get_object(Bucket=config.bucket_name(self._bucket), Key=key)
+        except s3.exceptions.NoSuchKey as error:
+            raise NotFoundError("unknown file", code="file_not_found") from error
+        return bytes(response["Body"].read())
+
+    def download_url(self, key: str, file_name: str, seconds: int) -> str:
+        return str(
+            client("s3").generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": config.bucket_name(self._bucket),
                     "Key": key,
                     "ResponseContentDisposition": f'attachment; filename="{file_name}"',
                 },

@@ -23,7 +23,12 @@ def mime(email: OutboundEmail, sender: str) -> bytes:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or None)
+    domain = sender.rpartition("@")[2].rstrip(">") or None
+    message["Message-ID"] = email.message_id or make_msgid(domain=domain)
+    if email.in_reply_to:
+        message["In-Reply-To"] = email.in_reply_to
+    if email.references:
+        message["References"] = " ".join(email.references)
     message["Content-Language"] = "fr"
     if email.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
@@ -36,7 +41,7 @@ def mime(email: OutboundEmail, sender: str) -> bytes:
 
 class SesMailer(Mailer):
     def send(self, email: OutboundEmail) -> str:
-        sender = config.mail_from()
+        sender = email.sender or config.mail_from()
         ses = client("sesv2")
         try:
             response = ses.send_email(

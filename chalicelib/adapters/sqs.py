@@ -8,7 +8,15 @@ from typing import Any
 from chalicelib import config, resources
 from chalicelib.adapters.aws import client
 from chalicelib.domain.ids import CommuneId, commune_id
-from chalicelib.ports import AnalysisJob, AnalysisQueue, DeliveryJob, DeliveryQueue, ExportQueue
+from chalicelib.ports import (
+    AnalysisJob,
+    AnalysisQueue,
+    DeliveryJob,
+    DeliveryQueue,
+    ExportQueue,
+    InboundJob,
+    InboundQueue,
+)
 
 
 class SqsAnalysisQueue(AnalysisQueue):
@@ -65,3 +73,20 @@ def decode_delivery(body: str) -> DeliveryJob:
     same = decode_job(body)
     verify = bool(json.loads(body).get("verify", False))
     return DeliveryJob(same.commune_id, same.thread_id, same.message_id, verify)
+
+
+class SqsInboundQueue(InboundQueue):
+    def enqueue(self, job: InboundJob) -> None:
+        client("sqs").send_message(
+            QueueUrl=config.queue_url(resources.INBOUND_QUEUE),
+            # Where the raw input is stored, never its content.
+            MessageBody=json.dumps(
+                {"communeId": job.commune_id, "source": job.source, "key": job.key}
+            ),
+        )
+
+
+def decode_inbound(body: str) -> InboundJob:
+    """Raises ValueError (or a ValidationError) for a body this code did not write."""
+    data: dict[str, Any] = json.loads(body)
+    return InboundJob(commune_id(data["communeId"]), str(data["source"]), str(data["key"]))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
-from chalice import Blueprint, Response  # type: ignore[attr-defined]
+from chalice import Blueprint, CORSConfig, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
 from chalicelib.api.schemas import Schema
@@ -50,6 +50,14 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
+# Browsers on the citizen site, the console and communes' websites (the embedded form) call
+# the API; the headers they send beyond Chalice's defaults must be allowed in preflights.
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["Idempotency-Key"],
+    expose_headers=["Retry-After"],
+    max_age=600,
+)
 
 
 def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], Any]:
@@ -74,7 +82,7 @@ def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], 
             return json_response(result, spec.status)
 
         # Every content type reaches the view, which answers 415 itself in our error format.
-        return bp.route(spec.path, methods=[spec.method], cors=True, content_types=["*/*"])(guarded)
+        return bp.route(spec.path, methods=[spec.method], cors=CORS, content_types=["*/*"])(guarded)
 
     return decorate
 

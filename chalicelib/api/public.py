@@ -17,6 +17,7 @@ from chalicelib.api.http import (
     parse_body,
     today,
 )
+from chalicelib.domain.threads import Channel
 from chalicelib.services import feedback, validation
 
 public = Blueprint(__name__)
@@ -122,6 +123,7 @@ def submit_feedback(slug: str) -> schemas.FeedbackAccepted:
         email=body.email,
         consent=body.consent,
         name=body.name,
+        channel=Channel(body.source),
     )
     receipt = feedback.submit_feedback(
         bootstrap.ports(), slug, command, idempotency_key=header("idempotency-key")

@@ -92,6 +92,10 @@ class SubmitFeedbackBody(Schema):
     email: str | None = Field(default=None, max_length=254)
     consent: bool = False
     name: str | None = Field(default=None, max_length=100)
+    source: Literal["web", "form"] = Field(
+        default="web",
+        description="form: sent by the embeddable form on the commune's own website",
+    )
 
 
 class FeedbackAccepted(Schema):
@@ -150,6 +154,7 @@ class AnalysisView(Schema):
 
 class ThreadSummary(Schema):
     id: str
+    subject: str | None = Field(default=None, description="an e-mail's subject")
     status: StatusName
     theme: str
     quartier: str | None
@@ -183,6 +188,16 @@ class ThreadList(Schema):
     next_cursor: str | None
 
 
+class AttachmentView(Schema):
+    index: int
+    name: str
+    content_type: str
+    size: int
+    refused: str | None = Field(
+        default=None, description="too_large, type_not_allowed, too_many…: not kept"
+    )
+
+
 class ThreadMessage(Schema):
     id: str
     author: Literal["citizen", "commune", "note"] = Field(description="note: internal, staff only")
@@ -192,14 +207,27 @@ class ThreadMessage(Schema):
     visibility: Literal["private", "public"]
     staff_email: str | None
     delivery: Literal["pending", "sending", "sent", "failed"] | None = Field(
-        default=None, description="an answer e-mailed to the citizen: where it stands"
+        default=None, description="an answer sent on the citizen's channel: where it stands"
     )
+    delivery_detail: str | None = Field(
+        default=None, description="why an answer could not be delivered (after every retry)"
+    )
+    subject: str | None = Field(default=None, description="an e-mail's subject")
+    has_original: bool = Field(
+        default=False,
+        description="the text above is the new part of an e-mail (quoted history and "
+        "signature cut); GET …/messages/{id}/original gives it whole",
+    )
+    attachments: list[AttachmentView] = []
 
 
 class ContactView(Schema):
     name: str | None
-    email: str
+    email: str | None
     verified: bool = Field(description="the citizen proved the address is theirs")
+    platform: str | None = Field(
+        default=None, description="the social network the citizen wrote on"
+    )
 
 
 class ThreadView(ThreadSummary):
@@ -740,3 +768,157 @@ class SettingsBody(Schema):
     retention_days: int | None = Field(default=None, ge=30, le=3650)
     public_indicators: bool | None = None
     comprehend_enabled: bool | None = None
+
+
+class OriginalView(Schema):
+    subject: str | None
+    full_text: str | None = Field(description="the e-mail's whole text, quoted history included")
+    raw_url: str | None = Field(description="the raw e-mail (.eml), a link valid 5 minutes")
+
+
+class AttachmentLinkView(Schema):
+    name: str
+    content_type: str
+    size: int
+    url: str = Field(description="valid 5 minutes")
+
+
+class SetAsideView(Schema):
+    at: str
+    sender: str = Field(alias="from")
+    subject: str
+    reason: str = Field(examples=["auto-reply: out-of-office", "no readable text"])
+
+
+class SetAsideList(Schema):
+    items: list[SetAsideView]
+
+
+class FormKeyView(Schema):
+    id: str
+    created_at: datetime
+    created_by: str
+    retires_at: datetime | None = Field(
+        description="null: the current key; else it signs until then (rotated or revoked)"
+    )
+    active: bool
+
+
+class FormKeyCreated(FormKeyView):
+    secret: str = Field(description="shown this once: store it in the form's server")
+
+
+class FormKeyList(Schema):
+    items: list[FormKeyView]
+
+
+class FormsChannelView(Schema):
+    webhook_url: str = Field(
+        description="POST signed JSON here: header X-Concerto-Signature: t=<unix>,v1=<hex of "
+        "HMAC-SHA256(key, t + '.' + body)>"
+    )
+    embed_snippet: str = Field(description="HTML to paste in the commune's website")
+    keys: list[FormKeyView] | None = Field(description="admins only")
+
+
+class MetaAccountBody(Schema):
+    platform: Literal["facebook", "instagram", "whatsapp"]
+    account_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Page id, Instagram account id or WhatsApp phone number id",
+    )
+    name: str = Field(default="", max_length=100)
+    access_token: str = Field(min_length=1, max_length=2048)
+
+
+class MetaSettingsBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "appSecret": "<the Meta app's secret>",
+                    "verifyToken": "<a random string you also give Meta>",
+                    "accounts": [
+                        {
+                            "platform": "facebook",
+                            "accountId": "100001",
+                            "name": "Page de la mairie",
+                            "accessToken": "<the Page access token>",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    app_secret: str = Field(min_length=8, max_length=256)
+    verify_token: str = Field(min_length=8, max_length=256)
+    accounts: list[MetaAccountBody] = Field(max_length=20)
+
+
+class MetaAccountView(Schema):
+    platform: str
+    account_id: str
+    name: str
+    token_expired: bool = Field(description="reconnect the account: answers cannot be sent")
+    last_error: str | None
+    last_error_at: str | None
+    last_sent_at: str | None
+
+
+class SocialChannelView(Schema):
+    configured: bool
+    webhook_url: str = Field(description="the callback URL to give Meta's app dashboard")
+    last_event_at: str | None = Field(description="the last citizen message or comment received")
+    accounts: list[MetaAccountView]
+
+
+class ChannelsView(Schema):
+    email_address: str = Field(
+        description="citizens' e-mails to it become threads; answers go out from a reply "
+        "address per thread"
+    )
+    forms: FormsChannelView
+    social: SocialChannelView | None = Field(description="admins and agents")
+
+
+class FormSubmissionBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "contact-2026-000123",
+                    "text": "Le lampadaire devant le 12 chemin des Aspres ne s'allume plus.",
+                    "email": "habitant@example.org",
+                    "consent": True,
+                    "subject": "Éclairage public",
+                }
+            ]
+        }
+    )
+
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the form's submission id: sending it again files nothing new",
+    )
+    text: str = Field(min_length=3, max_length=5000)
+    email: str | None = Field(default=None, max_length=254)
+    consent: bool = False
+    name: str | None = Field(default=None, max_length=100)
+    subject: str | None = Field(default=None, max_length=200)
+    theme: str | None = Field(default=None, max_length=64)
+    quartier: str | None = Field(default=None, max_length=64)
+    rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class FormAccepted(Schema):
+    id: str
+    follow_up_token: str | None = Field(description="null when the submission was known")
+    status: Literal["received", "duplicate"]
+
+
+class WebhookAccepted(Schema):
+    queued: int = Field(description="citizen messages and comments kept for the inbox")

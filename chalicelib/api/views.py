@@ -7,9 +7,9 @@ from typing import Any
 
 from chalicelib.api import schemas
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.commune import Commune
+from chalicelib.domain.commune import UNSORTED, UNSORTED_LABEL, Commune
 from chalicelib.domain.consultations import Consultation
-from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Thread
+from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Delivery, Envelope, Thread
 from chalicelib.services.barometer import average
 from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
@@ -58,6 +58,7 @@ def thread_summary(thread: Thread, now: datetime) -> schemas.ThreadSummary:
         channel=thread.channel.value,
         rating=thread.rating,
         preview=thread.preview,
+        subject=thread.subject or None,
         created_at=thread.created_at,
         last_activity_at=thread.last_activity_at,
         assignee=thread.assignee,
@@ -89,17 +90,43 @@ def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
                 visibility=m.visibility.value,
                 staff_email=m.staff_email or None,
                 delivery=m.delivery.value or None,  # type: ignore[arg-type]
+                delivery_detail=m.delivery_detail or None
+                if m.delivery is Delivery.FAILED
+                else None,
+                **envelope_fields(m.envelope),
             )
             for m in detail.messages
         ],
         analysis=analysis_view(detail.thread.analysis),
         contact=schemas.ContactView(
-            name=contact.name or None, email=contact.email, verified=bool(contact.verified_at)
+            name=contact.name or None,
+            email=contact.email or None,
+            verified=bool(contact.verified_at),
+            platform=contact.platform or None,
         )
         if contact
         else None,
         history=[thread_summary(other, now) for other in detail.history],
     )
+
+
+def envelope_fields(envelope: Envelope | None) -> dict[str, Any]:
+    if envelope is None:
+        return {}
+    return {
+        "subject": envelope.subject or None,
+        "has_original": bool(envelope.full_text or envelope.raw_key),
+        "attachments": [
+            schemas.AttachmentView(
+                index=index,
+                name=a.name,
+                content_type=a.content_type,
+                size=a.size,
+                refused=a.refused or None,
+            )
+            for index, a in enumerate(envelope.attachments)
+        ],
+    }
 
 
 def analysis_view(analysis: Analysis) -> schemas.AnalysisView:
@@ -137,6 +164,7 @@ def figures(data: Figures) -> dict[str, object]:
 def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
     labels = {t.id: t.label for t in commune.themes} | {q.id: q.label for q in commune.quartiers}
     labels["-"] = "Non précisé"
+    labels[UNSORTED] = UNSORTED_LABEL
 
     channels = {channel.value: label for channel, label in CHANNEL_LABELS.items()}
 

@@ -38,6 +38,9 @@ class ActivityKind(StrEnum):
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     EXPORT_REQUESTED = "export.requested"
     CONSULTATION_CREATED = "consultation.created"
+    CHANNEL_KEY_CREATED = "channel.key_created"
+    CHANNEL_KEY_REVOKED = "channel.key_revoked"
+    CHANNEL_CONFIGURED = "channel.configured"
 
 
 @dataclass(frozen=True)

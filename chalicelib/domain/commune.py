@@ -15,6 +15,12 @@ class Theme:
     description: str = ""
 
 
+# The theme of a thread that arrived without one (an e-mail, a social message): the
+# analysis suggests one of the commune's themes, and staff can set it.
+UNSORTED = "a-classer"
+UNSORTED_LABEL = "À classer"
+
+
 @dataclass(frozen=True)
 class Quartier:
     id: str
@@ -102,6 +108,12 @@ class Commune:
 
     def theme(self, theme_id: str) -> Theme | None:
         return next((theme for theme in self.themes if theme.id == theme_id), None)
+
+    def theme_label(self, theme_id: str) -> str:
+        if theme_id == UNSORTED:
+            return UNSORTED_LABEL
+        theme = self.theme(theme_id)
+        return theme.label if theme else theme_id
 
     def quartier(self, quartier_id: str) -> Quartier | None:
         return next((q for q in self.quartiers if q.id == quartier_id), None)

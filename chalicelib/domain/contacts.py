@@ -25,6 +25,9 @@ class Contact:
     # it goes with the contact when the contact is erased.
     sealed_followup: str = ""
     verified_at: datetime | None = None
+    # A social network's id for the citizen (the e-mail is then empty), to answer there.
+    social_id: str = ""
+    platform: str = ""
 
     @property
     def email_key(self) -> str:

@@ -66,3 +66,5 @@ class DeliveryError(ConcertoError):
 
     code = "delivery_error"
     status = 502
+    # False when trying again cannot help (an expired token, a refused recipient).
+    retryable = True

@@ -130,6 +130,30 @@ class Analysis:
 
 
 @dataclass(frozen=True)
+class AttachmentRef:
+    """A file that came with a citizen's message: stored apart (`key`), or refused with
+    the reason (too large, type not allowed) and then not stored at all."""
+
+    name: str
+    content_type: str
+    size: int
+    key: str = ""
+    refused: str = ""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a channel says of a message beyond its text, kept for staff: the subject, the
+    whole text as received when the inbox shows only the new part (quoted history and
+    signature cut), the original as received, and its attachments."""
+
+    subject: str = ""
+    full_text: str = ""
+    raw_key: str = ""
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+@dataclass(frozen=True)
 class Message:
     commune_id: CommuneId
     thread_id: str
@@ -145,6 +169,7 @@ class Message:
     delivery: Delivery = Delivery.NONE
     delivery_at: datetime | None = None
     delivery_detail: str = ""
+    envelope: Envelope | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +207,10 @@ class Thread:
     # The follow-up token, encrypted (Sealer), when the citizen left an address: the
     # answers e-mailed to them link to their page with it.
     sealed_followup: str = ""
+    # The e-mail's subject: answers go out as "Re: <subject>".
+    subject: str = ""
+    # How to answer on the citizen's channel beyond their contact (channels decide).
+    channel_ref: str = ""
 
     @property
     def needs_moderation(self) -> bool:

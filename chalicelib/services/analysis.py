@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain import activity, indicators
 from chalicelib.domain.activity import ActivityKind
+from chalicelib.domain.commune import UNSORTED
 from chalicelib.domain.errors import ConcertoError
 from chalicelib.domain.threads import (
     AnalysisStatus,
@@ -73,6 +74,10 @@ def record(ports: Ports, prepared: Prepared) -> bool:
     if prepared.analysis is None:
         return False
     message, thread, result = prepared.message, prepared.thread, prepared.analysis
+    # A thread that came without a theme (e-mail, social networks) takes the one suggested.
+    sorted_theme = _suggested_theme(thread, message, result)
+    if sorted_theme:
+        thread = replace(thread, theme=sorted_theme)
     analysed = activity.record(
         message.commune_id,
         ports.clock(),
@@ -91,11 +96,18 @@ def record(ports: Ports, prepared: Prepared) -> bool:
         counters_for(thread, message, result),
         on_thread=is_opinion(message),
         activity=[analysed],
+        theme=sorted_theme,
     )
     if recorded:
         _keep_quotes(ports, message, result)
         ports.events.publish([analysed])
     return recorded
+
+
+def _suggested_theme(thread: Thread, message: Message, result: TextAnalysis) -> str | None:
+    if thread.theme != UNSORTED or not is_opinion(message) or not result.theme:
+        return None
+    return result.theme
 
 
 QUOTED_PHRASES = 3

@@ -127,8 +127,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _theme_label(commune: Commune, theme_id: str) -> str:
-    theme = commune.theme(theme_id)
-    return theme.label if theme else theme_id
+    return commune.theme_label(theme_id)
 
 
 def _quartier_label(commune: Commune, quartier_id: str | None) -> str | None:

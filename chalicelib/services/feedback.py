@@ -235,13 +235,15 @@ def post_follow_up(ports: Ports, token: str, text: str) -> Message:
     merged = threads[-1]
     if merged.merged_into:  # after the message is safely stored, never twice
         due = sla.answer_due(ports.clock(), commune.settings.answer_sla_days)
-        entries.append(_reopen(ports, commune_id, merged, due))
+        entries.append(reopen_merged(ports, commune_id, merged, due))
     ports.analysis_queue.enqueue(AnalysisJob(commune_id, message.thread_id, message.message_id))
     ports.events.publish(entries[-2:])
     return message
 
 
-def _reopen(ports: Ports, commune_id: CommuneId, duplicate: Thread, due: datetime) -> Activity:
+def reopen_merged(
+    ports: Ports, commune_id: CommuneId, duplicate: Thread, due: datetime
+) -> Activity:
     """The citizen of a merged duplicate wrote again: the thread it went to awaits an
     answer (and shows it in the inbox)."""
     target_id = duplicate.merged_into or ""
@@ -270,10 +272,7 @@ def _validated(command: SubmitFeedback) -> SubmitFeedback:
     email = None
     if command.email:
         if not command.consent:
-            raise ValidationError(
-                "an email is kept only with the citizen's consent (consent: true)",
-                code="consent_required",
-            )
+            raise validation.consent_error()
         email = validation.check_email(command.email)
     name = (command.name or "").strip() or None
     if name is not None and len(name) > validation.NAME_MAX:

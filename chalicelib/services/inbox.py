@@ -292,8 +292,9 @@ def _answer(
             created_at=now,
             visibility=visibility,
             staff_email=staff.email,
-            # A citizen who left an e-mail address gets the answer there too.
-            delivery=Delivery.PENDING if thread.contact_id else Delivery.NONE,
+            # A citizen who left an address gets the answer there too, and one who wrote
+            # on a social network gets it there (a comment: a public reply under it).
+            delivery=Delivery.PENDING if thread.contact_id or thread.channel_ref else Delivery.NONE,
         )
         counters = first_answer_counters(thread, now)
         answered = thread.after_staff_reply(now)

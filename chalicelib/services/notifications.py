@@ -9,11 +9,14 @@ import logging
 from datetime import timedelta
 
 from chalicelib import config
+from chalicelib.domain.addresses import reply_address, secret_from
 from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import DeliveryError, NotFoundError
 from chalicelib.domain.sla import PARIS
-from chalicelib.domain.threads import Author, Delivery, Message, Thread
+from chalicelib.domain.threads import Author, Channel, Delivery, Message, Thread
 from chalicelib.ports import DeliveryJob, OutboundEmail, Ports
+from chalicelib.services.channels import MESSAGE_KEY
 
 logger = logging.getLogger(__name__)
 # A send claimed longer ago than this was lost with its worker: send again.
@@ -39,20 +42,83 @@ def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
         return message.delivery  # another worker has it
     thread = ports.threads.get(job.commune_id, job.thread_id)
     contact = ports.contacts.get(job.commune_id, thread.contact_id) if thread.contact_id else None
-    if contact is None:  # erased since: nobody to write to
+    # Erased since: nobody to write to (a public reply to a comment needs no contact).
+    if contact is None and not thread.channel_ref:
         ports.threads.set_delivery(message, Delivery.NONE, now, "contact erased")
         return Delivery.NONE
     commune = ports.communes.get(job.commune_id)
-    link = _follow_up_link(ports, thread.sealed_followup or contact.sealed_followup)
     try:
-        provider_id = ports.mailer.send(
-            answer_email(commune, thread, message, contact.email, contact.name, link)
-        )
-    except DeliveryError:
+        provider_id = _send(ports, commune, thread, message, contact)
+    except DeliveryError as error:
+        if not error.retryable:  # trying again cannot help: staff see why at once
+            ports.threads.set_delivery(message, Delivery.FAILED, ports.clock(), error.message)
+            return Delivery.FAILED
         ports.threads.set_delivery(message, Delivery.PENDING, now, "provider refused; retrying")
         raise
     ports.threads.set_delivery(message, Delivery.SENT, ports.clock(), provider_id)
     return Delivery.SENT
+
+
+def _send(
+    ports: Ports, commune: Commune, thread: Thread, message: Message, contact: Contact | None
+) -> str:
+    """Sends the answer on the channel the citizen used; returns the provider's id."""
+    if thread.channel is Channel.SOCIAL:
+        from chalicelib.services import social
+
+        return social.deliver(ports, thread, message, contact)
+    if contact is None:
+        raise DeliveryError("nobody to write to", code="no_contact")
+    if thread.channel is Channel.EMAIL:
+        email = email_reply(ports, commune, thread, message, contact)
+        return ports.mailer.send(email)
+    link = _follow_up_link(ports, thread.sealed_followup or contact.sealed_followup)
+    return ports.mailer.send(
+        answer_email(commune, thread, message, contact.email, contact.name, link)
+    )
+
+
+def email_reply(
+    ports: Ports, commune: Commune, thread: Thread, message: Message, contact: Contact
+) -> OutboundEmail:
+    """The answer to a citizen who wrote by e-mail, as a reply in their conversation: from
+    the thread's reply address (their answer comes back to the thread), with In-Reply-To
+    and References naming their e-mails, under their subject."""
+    domain = config.mail_domain()
+    sender = reply_address(commune.slug, thread.thread_id, domain, secret_from(config.seal_key()))
+    earlier = [
+        m.external_id
+        for m in ports.threads.messages(thread.commune_id, thread.thread_id)
+        if m.external_id and m.message_id != message.message_id
+    ]
+    # One Message-ID per answer, whatever the retries: a citizen's reply to it finds the
+    # thread even when their client drops the reply address.
+    message_id = f"<{message.message_id}.{thread.commune_id}@{domain}>"
+    expires = ports.clock() + timedelta(days=commune.settings.retention_days)
+    ports.channels.link(thread.commune_id, MESSAGE_KEY + message_id, thread.thread_id, expires)
+    subject = thread.subject.strip()
+    if not subject:
+        subject = f"Réponse de la mairie de {commune.name}"
+    elif not subject.lower().startswith(("re:", "re :")):
+        subject = f"Re: {subject}"
+    greeting = f"Bonjour {contact.name.strip()}," if contact.name.strip() else "Bonjour,"
+    signature = f"La mairie de {commune.name}"
+    text = "\n\n".join([greeting, message.text, signature])
+    body = (
+        f'<!doctype html><html lang="fr"><body><p>{html.escape(greeting)}</p>'
+        f"<p>{html.escape(message.text).replace(chr(10), '<br>')}</p>"
+        f"<p>{html.escape(signature)}</p></body></html>"
+    )
+    return OutboundEmail(
+        to=contact.email,
+        subject=subject,
+        text=text,
+        html=body,
+        sender=f"Mairie de {commune.name} <{sender}>",
+        message_id=message_id,
+        in_reply_to=earlier[-1] if earlier else "",
+        references=tuple(earlier[-10:]),
+    )
 
 
 def send_verification(ports: Ports, job: DeliveryJob) -> bool:

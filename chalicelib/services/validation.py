@@ -27,6 +27,13 @@ def clean_text(text: str) -> str:
     return cleaned
 
 
+def consent_error() -> ValidationError:
+    return ValidationError(
+        "an email is kept only with the citizen's consent (consent: true)",
+        code="consent_required",
+    )
+
+
 def find_commune(ports: Ports, slug: str) -> Commune:
     """The commune behind a public slug. Raises NotFoundError, also for a malformed slug
     (which could not be a key anyway)."""

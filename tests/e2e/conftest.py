@@ -33,17 +33,24 @@ class Runtime:
     banner: str
     realtime_url: str
     web_origin: str
+    smtp_port: int
+    outbox_url: str
+    graph_url: str
 
 
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    api_port, aws_port, web_port, realtime_port = (free_port() for _ in range(4))
+    api_port, aws_port, web_port, realtime_port, smtp_port, outbox_port, graph_port = (
+        free_port() for _ in range(7)
+    )
     env = {
         **os.environ,
         "CONCERTO_API_PORT": str(api_port),
         "CONCERTO_AWS_PORT": str(aws_port),
         "CONCERTO_WEB_PORT": str(web_port),
-        "CONCERTO_SMTP_PORT": str(free_port()),
+        "CONCERTO_SMTP_PORT": str(smtp_port),
+        "CONCERTO_OUTBOX_PORT": str(outbox_port),
+        "CONCERTO_GRAPH_PORT": str(graph_port),
         "CONCERTO_REALTIME_PORT": str(realtime_port),
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
         "CONCERTO_ALERTS_EVERY_SECONDS": "5",
@@ -73,6 +80,9 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         log.read_text(),
         f"ws://127.0.0.1:{realtime_port}",
         f"http://127.0.0.1:{web_port}",
+        smtp_port,
+        f"http://127.0.0.1:{outbox_port}",
+        f"http://127.0.0.1:{graph_port}",
     )
     yield running
     if process.poll() is None:

@@ -114,5 +114,10 @@ def test_a_citizen_verifies_their_address_and_their_next_opinion_joins_their_his
             f"/console/threads/{second}", headers={"authorization": f"Bearer {agent}"}
         ).body
     )
-    assert thread["contact"] == {"name": None, "email": "marie@citoyens.test", "verified": True}
+    assert thread["contact"] == {
+        "name": None,
+        "email": "marie@citoyens.test",
+        "verified": True,
+        "platform": None,
+    }
     assert [item["id"] for item in thread["history"]] == [first]

@@ -9,6 +9,8 @@ from chalicelib.domain.commune import CommuneSettings, Quartier, RoutingRule, Se
 from chalicelib.domain.threads import (
     Analysis,
     AnalysisStatus,
+    AttachmentRef,
+    Envelope,
     PiiSpan,
     PublicAnswer,
     Sentiment,
@@ -143,4 +145,40 @@ def rules_from_json(data: list[dict[str, Any]] | None) -> tuple[RoutingRule, ...
             tuple(r.get("keywords", [])),
         )
         for r in data or []
+    )
+
+
+def envelope_to_json(envelope: Envelope | None) -> dict[str, Any] | None:
+    if envelope is None:
+        return None
+    return {
+        "subject": envelope.subject,
+        "fullText": envelope.full_text,
+        "rawKey": envelope.raw_key,
+        "attachments": [
+            {
+                "name": a.name,
+                "type": a.content_type,
+                "size": a.size,
+                "key": a.key,
+                "refused": a.refused,
+            }
+            for a in envelope.attachments
+        ],
+    }
+
+
+def envelope_from_json(data: dict[str, Any] | None) -> Envelope | None:
+    if not data:
+        return None
+    return Envelope(
+        subject=data.get("subject", ""),
+        full_text=data.get("fullText", ""),
+        raw_key=data.get("rawKey", ""),
+        attachments=tuple(
+            AttachmentRef(
+                a["name"], a["type"], int(a["size"]), a.get("key", ""), a.get("refused", "")
+            )
+            for a in data.get("attachments", ())
+        ),
     )

@@ -82,6 +82,8 @@ class ThreadModel(Model):
     merged_into = UnicodeAttribute(null=True)
     merged_from = JSONAttribute(null=True)
     sealed_followup = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    channel_ref = UnicodeAttribute(null=True)
     public_answers = JSONAttribute(null=True)
     published_at = UTCDateTimeAttribute(null=True)
     # Holds str values at run time (PynamoDB types the elements as their attribute class).
@@ -208,6 +210,7 @@ class MessageModel(Model):
     delivery = UnicodeAttribute(null=True)
     delivery_at = UTCDateTimeAttribute(null=True)
     delivery_detail = UnicodeAttribute(null=True)
+    envelope = JSONAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -217,8 +220,10 @@ class ContactModel(Model):
 
     commune_id = UnicodeAttribute(hash_key=True)
     contact_id = UnicodeAttribute(range_key=True)
-    email = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
+    social_id = UnicodeAttribute(null=True)
+    platform = UnicodeAttribute(null=True)
     consented_at = UTCDateTimeAttribute()
     sealed_followup = UnicodeAttribute(null=True)
     verified_at = UTCDateTimeAttribute(null=True)
@@ -412,6 +417,16 @@ class TemplateModel(Model):
     updated_at = UTCDateTimeAttribute()
 
 
+class ChannelKeyModel(Model):
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    channel_key = UnicodeAttribute(range_key=True)
+    value = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -427,6 +442,7 @@ MODELS: dict[str, type[Model]] = {
     resources.ACTIVITY.name: ActivityModel,
     resources.CONNECTIONS.name: ConnectionModel,
     resources.TEMPLATES.name: TemplateModel,
+    resources.CHANNELS.name: ChannelKeyModel,
 }
 
 

@@ -273,8 +273,19 @@ class DynamoThreadRepository(ThreadRepository):
         counters: Sequence[CounterIncrement],
         on_thread: bool,
         activity: Sequence[Activity] = (),
+        theme: str | None = None,
     ) -> bool:
         stored = codec.analysis_to_json(Analysis(AnalysisStatus.DONE, analysis))
+        thread_actions: list[Any] = [
+            ThreadModel.analysis_status.set(AnalysisStatus.DONE.value),
+            ThreadModel.sentiment.set(analysis.sentiment.value),
+            ThreadModel.analysis.set(stored),
+        ]
+        if theme:
+            thread_actions += [
+                ThreadModel.theme.set(theme),
+                ThreadModel.theme_key.set(f"{message.commune_id}#{theme}"),
+            ]
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -290,11 +301,7 @@ class DynamoThreadRepository(ThreadRepository):
                 if on_thread:
                     transaction.update(
                         ThreadModel(message.commune_id, message.thread_id),
-                        actions=[
-                            ThreadModel.analysis_status.set(AnalysisStatus.DONE.value),
-                            ThreadModel.sentiment.set(analysis.sentiment.value),
-                            ThreadModel.analysis.set(stored),
-                        ],
+                        actions=thread_actions,
                         condition=ThreadModel.thread_id.exists(),
                     )
                 _add_counters(transaction, message.commune_id, counters)
@@ -492,6 +499,8 @@ def _thread_item(thread: Thread) -> ThreadModel:
         followup_key=f"{commune}#{thread.followup_hash}" if thread.followup_hash else None,
         contact_key=f"{commune}#{thread.contact_id}" if thread.contact_id else None,
         sealed_followup=thread.sealed_followup or None,
+        subject=thread.subject or None,
+        channel_ref=thread.channel_ref or None,
         due_at=thread.due_at,
         due_key=commune if thread.due_at else None,
         service=thread.service,
@@ -537,6 +546,8 @@ def _thread(item: ThreadModel) -> Thread:
         merged_into=item.merged_into,
         merged_from=tuple(item.merged_from or ()),
         sealed_followup=item.sealed_followup or "",
+        subject=item.subject or "",
+        channel_ref=item.channel_ref or "",
         public_answers=codec.public_answers_from_json(item.public_answers),
         published_at=item.published_at,
     )
@@ -558,6 +569,7 @@ def _message_item(message: Message) -> MessageModel:
         delivery=message.delivery.value or None,
         delivery_at=message.delivery_at,
         delivery_detail=message.delivery_detail or None,
+        envelope=codec.envelope_to_json(message.envelope),
     )
 
 
@@ -577,6 +589,7 @@ def _message(item: MessageModel, commune_id: CommuneId, thread_id: str) -> Messa
         delivery=Delivery(item.delivery or ""),
         delivery_at=item.delivery_at,
         delivery_detail=item.delivery_detail or "",
+        envelope=codec.envelope_from_json(item.envelope),
     )
 
 
@@ -851,8 +864,10 @@ class DynamoContactRepository(ContactRepository):
         ContactModel(
             contact.commune_id,
             contact.contact_id,
-            email=contact.email,
+            email=contact.email or None,
             name=contact.name or None,
+            social_id=contact.social_id or None,
+            platform=contact.platform or None,
             consented_at=contact.consented_at,
             sealed_followup=contact.sealed_followup or None,
             verified_at=contact.verified_at,
@@ -879,12 +894,14 @@ def _contact(item: ContactModel) -> Contact:
     return Contact(
         CommuneId(item.commune_id),
         item.contact_id,
-        item.email,
+        item.email or "",
         item.name or "",
         item.consented_at,
         item.expires_at,
         item.sealed_followup or "",
         item.verified_at,
+        item.social_id or "",
+        item.platform or "",
     )
 
 

@@ -1,0 +1,143 @@
+"""An e-mail as received (SES stores it in the mail bucket; locally the SMTP server does)
+becomes a citizen's message in the commune's inbox, or is set aside with a reason staff
+can read. Auto-replies and bounces never become opinions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from chalicelib import config
+from chalicelib.channels.email.parse import Attachment, ParsedEmail, parse
+from chalicelib.domain.addresses import Addressee, addressee, secret_from
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.errors import NotFoundError
+from chalicelib.domain.inbound import InboundMessage, Sender
+from chalicelib.domain.threads import AttachmentRef, Channel
+from chalicelib.ports import Ports
+from chalicelib.services import channels, inbound
+
+logger = logging.getLogger(__name__)
+
+_SAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one e-mail: `filed` (thread and message ids), `set_aside` (with the
+    reason), `ignored` (an auto-reply or a bounce) or `not_ours` (no commune addressed)."""
+
+    status: str
+    reason: str = ""
+    thread_id: str = ""
+    message_id: str = ""
+
+
+def receive_email(ports: Ports, raw_key: str) -> Outcome:
+    """Files the e-mail stored at `raw_key` in the mail bucket. Raises only when storage
+    fails (the event is then retried); whatever the e-mail holds, it is filed, set aside
+    or ignored."""
+    raw = ports.mail.get_bytes(raw_key)
+    parsed = parse(raw)
+    secret = secret_from(config.seal_key())
+    target = _addressed(ports, parsed, secret)
+    if target is None:
+        logger.warning("e-mail for no commune of this stack", extra={"rawKey": raw_key})
+        return Outcome("not_ours", "no commune address among the recipients")
+    commune, named = target
+    if parsed.auto_reply:
+        _set_aside(ports, commune, raw_key, parsed, f"auto-reply: {parsed.auto_reply_reason}")
+        return Outcome("ignored", parsed.auto_reply_reason)
+    if _from_ourselves(parsed):
+        _set_aside(ports, commune, raw_key, parsed, "sent from one of our own addresses")
+        return Outcome("ignored", "loop")
+    if parsed.error:
+        _set_aside(ports, commune, raw_key, parsed, parsed.error)
+        return Outcome("set_aside", parsed.error)
+    message = _inbound(ports, commune, named, raw_key, raw, parsed)
+    received = inbound.receive(ports, message)
+    return Outcome("filed", thread_id=received.thread_id, message_id=received.message_id)
+
+
+def _addressed(
+    ports: Ports, parsed: ParsedEmail, secret: bytes
+) -> tuple[Commune, Addressee] | None:
+    """The first commune of this stack among the recipients, with the thread a reply
+    address names."""
+    domain = config.mail_domain()
+    for recipient in parsed.recipients:
+        named = addressee(recipient, domain, secret)
+        if named is None:
+            continue
+        try:
+            return ports.communes.get_by_slug(named.slug), named
+        except NotFoundError:
+            continue
+    return None
+
+
+def _from_ourselves(parsed: ParsedEmail) -> bool:
+    return parsed.sender.rpartition("@")[2] == config.mail_domain()
+
+
+def _inbound(
+    ports: Ports,
+    commune: Commune,
+    named: Addressee,
+    raw_key: str,
+    raw: bytes,
+    parsed: ParsedEmail,
+) -> InboundMessage:
+    # Without a Message-ID (rare, broken clients) the content identifies the e-mail.
+    external_id = parsed.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    answered = (*reversed(parsed.in_reply_to), *reversed(parsed.references))
+    return InboundMessage(
+        commune_id=commune.commune_id,
+        channel=Channel.EMAIL,
+        external_id=external_id,
+        text=parsed.new_text,
+        full_text=parsed.text,
+        received_at=ports.clock(),
+        sender=Sender(email=parsed.sender, name=parsed.sender_name),
+        subject=parsed.subject,
+        thread_id=named.thread_id,
+        thread_keys=tuple(channels.MESSAGE_KEY + message_id for message_id in answered),
+        links=(channels.MESSAGE_KEY + parsed.message_id,) if parsed.message_id else (),
+        raw_key=raw_key,
+        attachments=_stored_attachments(ports, commune, external_id, parsed.attachments),
+    )
+
+
+def _stored_attachments(
+    ports: Ports, commune: Commune, external_id: str, attachments: tuple[Attachment, ...]
+) -> tuple[AttachmentRef, ...]:
+    """Keeps the accepted files under a key derived from the e-mail's id: a redelivered
+    e-mail writes the same objects again, never new ones."""
+    folder = hashlib.sha256(external_id.encode()).hexdigest()[:32]
+    stored = []
+    for index, attachment in enumerate(attachments):
+        if attachment.rejected:
+            stored.append(
+                AttachmentRef(
+                    attachment.filename,
+                    attachment.content_type,
+                    attachment.size,
+                    refused=attachment.rejected,
+                )
+            )
+            continue
+        name = _SAFE_NAME.sub("_", attachment.filename)[-120:] or f"piece-jointe-{index + 1}"
+        key = f"{commune.commune_id}/{folder}/{index}-{name}"
+        ports.attachments.put_bytes(key, attachment.content, attachment.content_type)
+        stored.append(
+            AttachmentRef(attachment.filename, attachment.content_type, attachment.size, key)
+        )
+    return tuple(stored)
+
+
+def _set_aside(
+    ports: Ports, commune: Commune, raw_key: str, parsed: ParsedEmail, reason: str
+) -> None:
+    channels.record_set_aside(ports, commune, parsed.sender, parsed.subject, reason, raw_key)

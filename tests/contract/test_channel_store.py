@@ -1,0 +1,50 @@
+"""The channel store's and blob stores' contracts, fake and DynamoDB / S3 alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.domain.errors import NotFoundError
+from tests.fakes import BIOT, VALBONNE
+
+pytestmark = pytest.mark.contract
+
+LATER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=30)
+
+
+def test_the_first_claim_wins_and_later_ones_read_it(ports):
+    assert ports.channels.claim(BIOT, "in:email:<a@x>", "t1/m1", LATER) == "t1/m1"
+    assert ports.channels.claim(BIOT, "in:email:<a@x>", "t2/m2", LATER) == "t1/m1"
+    # The same key in another commune is another claim.
+    assert ports.channels.claim(VALBONNE, "in:email:<a@x>", "t3/m3", LATER) == "t3/m3"
+
+
+def test_links_are_found_in_the_order_asked_and_replaced_by_the_last_one(ports):
+    ports.channels.link(BIOT, "msg:<1@x>", "thread-1", LATER)
+    ports.channels.link(BIOT, "msg:<2@x>", "thread-2", None)
+    assert ports.channels.find(BIOT, ["msg:<none>", "msg:<2@x>", "msg:<1@x>"]) == "thread-2"
+    ports.channels.link(BIOT, "msg:<2@x>", "thread-9", LATER)
+    assert ports.channels.find(BIOT, ["msg:<2@x>"]) == "thread-9"
+    assert ports.channels.find(VALBONNE, ["msg:<1@x>", "msg:<2@x>"]) is None
+    assert ports.channels.find(BIOT, []) is None
+
+
+def test_recent_lists_one_prefix_newest_first_within_the_commune(ports):
+    for day in ("2026-11-01", "2026-11-03", "2026-11-02"):
+        ports.channels.link(BIOT, f"aside:{day}", day, LATER)
+    ports.channels.link(BIOT, "asides-other", "no", LATER)
+    ports.channels.link(VALBONNE, "aside:2026-11-04", "valbonne", LATER)
+    assert ports.channels.recent(BIOT, "aside:", 2) == [
+        ("aside:2026-11-03", "2026-11-03"),
+        ("aside:2026-11-02", "2026-11-02"),
+    ]
+
+
+def test_blobs_are_read_back_and_unknown_keys_are_not_found(ports):
+    ports.attachments.put_bytes("06018/x/0-photo.jpg", b"\xff\xd8jpeg", "image/jpeg")
+    assert ports.attachments.get_bytes("06018/x/0-photo.jpg") == b"\xff\xd8jpeg"
+    with pytest.raises(NotFoundError):
+        ports.mail.get_bytes("inbound/missing")
+    assert "0-photo.jpg" in ports.attachments.download_url("06018/x/0-photo.jpg", "p.jpg", 60)

@@ -1,0 +1,359 @@
+"""Channels on moto: e-mail through the mail bucket's event and SES, signed contact forms,
+and Meta webhooks through the inbound queue to the (fake) Graph API."""
+
+from __future__ import annotations
+
+import email
+import json
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from chalicelib import config, resources
+from chalicelib.adapters.graph import GraphClient, GraphSocialNetwork
+from chalicelib.channels import forms as form_signatures
+from chalicelib.channels.meta import signature as meta_signature
+from chalicelib.workers.delivery import handle_delivery
+from chalicelib.workers.inbound import handle_inbound
+from chalicelib.workers.mail import process_event
+from local.graph import FakeGraph
+from local.mailbox import s3_event
+from local.seed import DEFAULT_META_SECRET, DEFAULT_META_VERIFY_TOKEN, demo_accounts
+from local.worker import LambdaContext, sqs_event
+from tests.integration.conftest import REGION, login
+
+pytestmark = pytest.mark.integration
+JSON = {"content-type": "application/json"}
+
+
+def drain(queue: resources.Queue, handler) -> list[dict]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = config.queue_url(queue)
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    results = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        result = handler(sqs_event(messages, arn["QueueArn"], REGION), LambdaContext("t", 60))
+        results.append(result)
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return results
+
+
+def receive_mail(message: EmailMessage, key: str) -> list:
+    bucket = config.bucket_name(resources.MAIL_BUCKET)
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket=bucket, Key=f"inbound/{key}", Body=message.as_bytes()
+    )
+    return process_event(s3_event(bucket, f"inbound/{key}", REGION))
+
+
+def citizen_mail(**headers: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Jeanne Martin <jeanne@example.org>"
+    message["To"] = "biot@concerto.local"
+    message["Subject"] = "Lampadaire éteint"
+    message["Message-ID"] = "<m1@example.org>"
+    for name, value in headers.items():
+        del message[name.replace("_", "-")]
+        message[name.replace("_", "-")] = value
+    message.set_content(
+        "Bonjour,\nLe lampadaire du chemin des Aspres est éteint.\n\n-- \nJeanne Martin\n"
+        "06 12 34 56 78"
+    )
+    message.add_attachment(
+        b"%PDF-1.4 tiny", maintype="application", subtype="pdf", filename="photo-rue.pdf"
+    )
+    return message
+
+
+def get(client, path: str, token: str):
+    response = client.http.get(path, headers={"authorization": f"Bearer {token}"})
+    return response.status_code, json.loads(response.body or b"null")
+
+
+def test_an_email_becomes_a_thread_with_its_original_and_attachment_and_the_answer_threads(
+    client, aws
+):
+    [outcome] = receive_mail(citizen_mail(), "one")
+    assert outcome.status == "filed"
+    agent = login(aws, "agent@biot.demo")
+
+    status, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    assert status == 200
+    assert (thread["channel"], thread["theme"], thread["subject"]) == (
+        "email",
+        "a-classer",
+        "Lampadaire éteint",
+    )
+    [message] = thread["messages"]
+    assert message["text"] == "Bonjour,\nLe lampadaire du chemin des Aspres est éteint."
+    assert message["hasOriginal"] is True
+    assert message["attachments"][0]["name"] == "photo-rue.pdf"
+    assert thread["contact"]["email"] == "jeanne@example.org"
+
+    base = f"/console/threads/{outcome.thread_id}/messages/{message['id']}"
+    status, original = get(client, f"{base}/original", agent)
+    assert status == 200
+    assert original["fullText"].endswith("06 12 34 56 78")
+    assert original["rawUrl"].startswith("http")
+    status, attachment = get(client, f"{base}/attachments/0", agent)
+    assert status == 200 and attachment["contentType"] == "application/pdf"
+    s3_key = attachment["url"].split("?")[0].rsplit("/", 3)[-3:]
+    assert s3_key[0] == "06018"
+    assert get(client, f"{base}/attachments/7", agent)[0] == 404
+    viewer = login(aws, "viewer@biot.demo")
+    assert get(client, f"{base}/original", viewer)[0] == 403
+    valbonne = login(aws, "agent@valbonne.demo")
+    assert get(client, f"{base}/original", valbonne)[0] == 404
+
+    replied = client.http.post(
+        f"/console/threads/{outcome.thread_id}/replies",
+        headers={**JSON, "authorization": f"Bearer {agent}"},
+        body=json.dumps({"text": "Une équipe passe jeudi.", "visibility": "private"}),
+    )
+    assert replied.status_code == 201
+    assert drain(resources.DELIVERY_QUEUE, handle_delivery) == [{"batchItemFailures": []}]
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    answer = email.message_from_string(sent.raw_data, policy=default)
+    assert answer["Subject"] == "Re: Lampadaire éteint"
+    assert answer["In-Reply-To"] == "<m1@example.org>"
+    assert answer["References"] == "<m1@example.org>"
+    reply_address = answer["From"].addresses[0].addr_spec
+    assert reply_address.startswith(f"biot+{outcome.thread_id}-")
+
+    # The citizen answers from a client that drops the reply address: References thread it.
+    again = citizen_mail(
+        Message_ID="<m2@example.org>", In_Reply_To=answer["Message-ID"], Subject="Re: Lampadaire"
+    )
+    [second] = receive_mail(again, "two")
+    assert second.thread_id == outcome.thread_id
+    # And one that writes to the reply address with no threading header at all.
+    third = citizen_mail(Message_ID="<m3@example.org>", To=reply_address)
+    assert receive_mail(third, "three")[0].thread_id == outcome.thread_id
+    # The same e-mail delivered twice is filed once.
+    assert receive_mail(third, "three-again")[0].thread_id == outcome.thread_id
+    status, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    assert [m["author"] for m in thread["messages"]] == ["citizen", "commune", "citizen", "citizen"]
+    assert thread["status"] == "in_progress"
+
+
+def test_auto_replies_and_unreadable_mail_are_set_aside_with_a_reason(client, aws):
+    out_of_office = citizen_mail(Subject="Réponse automatique : absent")
+    out_of_office["Auto-Submitted"] = "auto-replied"
+    [ignored] = receive_mail(out_of_office, "ooo")
+    assert ignored.status == "ignored"
+    [broken] = receive_mail(EmailMessage(), "empty")
+    # An empty message names no commune: it is dropped with a log, nothing to file.
+    assert broken.status == "not_ours"
+    nameless = EmailMessage()
+    nameless["To"] = "biot@concerto.local"
+    nameless.set_content("Bonjour")
+    [aside] = receive_mail(nameless, "nameless")
+    assert aside.status == "set_aside"
+
+    agent = login(aws, "agent@biot.demo")
+    status, listed = get(client, "/console/channels/set-aside", agent)
+    assert status == 200
+    reasons = [item["reason"] for item in listed["items"]]
+    assert any(reason.startswith("auto-reply") for reason in reasons)
+    assert len(reasons) == 2
+    status, threads = get(client, "/console/threads?channel=email", agent)
+    assert threads["items"] == []
+    assert get(client, "/console/channels/set-aside", login(aws, "agent@valbonne.demo"))[1] == {
+        "items": []
+    }
+
+
+def test_a_signed_form_submission_is_filed_and_a_replay_refused(client, aws):
+    admin = login(aws, "admin@biot.demo")
+    created = client.http.post(
+        "/console/channels/form-keys", headers={"authorization": f"Bearer {admin}"}
+    )
+    assert created.status_code == 201
+    secret = json.loads(created.body)["secret"]
+    body = json.dumps(
+        {"id": "site-42", "text": "Nid-de-poule rue du Portugon.", "theme": "voirie-stationnement"}
+    ).encode()
+    signed = {**JSON, "x-concerto-signature": form_signatures.sign(secret, int(time.time()), body)}
+
+    accepted = client.http.post("/channels/forms/biot", headers=signed, body=body)
+    assert accepted.status_code == 202, accepted.body
+    thread_id = json.loads(accepted.body)["id"]
+    assert client.http.post("/channels/forms/biot", headers=signed, body=body).status_code == 409
+    forged = {**JSON, "x-concerto-signature": form_signatures.sign("cfk_x", int(time.time()), body)}
+    refused = client.http.post("/channels/forms/biot", headers=forged, body=body)
+    assert refused.status_code == 401
+    assert json.loads(refused.body)["error"]["code"] == "invalid_signature"
+    # Another commune's key signs nothing here.
+    unsigned = client.http.post("/channels/forms/valbonne", headers=signed, body=body)
+    assert unsigned.status_code == 401
+
+    agent = login(aws, "agent@biot.demo")
+    _, thread = get(client, f"/console/threads/{thread_id}", agent)
+    assert (thread["channel"], thread["theme"]) == ("form", "voirie-stationnement")
+    _, channels = get(client, "/console/channels", admin)
+    assert channels["emailAddress"] == "biot@concerto.local"
+    assert channels["forms"]["webhookUrl"].endswith("/channels/forms/biot")
+    assert "formulaire.js" in channels["forms"]["embedSnippet"]
+    assert [key["active"] for key in channels["forms"]["keys"]] == [True]
+    assert "secret" not in json.dumps(channels["forms"]["keys"])
+    assert get(client, "/console/channels", agent)[1]["forms"]["keys"] is None
+
+
+@pytest.fixture
+def graph(ports) -> Iterator[FakeGraph]:
+    with FakeGraph() as fake:
+        ports.social = GraphSocialNetwork(GraphClient(fake.base_url))
+        yield fake
+
+
+def meta_post(client, payload: dict, secret: str = DEFAULT_META_SECRET):
+    raw = json.dumps(payload).encode()
+    headers = {**JSON, "x-hub-signature-256": meta_signature.sign(secret, raw)}
+    return client.http.post("/channels/meta/biot", headers=headers, body=raw)
+
+
+def messenger(page: str, sender: str, mid: str, text: str) -> dict:
+    event = {
+        "sender": {"id": sender},
+        "recipient": {"id": page},
+        "timestamp": int(time.time() * 1000),
+        "message": {"mid": mid, "text": text},
+    }
+    return {
+        "object": "page",
+        "entry": [{"id": page, "time": event["timestamp"], "messaging": [event]}],
+    }
+
+
+def test_meta_webhook_handshake_and_signature(client, aws):
+    query = "hub.mode=subscribe&hub.challenge=1158201444"
+    ok = client.http.get(
+        f"/channels/meta/biot?{query}&hub.verify_token={DEFAULT_META_VERIFY_TOKEN}"
+    )
+    assert (ok.status_code, ok.body) == (200, b"1158201444")
+    assert client.http.get(f"/channels/meta/biot?{query}&hub.verify_token=nope").status_code == 403
+    page = demo_accounts(0)[0][1]
+    payload = messenger(page, "psid-1", "mid.1", "Bonjour, la piscine ouvre quand ?")
+    assert meta_post(client, payload, secret="wrong-secret").status_code == 401
+    raw = json.dumps(payload).encode()
+    tampered = client.http.post(
+        "/channels/meta/biot",
+        headers={**JSON, "x-hub-signature-256": meta_signature.sign(DEFAULT_META_SECRET, raw)},
+        body=raw + b" ",
+    )
+    assert tampered.status_code == 401
+    bad = meta_post(client, {"hello": "world"})
+    assert bad.status_code == 400
+
+
+def test_a_messenger_message_becomes_a_thread_and_the_answer_goes_back_through_graph(
+    client, aws, graph
+):
+    page = demo_accounts(0)[0][1]
+    first = meta_post(
+        client, messenger(page, "psid-1", "mid.1", "Bonjour, la piscine ouvre quand ?")
+    )
+    assert (first.status_code, json.loads(first.body)) == (200, {"queued": 1})
+    # Meta delivers again: still one message.
+    assert (
+        meta_post(
+            client, messenger(page, "psid-1", "mid.1", "Bonjour, la piscine ouvre quand ?")
+        ).status_code
+        == 200
+    )
+    meta_post(client, messenger(page, "psid-1", "mid.2", "Et le dimanche ?"))
+    statuses = {
+        "object": "page",
+        "entry": [
+            {
+                "id": page,
+                "time": 1,
+                "messaging": [
+                    {
+                        "sender": {"id": "psid-1"},
+                        "recipient": {"id": page},
+                        "timestamp": 1,
+                        "read": {"watermark": 1},
+                    }
+                ],
+            }
+        ],
+    }
+    assert json.loads(meta_post(client, statuses).body) == {"queued": 0}
+    assert drain(resources.INBOUND_QUEUE, handle_inbound) == [{"batchItemFailures": []}]
+
+    agent = login(aws, "agent@biot.demo")
+    _, listed = get(client, "/console/threads?channel=social", agent)
+    [summary] = listed["items"]
+    _, thread = get(client, f"/console/threads/{summary['id']}", agent)
+    assert [m["text"] for m in thread["messages"]] == [
+        "Bonjour, la piscine ouvre quand ?",
+        "Et le dimanche ?",
+    ]
+    assert thread["contact"] == {
+        "name": None,
+        "email": None,
+        "verified": False,
+        "platform": "facebook",
+    }
+
+    client.http.post(
+        f"/console/threads/{summary['id']}/replies",
+        headers={**JSON, "authorization": f"Bearer {agent}"},
+        body=json.dumps({"text": "Bonjour, de 9 h à 19 h.", "visibility": "private"}),
+    )
+    assert drain(resources.DELIVERY_QUEUE, handle_delivery) == [{"batchItemFailures": []}]
+    [sent] = graph.sent
+    assert sent["path"].endswith(f"/{page}/messages")
+    assert sent["json"]["recipient"] == {"id": "psid-1"}
+    assert sent["json"]["message"]["text"] == "Bonjour, de 9 h à 19 h."
+    assert sent["token"] == "demo-page-token"
+    _, thread = get(client, f"/console/threads/{summary['id']}", agent)
+    assert thread["messages"][-1]["delivery"] == "sent"
+
+
+def test_an_expired_token_fails_the_answer_at_once_and_shows_in_the_channel_health(
+    client, aws, graph
+):
+    admin = login(aws, "admin@biot.demo")
+    page = "555001"
+    settings = {
+        "appSecret": DEFAULT_META_SECRET,
+        "verifyToken": DEFAULT_META_VERIFY_TOKEN,
+        "accounts": [
+            {"platform": "facebook", "accountId": page, "name": "Page", "accessToken": "expired"}
+        ],
+    }
+    configured = client.http.put(
+        "/console/channels/social",
+        headers={**JSON, "authorization": f"Bearer {admin}"},
+        body=json.dumps(settings),
+    )
+    assert configured.status_code == 200
+    assert "expired" not in configured.body.decode()
+    meta_post(client, messenger(page, "psid-9", "mid.9", "Le marché est-il maintenu ?"))
+    drain(resources.INBOUND_QUEUE, handle_inbound)
+    agent = login(aws, "agent@biot.demo")
+    [summary] = get(client, "/console/threads?channel=social", agent)[1]["items"]
+    client.http.post(
+        f"/console/threads/{summary['id']}/replies",
+        headers={**JSON, "authorization": f"Bearer {agent}"},
+        body=json.dumps({"text": "Oui, comme chaque samedi.", "visibility": "private"}),
+    )
+    assert drain(resources.DELIVERY_QUEUE, handle_delivery) == [{"batchItemFailures": []}]
+    thread = get(client, f"/console/threads/{summary['id']}", agent)[1]
+    assert thread["messages"][-1]["delivery"] == "failed"
+    assert "expired" in thread["messages"][-1]["deliveryDetail"]
+    _, channels = get(client, "/console/channels", admin)
+    [account] = channels["social"]["accounts"]
+    assert account["tokenExpired"] is True
+    assert channels["social"]["lastEventAt"] is not None
+    # One attempt, refused: an expired token is not retried.
+    assert [attempt["status"] for attempt in graph.sent] == [400]
