@@ -8,6 +8,8 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default
 
 from chalicelib import config
 from chalicelib.channels.email.parse import Attachment, ParsedEmail, parse
@@ -42,7 +44,7 @@ def receive_email(ports: Ports, raw_key: str) -> Outcome:
     raw = ports.mail.get_bytes(raw_key)
     parsed = parse(raw)
     secret = secret_from(config.seal_key())
-    target = _addressed(ports, parsed, secret)
+    target = _addressed(ports, parsed, raw, secret)
     if target is None:
         logger.warning("e-mail for no commune of this stack", extra={"rawKey": raw_key})
         return Outcome("not_ours", "no commune address among the recipients")
@@ -62,12 +64,13 @@ def receive_email(ports: Ports, raw_key: str) -> Outcome:
 
 
 def _addressed(
-    ports: Ports, parsed: ParsedEmail, secret: bytes
+    ports: Ports, parsed: ParsedEmail, raw: bytes, secret: bytes
 ) -> tuple[Commune, Addressee] | None:
     """The first commune of this stack among the recipients, with the thread a reply
-    address names."""
+    address names. A blind copy names no recipient in To or Cc: the receiving server's
+    `Received: … for <address>` does (SES writes it)."""
     domain = config.mail_domain()
-    for recipient in parsed.recipients:
+    for recipient in (*parsed.recipients, *_received_for(raw)):
         named = addressee(recipient, domain, secret)
         if named is None:
             continue
@@ -76,6 +79,18 @@ def _addressed(
         except NotFoundError:
             continue
     return None
+
+
+_RECEIVED_FOR = re.compile(r"\bfor\s+<?([^\s<>;@]+@[^\s<>;]+?)>?\s*;", re.IGNORECASE)
+
+
+def _received_for(raw: bytes) -> list[str]:
+    try:
+        headers = BytesHeaderParser(policy=default).parsebytes(raw)
+        received = [str(value) for value in headers.get_all("Received") or ()]
+    except Exception:  # headers the parser already judged: nothing more to find here
+        return []
+    return [match for value in received for match in _RECEIVED_FOR.findall(value)]
 
 
 def _from_ourselves(parsed: ParsedEmail) -> bool:

@@ -357,3 +357,15 @@ def test_an_expired_token_fails_the_answer_at_once_and_shows_in_the_channel_heal
     assert channels["social"]["lastEventAt"] is not None
     # One attempt, refused: an expired token is not retried.
     assert [attempt["status"] for attempt in graph.sent] == [400]
+
+
+def test_a_blind_copy_to_the_commune_is_filed_from_the_received_header(client, aws):
+    blind = citizen_mail(To="conseil@example.org", Message_ID="<bcc-1@example.org>")
+    blind["Received"] = (
+        "from mail.example.org by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x1 "
+        "for biot@concerto.local; Sun, 29 Nov 2026 07:00:00 +0000"
+    )
+    [outcome] = receive_mail(blind, "bcc")
+    assert outcome.status == "filed"
+    unknown = citizen_mail(To="conseil@example.org", Message_ID="<bcc-2@example.org>")
+    assert receive_mail(unknown, "nobody")[0].status == "not_ours"
