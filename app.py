@@ -6,6 +6,7 @@ from chalice import Chalice  # type: ignore[attr-defined]
 
 from chalicelib.api import realtime
 from chalicelib.api.activity import activity_api
+from chalicelib.api.admin import admin_api
 from chalicelib.api.alerts import alerts_api
 from chalicelib.api.channels import channels_api
 from chalicelib.api.console import console
@@ -40,6 +41,7 @@ app.register_blueprint(moderation_api)
 app.register_blueprint(digest_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(channels_api)
+app.register_blueprint(admin_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)

@@ -88,6 +88,7 @@ def build() -> Ports:
         SqsExportQueue,
         SqsInboundQueue,
     )
+    from chalicelib.adapters.staff import CognitoStaffDirectory
     from chalicelib.resources import ATTACHMENTS_BUCKET, MAIL_BUCKET
 
     models.bind()
@@ -125,5 +126,6 @@ def build() -> Ports:
         tokens=CognitoTokenVerifier.from_jwks_url(
             config.cognito_issuer(), config.user_pool_client_id(), config.jwks_url()
         ),
+        staff=CognitoStaffDirectory(),
         clock=now,
     )

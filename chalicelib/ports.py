@@ -15,7 +15,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.exports import ExportJob
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.staff import StaffIdentity
+from chalicelib.domain.staff import Role, StaffIdentity, StaffMember
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     CounterIncrement,
@@ -527,6 +527,26 @@ class DeliveryQueue(ABC):
     def enqueue(self, job: DeliveryJob) -> None: ...
 
 
+class StaffDirectory(ABC):
+    """The commune's staff accounts (Cognito): each carries its commune and one role."""
+
+    @abstractmethod
+    def members(self, commune_id: CommuneId) -> list[StaffMember]: ...
+
+    @abstractmethod
+    def invite(self, commune_id: CommuneId, email: str, role: Role) -> tuple[StaffMember, str]:
+        """Creates the account; returns it with its temporary password (Cognito e-mails it
+        to the member in AWS). Raises ConflictError for an address already in use."""
+
+    @abstractmethod
+    def set_role(self, commune_id: CommuneId, email: str, role: Role) -> StaffMember:
+        """Raises NotFoundError for an account that is not the commune's."""
+
+    @abstractmethod
+    def remove(self, commune_id: CommuneId, email: str) -> None:
+        """Deletes the account. Raises NotFoundError for one that is not the commune's."""
+
+
 class TokenVerifier(ABC):
     @abstractmethod
     def verify(self, token: str) -> StaffIdentity:
@@ -568,4 +588,5 @@ class Ports:
     sealer: Sealer
     analyzer: Analyzer
     tokens: TokenVerifier
+    staff: StaffDirectory
     clock: Callable[[], datetime]

@@ -150,17 +150,13 @@ class Runtime:
         self.stoppers.append(gateway.stop)
 
     def _start_site(self) -> None:
-        """The static frontend/ (the citizen site, the console, the embeddable form)."""
-        import functools
-        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+        """The static frontend/ (citizen site, console, embeddable form), with the API under
+        /api on the same origin, as CloudFront serves them in AWS."""
+        from local.site import start_site
 
-        class Quiet(SimpleHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        handler = functools.partial(Quiet, directory=str(ROOT / "frontend"))
-        server = ThreadingHTTPServer((self.settings.host, self.settings.web_port), handler)
-        threading.Thread(target=server.serve_forever, name="site", daemon=True).start()
+        settings = self.settings
+        connect = [settings.aws_url, settings.realtime_url]  # Cognito, the console WebSocket
+        server = start_site(settings.host, settings.web_port, settings.api_url, connect)
         self.stoppers.append(server.shutdown)
 
     def _start_mail(self) -> None:

@@ -22,6 +22,7 @@ from chalicelib.adapters.memory import (
     InMemoryIdempotencyStore,
     InMemoryInboundQueue,
     InMemoryModelStore,
+    InMemoryStaffDirectory,
     InMemorySubscriptionRepository,
     InMemoryTemplateRepository,
     InMemoryThreadRepository,
@@ -135,5 +136,6 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         sealer=FernetSealer(TEST_SEAL_KEY),
         analyzer=LocalAnalyzer(),
         tokens=FakeTokenVerifier(),
+        staff=InMemoryStaffDirectory(),
         clock=clock or Clock(),
     )

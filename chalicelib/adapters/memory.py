@@ -20,6 +20,7 @@ from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
 from chalicelib.domain.exports import ExportJob, ExportStatus
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     Analysis,
@@ -61,6 +62,7 @@ from chalicelib.ports import (
     ModelStore,
     OutboundEmail,
     SocialNetwork,
+    StaffDirectory,
     SubscriptionRepository,
     TemplateRepository,
     ThreadRepository,
@@ -824,3 +826,34 @@ class RecordingSocialNetwork(SocialNetwork):
             raise self.fail_with
         self.sent.append(sent)
         return f"sent-{len(self.sent)}"
+
+
+class InMemoryStaffDirectory(StaffDirectory):
+    def __init__(self) -> None:
+        self._members: dict[str, tuple[CommuneId, StaffMember]] = {}
+
+    def members(self, commune_id: CommuneId) -> list[StaffMember]:
+        found = [m for commune, m in self._members.values() if commune == commune_id]
+        return sorted(found, key=lambda member: member.email)
+
+    def invite(self, commune_id: CommuneId, email: str, role: Role) -> tuple[StaffMember, str]:
+        if email in self._members:
+            raise ConflictError("this address already has an account", code="staff_exists")
+        member = StaffMember(email, role, True, "FORCE_CHANGE_PASSWORD")
+        self._members[email] = (commune_id, member)
+        return member, "Temporary-Password-1!"
+
+    def set_role(self, commune_id: CommuneId, email: str, role: Role) -> StaffMember:
+        member = replace(self._member(commune_id, email), role=role)
+        self._members[email] = (commune_id, member)
+        return member
+
+    def remove(self, commune_id: CommuneId, email: str) -> None:
+        self._member(commune_id, email)
+        del self._members[email]
+
+    def _member(self, commune_id: CommuneId, email: str) -> StaffMember:
+        commune, member = self._members.get(email, (None, None))
+        if commune != commune_id or member is None:
+            raise NotFoundError("unknown staff member", code="staff_not_found")
+        return member

@@ -4,19 +4,23 @@ side (a commune's profile, giving an opinion, the private follow-up)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
-from chalice import Blueprint  # type: ignore[attr-defined]
+from chalice import Blueprint, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
-from chalicelib.api import schemas, views
+from chalicelib.api import pages, schemas, views
 from chalicelib.api.http import (
     Operation,
+    current_request,
     header,
     json_response,
     operation,
     parse_body,
     today,
 )
+from chalicelib.domain.commune import UNSORTED
+from chalicelib.domain.errors import ConcertoError, PayloadTooLargeError, ValidationError
 from chalicelib.domain.threads import Channel
 from chalicelib.services import feedback, validation
 
@@ -98,13 +102,52 @@ def get_commune(slug: str) -> schemas.CommuneProfile:
     return views.commune_profile(commune, consultations.open_in(ports, commune, now), now)
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _submit_html_form(slug: str) -> Response:
+    """The citizen site's form posted without JavaScript: HTML in, HTML out (a page with
+    the private follow-up link, or the reason in French). No theme chosen: « à classer »."""
+    raw: bytes = current_request().raw_body or b""
+    try:
+        if len(raw) > config.max_body_bytes():
+            raise PayloadTooLargeError("too large", code="payload_too_large")
+        fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        rating = fields.get("rating", "").strip()
+        if rating and not rating.isdigit():
+            raise ValidationError("rating must be between 1 and 5", code="invalid_rating")
+        command = feedback.SubmitFeedback(
+            theme=fields.get("theme", "").strip() or UNSORTED,
+            text=fields.get("text", ""),
+            rating=int(rating) if rating else None,
+            quartier=fields.get("quartier", "").strip() or None,
+            email=fields.get("email", "").strip() or None,
+            consent=fields.get("consent", "") in ("true", "on", "1"),
+            name=fields.get("name", "").strip() or None,
+        )
+        receipt = feedback.submit_feedback(bootstrap.ports(), slug, command)
+        commune = bootstrap.ports().communes.get_by_slug(slug)
+    except ConcertoError as error:
+        return _html(pages.opinion_refused(slug, error), error.status)
+    return _html(pages.opinion_received(slug, commune.name, receipt.followup_token), 201)
+
+
+def _html(page: str, status: int) -> Response:
+    return Response(
+        body=page,
+        status_code=status,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+    )
+
+
 @operation(
     public,
     Operation(
         "submitFeedback",
         "POST",
         "/communes/{slug}/feedback",
-        "Give an opinion (no account)",
+        "Give an opinion (no account). Posted as an HTML form (x-www-form-urlencoded, the "
+        "citizen site without JavaScript), it answers an HTML page; the theme may then be omitted",
         "citizen",
         schemas.FeedbackAccepted,
         status=202,
@@ -113,7 +156,10 @@ def get_commune(slug: str) -> schemas.CommuneProfile:
         errors=(404, 409),
     ),
 )
-def submit_feedback(slug: str) -> schemas.FeedbackAccepted:
+def submit_feedback(slug: str) -> schemas.FeedbackAccepted | Response:
+    content_type = (header("content-type") or "").lower()
+    if content_type.startswith(FORM_TYPE):
+        return _submit_html_form(slug)
     body = parse_body(schemas.SubmitFeedbackBody)
     command = feedback.SubmitFeedback(
         theme=body.theme,

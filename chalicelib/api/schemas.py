@@ -922,3 +922,87 @@ class FormAccepted(Schema):
 
 class WebhookAccepted(Schema):
     queued: int = Field(description="citizen messages and comments kept for the inbox")
+
+
+RoleName = Literal["admin", "agent", "viewer"]
+
+
+class ThemeView(Schema):
+    id: str = Field(min_length=1, max_length=64, examples=["proprete"])
+    label: str = Field(min_length=1, max_length=80, examples=["Propreté"])
+    keywords: list[str] = Field(default=[], max_length=30, examples=[["poubelles", "déchets"]])
+    description: str = Field(default="", max_length=300)
+
+
+class QuartierView(Schema):
+    id: str = Field(min_length=1, max_length=64, examples=["village"])
+    label: str = Field(min_length=1, max_length=80, examples=["Le Village"])
+
+
+class CommuneAdminView(Schema):
+    commune_id: str = Field(examples=["06018"])
+    slug: str = Field(examples=["biot"])
+    name: str = Field(examples=["Biot"])
+    themes: list[ThemeView]
+    quartiers: list[QuartierView]
+
+
+class ThemesBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "themes": [
+                        {"id": "proprete", "label": "Propreté", "keywords": ["déchets"]},
+                        {"id": "voirie", "label": "Voirie et stationnement"},
+                    ]
+                }
+            ]
+        }
+    )
+
+    themes: list[ThemeView] = Field(min_length=1, max_length=30)
+
+
+class QuartiersBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"quartiers": [{"id": "village", "label": "Le Village"}]}]}
+    )
+
+    quartiers: list[QuartierView] = Field(max_length=100)
+
+
+class StaffMemberView(Schema):
+    email: str
+    role: RoleName
+    enabled: bool
+    status: str = Field(
+        description="CONFIRMED, or FORCE_CHANGE_PASSWORD until the first login",
+        examples=["CONFIRMED"],
+    )
+
+
+class StaffList(Schema):
+    items: list[StaffMemberView]
+
+
+class InviteStaffBody(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "accueil@mairie-biot.fr", "role": "agent"}]}
+    )
+
+    email: str = Field(min_length=3, max_length=254)
+    role: RoleName
+
+
+class StaffInvited(StaffMemberView):
+    temporary_password: str = Field(
+        description="to give the new member (Cognito also e-mails it in AWS); they choose "
+        "their own at first login"
+    )
+
+
+class RoleBody(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "viewer"}]})
+
+    role: RoleName

@@ -41,6 +41,9 @@ class ActivityKind(StrEnum):
     CHANNEL_KEY_CREATED = "channel.key_created"
     CHANNEL_KEY_REVOKED = "channel.key_revoked"
     CHANNEL_CONFIGURED = "channel.configured"
+    STAFF_INVITED = "staff.invited"
+    STAFF_ROLE_CHANGED = "staff.role_changed"
+    STAFF_REMOVED = "staff.removed"
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,14 @@ class StaffIdentity:
 def highest_role(groups: list[str]) -> Role | None:
     roles = [Role(group) for group in groups if group in Role.__members__.values()]
     return max(roles, key=lambda role: role.rank) if roles else None
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff account of a commune, as admins manage it."""
+
+    email: str
+    role: Role
+    enabled: bool = True
+    # Cognito's account state: CONFIRMED, or FORCE_CHANGE_PASSWORD until the first login.
+    status: str = ""

@@ -1,5 +1,5 @@
-"""Admin settings of the inbox: the commune's services (departments) and the routing rules
-that send new threads to them. Each change is recorded in the audit log."""
+"""Admin settings: the commune's themes and quartiers, its services (departments) and the
+routing rules that send new threads to them. Each change is recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ from dataclasses import replace
 
 from chalicelib.domain import activity, sla
 from chalicelib.domain.activity import ActivityKind
-from chalicelib.domain.commune import Commune, CommuneSettings, RoutingRule, Service
+from chalicelib.domain.commune import (
+    UNSORTED,
+    Commune,
+    CommuneSettings,
+    Quartier,
+    RoutingRule,
+    Service,
+    Theme,
+)
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Channel
 from chalicelib.ports import Ports
 from chalicelib.services import validation
 
+MAX_THEMES = 30
+MAX_QUARTIERS = 100
 MAX_SERVICES = 50
 MAX_RULES = 100
 _SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -50,6 +60,70 @@ def replace_services(
         )
     _save(ports, staff, replace(commune, services=tuple(wanted)), "services")
     return tuple(wanted)
+
+
+def commune(ports: Ports, staff: StaffIdentity) -> Commune:
+    staff.require(Role.VIEWER)
+    return ports.communes.get(staff.commune_id)
+
+
+def replace_themes(ports: Ports, staff: StaffIdentity, wanted: list[Theme]) -> tuple[Theme, ...]:
+    """Replaces the themes citizens choose from. Threads keep their theme id; a theme a
+    routing rule uses cannot go."""
+    staff.require(Role.ADMIN)
+    current = ports.communes.get(staff.commune_id)
+    if not 1 <= len(wanted) <= MAX_THEMES:
+        raise ValidationError(f"1–{MAX_THEMES} themes", code="invalid_themes")
+    for theme in wanted:
+        _check_label(theme.id, theme.label, "invalid_themes")
+        if theme.id == UNSORTED:
+            raise ValidationError(f"{UNSORTED!r} is reserved", code="invalid_themes")
+        if len(theme.keywords) > 30 or any(not 2 <= len(k) <= 40 for k in theme.keywords):
+            raise ValidationError("up to 30 keywords of 2–40 characters", code="invalid_themes")
+        if len(theme.description) > 300:
+            raise ValidationError("a description has ≤ 300 characters", code="invalid_themes")
+    _unique([theme.id for theme in wanted], "invalid_themes")
+    used = {t for rule in current.rules for t in rule.themes} - {t.id for t in wanted}
+    if used:
+        raise ValidationError(
+            f"routing rules still use the theme {sorted(used)[0]!r}", code="theme_in_use"
+        )
+    _save(ports, staff, replace(current, themes=tuple(wanted)), "themes")
+    return tuple(wanted)
+
+
+def replace_quartiers(
+    ports: Ports, staff: StaffIdentity, wanted: list[Quartier]
+) -> tuple[Quartier, ...]:
+    staff.require(Role.ADMIN)
+    current = ports.communes.get(staff.commune_id)
+    if len(wanted) > MAX_QUARTIERS:
+        raise ValidationError(f"at most {MAX_QUARTIERS} quartiers", code="invalid_quartiers")
+    for quartier in wanted:
+        _check_label(quartier.id, quartier.label, "invalid_quartiers")
+    _unique([quartier.id for quartier in wanted], "invalid_quartiers")
+    used = {q for rule in current.rules for q in rule.quartiers} - {q.id for q in wanted}
+    if used:
+        raise ValidationError(
+            f"routing rules still use the quartier {sorted(used)[0]!r}", code="quartier_in_use"
+        )
+    _save(ports, staff, replace(current, quartiers=tuple(wanted)), "quartiers")
+    return tuple(wanted)
+
+
+_LABELLED_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def _check_label(item_id: str, label: str, code: str) -> None:
+    if not _LABELLED_ID.match(item_id):
+        raise ValidationError("an id has 1–64 lower-case letters, digits or dashes", code=code)
+    if not label.strip() or len(label) > 80:
+        raise ValidationError("a label has 1–80 characters", code=code)
+
+
+def _unique(ids: list[str], code: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValidationError("ids must be unique", code=code)
 
 
 def replace_rules(

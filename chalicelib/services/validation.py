@@ -3,7 +3,7 @@
 import hashlib
 import re
 
-from chalicelib.domain.commune import Commune
+from chalicelib.domain.commune import UNSORTED, Commune
 from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.ids import is_id
 from chalicelib.ports import Ports
@@ -60,7 +60,8 @@ def voter_hash(commune: Commune, voter: str) -> str:
 
 
 def check_theme(commune: Commune, theme: str) -> str:
-    if commune.theme(theme) is None:
+    """A theme of the commune, or UNSORTED (the analysis then suggests one)."""
+    if theme != UNSORTED and commune.theme(theme) is None:
         raise ValidationError(f"unknown theme {theme!r} for {commune.name}", code="unknown_theme")
     return theme
 

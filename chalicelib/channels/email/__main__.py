@@ -1,9 +1,6 @@
-"""`python -m chalicelib.channels.email parse FILE.eml ...`: one JSON line per file, in order
-(the contract held-out evaluation uses to score the parser).
-
-    {"subject", "from", "date", "text", "newText", "attachments": [{"filename",
-     "contentType", "size"}], "autoReply", "error"}
-"""
+"""`python -m chalicelib.channels.email parse FILE.eml ...`: one JSON line per file, in order,
+{"subject", "from", "date", "text", "newText", "attachments": [{"filename", "contentType",
+"size"}], "autoReply", "error"}: the contract held-out evaluation scores the parser with."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
-"""Keeps only what the sender of a reply newly wrote: no quoted history, no signature.
-
-Staff read a citizen's answer in a thread; the commune's own message quoted again under each
-answer, and "Envoyé de mon iPhone", are noise there. Every kept line is a line of the input.
-"""
+"""Keeps only what the sender of a reply newly wrote: staff reading a citizen's answer need
+neither the commune's own message quoted again below it nor "Envoyé de mon iPhone". Every
+kept line is a line of the input."""
 
 from __future__ import annotations
 
@@ -21,12 +19,14 @@ _MAX_ATTRIBUTION_CHARS = 400
 _ATTRIBUTION_START = re.compile(
     _PREFIX + r"(le|on|am|el|il|op|em|den|dne)\s", re.IGNORECASE
 )  # fr, en, de, es, it, nl, pt, da/sv, cs
+# German puts the verb before the name: "Am 12.03.2026 um 10:02 schrieb X <x>:".
 _ATTRIBUTION_END = re.compile(
     r"(\ba\s+[ée]crit|\bwrote|\bescribi[óo]|\bha\s+scritto|\bschreef|\bescreveu|\bskrev"
-    r"|\bnapsal|\bschrieb\b[^:]{0,150})\s*:\s*$",  # German: "Am …, um … schrieb X <x>:"
+    r"|\bnapsal|\bnapisał|написала?|\bschrieb\b[^:]{0,150})\s*:\s*$",
     re.IGNORECASE,
 )
 _HAS_DIGIT = re.compile(r"\d")
+_OPEN_ADDRESS = re.compile(r"<[^<>]*$")
 _ENDS_SENTENCE = re.compile(r"[.!?]\s*$")
 
 # --- Outlook-style header blocks: "De : … / Envoyé : … / À : … / Objet : …" ----------------
@@ -143,15 +143,19 @@ def _attribution_span(lines: Sequence[str], index: int) -> int:
         position = index + offset
         if position >= len(lines) or not lines[position].strip():
             return 0
-        if offset and _QUOTED.match(lines[position]) and not _QUOTED.match(first):
+        # A quoted line does not continue an unquoted attribution, except when Gmail wrapped
+        # inside "<address>" and the line starts with the address's ">".
+        quoted = offset and _QUOTED.match(lines[position]) and not _QUOTED.match(first)
+        if quoted and not _OPEN_ADDRESS.search(joined):
             return 0
         joined = f"{joined} {lines[position].strip()}".strip()
         if len(joined) > _MAX_ATTRIBUTION_CHARS:
             return 0
         if _ATTRIBUTION_END.search(joined):
             return offset + 1 if _looks_like_attribution(joined, starts, offset) else 0
-        # A wrapped attribution never breaks after the end of a sentence.
-        if not starts or _ENDS_SENTENCE.search(lines[position]):
+        # Only an attribution's first words or an address cut in two announce a wrapped line;
+        # and a wrapped attribution never breaks after the end of a sentence.
+        if _ENDS_SENTENCE.search(lines[position]) or not (starts or _OPEN_ADDRESS.search(joined)):
             return 0
     return 0
 
@@ -159,7 +163,7 @@ def _attribution_span(lines: Sequence[str], index: int) -> int:
 def _looks_like_attribution(joined: str, starts: bool, offset: int) -> bool:
     # "Le maire a écrit :" in a citizen's text has no date; real attributions carry a date
     # and time, or at least the quoted sender's address.
-    if starts and _HAS_DIGIT.search(joined):
+    if _HAS_DIGIT.search(joined) and (starts or "@" in joined):
         return True
     return offset == 0 and "@" in joined
 

@@ -592,6 +592,20 @@ def test_a_text_file_attached_next_to_the_body_is_an_attachment() -> None:
     ]
 
 
+def test_an_invalid_attachment_type_is_read_from_the_file_name() -> None:
+    raw = (
+        b'From: Jean <jean@example.fr>\nContent-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nVoir photo.\n--b\nContent-Type: jpeg\n"
+        b'Content-Disposition: attachment; filename="trou.jpg"\n\n\xff\xd8\xff\n--b\n'
+        b'Content-Type: image\nContent-Disposition: attachment; filename="x.exe"\n\nMZ\n--b--\n'
+    )
+    attachments = parse(raw).attachments
+    assert [(a.filename, a.content_type, a.rejected) for a in attachments] == [
+        ("trou.jpg", "image/jpeg", ""),
+        ("x.exe", "application/x-msdownload", "type_not_allowed"),
+    ]
+
+
 def test_encrypted_mail_says_so() -> None:
     raw = (
         b"From: Jean <jean@example.fr>\nContent-Type: multipart/encrypted;"

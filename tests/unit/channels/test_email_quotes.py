@@ -30,6 +30,11 @@ ANSWER = "Bonjour,\n\nLe lampadaire est toujours éteint.\n\nCordialement,\nJean
             "gmail attribution wrapped inside the address",
         ),
         (
+            "Le mer. 11 mars 2026 à 12:32, Mairie de Saint-Martin <contact@mairie.fr\n"
+            "> a écrit :\n\n> Bonjour",
+            "gmail wrap leaving the address's '>' at the start of a line",
+        ),
+        (
             "Le lundi 12 mars 2026 à 10:02:05 UTC+1, Mairie de Saint-Martin\n"
             "<contact@mairie.fr> a\nécrit :\n\nBonjour (unquoted history)",
             "attribution wrapped over three lines",
