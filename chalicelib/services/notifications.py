@@ -101,13 +101,13 @@ def email_reply(
         subject = f"Réponse de la mairie de {commune.name}"
     elif not subject.lower().startswith(("re:", "re :")):
         subject = f"Re: {subject}"
-    greeting = f"Bonjour {contact.name.strip()}," if contact.name.strip() else "Bonjour,"
-    signature = f"La mairie de {commune.name}"
-    text = "\n\n".join([greeting, message.text, signature])
+    # The agent writes the whole answer (greeting included); the signature says who sends it.
+    signature = f"Mairie de {commune.name}"
+    text = f"{message.text}\n\n-- \n{signature}"
+    paragraphs = html.escape(message.text).replace("\n", "<br>")
     body = (
-        f'<!doctype html><html lang="fr"><body><p>{html.escape(greeting)}</p>'
-        f"<p>{html.escape(message.text).replace(chr(10), '<br>')}</p>"
-        f"<p>{html.escape(signature)}</p></body></html>"
+        f'<!doctype html><html lang="fr"><body><p>{paragraphs}</p>'
+        f"<p>-- <br>{html.escape(signature)}</p></body></html>"
     )
     return OutboundEmail(
         to=contact.email,
