@@ -4,6 +4,7 @@ keeps its data at home. A circuit breaker stops calling Comprehend while it keep
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -205,6 +206,33 @@ class FallbackAnalyzer(Analyzer):
                 "texts analysed locally",
                 extra={"fallbacks": {reason.value: n for reason, n in counted.items()}},
             )
+        # CloudWatch metrics (embedded metric format): the fallback-rate alarm divides the
+        # first by the sum. Opting out is a choice, not a failure: it is not counted.
+        failed = sum(n for reason, n in counted.items() if reason is not FallbackReason.OPTED_OUT)
+        emit_metrics({"ComprehendAnalysed": primary, "ComprehendFallbacks": failed})
+
+
+METRICS_NAMESPACE = "Concerto"
+
+
+def emit_metrics(values: Mapping[str, int]) -> None:
+    """One EMF log line CloudWatch turns into metrics (no API call, no dependency)."""
+    if not any(values.values()):
+        return
+    record = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": METRICS_NAMESPACE,
+                    "Dimensions": [[]],
+                    "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
+                }
+            ],
+        },
+        **values,
+    }
+    print(json.dumps(record), flush=True)
 
 
 def _reason_for(error: Exception) -> FallbackReason:

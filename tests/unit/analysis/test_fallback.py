@@ -3,6 +3,7 @@ Comprehend, which to the local model and why, and how the breaker opens and reco
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -316,3 +317,24 @@ def test_local_failure_is_the_callers_error() -> None:
 
     with pytest.raises(AnalysisError):
         analyzer.analyze(["a"], OPTED_OUT)
+
+
+def test_cloudwatch_gets_the_fallbacks_but_not_the_opted_out_texts(capsys) -> None:
+    throttled = FallbackAnalyzer(
+        FakeComprehend(failure=ComprehendThrottledError("slow")), FakeLocal()
+    )
+    throttled.analyze(["un", "deux"], BIOT)
+    [line] = capsys.readouterr().out.splitlines()
+    record = json.loads(line)
+    assert (record["ComprehendFallbacks"], record["ComprehendAnalysed"]) == (2, 0)
+    [directive] = record["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Concerto"
+    assert {m["Name"] for m in directive["Metrics"]} == {
+        "ComprehendFallbacks",
+        "ComprehendAnalysed",
+    }
+
+    FallbackAnalyzer(FakeComprehend(), FakeLocal()).analyze(["trois"], BIOT)
+    assert json.loads(capsys.readouterr().out)["ComprehendAnalysed"] == 1
+    FallbackAnalyzer(FakeComprehend(), FakeLocal()).analyze(["quatre"], OPTED_OUT)
+    assert capsys.readouterr().out == ""
