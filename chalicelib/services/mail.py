@@ -17,7 +17,7 @@ from chalicelib.domain.addresses import Addressee, addressee, secret_from
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.inbound import InboundMessage, Sender
-from chalicelib.domain.threads import AttachmentRef, Channel
+from chalicelib.domain.threads import AttachmentRef, Author, Channel, Delivery
 from chalicelib.ports import Ports
 from chalicelib.services import channels, inbound
 
@@ -51,6 +51,8 @@ def receive_email(ports: Ports, raw_key: str) -> Outcome:
     commune, named = target
     if parsed.auto_reply:
         _set_aside(ports, commune, raw_key, parsed, f"auto-reply: {parsed.auto_reply_reason}")
+        if parsed.auto_reply_reason in BOUNCES and named.thread_id:
+            _answer_bounced(ports, commune, named.thread_id)
         return Outcome("ignored", parsed.auto_reply_reason)
     if _from_ourselves(parsed):
         _set_aside(ports, commune, raw_key, parsed, "sent from one of our own addresses")
@@ -61,6 +63,23 @@ def receive_email(ports: Ports, raw_key: str) -> Outcome:
     message = _inbound(ports, commune, named, raw_key, raw, parsed)
     received = inbound.receive(ports, message)
     return Outcome("filed", thread_id=received.thread_id, message_id=received.message_id)
+
+
+# A delivery report to a thread's reply address (our answers' sender): the answer did not
+# reach the citizen.
+BOUNCES = ("bounce", "delivery-status")
+BOUNCED = "the citizen's mail server returned the answer (address unknown or mailbox full)"
+
+
+def _answer_bounced(ports: Ports, commune: Commune, thread_id: str) -> None:
+    """Marks the thread's last e-mailed answer as not delivered, for staff to see."""
+    try:
+        messages = ports.threads.messages(commune.commune_id, thread_id)
+    except NotFoundError:
+        return
+    sent = [m for m in messages if m.author is Author.COMMUNE and m.delivery is Delivery.SENT]
+    if sent:
+        ports.threads.set_delivery(sent[-1], Delivery.FAILED, ports.clock(), BOUNCED)
 
 
 def _addressed(

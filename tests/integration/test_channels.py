@@ -369,3 +369,32 @@ def test_a_blind_copy_to_the_commune_is_filed_from_the_received_header(client, a
     assert outcome.status == "filed"
     unknown = citizen_mail(To="conseil@example.org", Message_ID="<bcc-2@example.org>")
     assert receive_mail(unknown, "nobody")[0].status == "not_ours"
+
+
+def test_a_bounce_of_the_answer_shows_it_as_not_delivered(client, aws):
+    [outcome] = receive_mail(citizen_mail(Message_ID="<b-1@example.org>"), "to-bounce")
+    agent = login(aws, "agent@biot.demo")
+    client.http.post(
+        f"/console/threads/{outcome.thread_id}/replies",
+        headers={**JSON, "authorization": f"Bearer {agent}"},
+        body=json.dumps({"text": "Une équipe passe jeudi.", "visibility": "private"}),
+    )
+    drain(resources.DELIVERY_QUEUE, handle_delivery)
+    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    reply_address = email.message_from_string(sent.raw_data, policy=default)["From"].addresses[0]
+
+    bounce = EmailMessage()
+    bounce["From"] = "Mail Delivery System <MAILER-DAEMON@example.org>"
+    bounce["To"] = reply_address.addr_spec
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = "<dsn-1@example.org>"
+    bounce.set_content("This is the mail system. The address jeanne@example.org does not exist.")
+    bounce.replace_header("Content-Type", 'text/plain; charset="utf-8"')
+    [ignored] = receive_mail(bounce, "dsn")
+
+    assert ignored.status == "ignored"
+    _, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    answer = thread["messages"][-1]
+    assert (answer["author"], answer["delivery"]) == ("commune", "failed")
+    assert "returned the answer" in answer["deliveryDetail"]
+    assert len(thread["messages"]) == 2
