@@ -69,7 +69,11 @@ class Dialogue:
 
     @property
     def answered_share(self) -> float | None:
-        return round(self.first_answers / self.opinions, 3) if self.opinions else None
+        # Opinions count once analysed, answers when given: an answer faster than the
+        # analysis is briefly ahead; the share never passes 1.
+        if not self.opinions:
+            return None
+        return min(1.0, round(self.first_answers / self.opinions, 3))
 
     @property
     def average_hours(self) -> float | None:

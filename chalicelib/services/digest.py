@@ -102,8 +102,12 @@ def digest_email(
     if not threads:
         lines = ["Aucun avis ouvert ne vous est attribué. Bonne journée !"]
     token = unsubscribe_token(ports, commune.commune_id, email, TOPIC)
+    # One-click (RFC 8058) posts to the API; the link in the text opens the site's page,
+    # which asks to confirm (a mail scanner opening links unsubscribes nobody).
     url = f"{config.api_url()}/unsubscribe/{token}"
-    footer = f"Ne plus recevoir ce récapitulatif : {url}"
+    site = config.site_url()
+    page = f"{site}/desabonnement#{token}" if site else url
+    footer = f"Ne plus recevoir ce récapitulatif : {page}"
     text = "\n".join(
         ["Bonjour,", "", f"Vos avis ouverts à {commune.name} :", "", *lines, "", footer]
     )
@@ -111,7 +115,7 @@ def digest_email(
     body = (
         f'<!doctype html><html lang="fr"><body><p>Bonjour,</p>'
         f"<p>Vos avis ouverts à {html.escape(commune.name)} :</p><ul>{items}</ul>"
-        f'<p><small><a href="{html.escape(url)}">Ne plus recevoir ce récapitulatif</a>'
+        f'<p><small><a href="{html.escape(page)}">Ne plus recevoir ce récapitulatif</a>'
         f"</small></p></body></html>"
     )
     return OutboundEmail(to=email, subject=subject, text=text, html=body, unsubscribe_url=url)

@@ -17,7 +17,10 @@ from tests.integration.conftest import REGION, login
 pytestmark = pytest.mark.integration
 
 
-def test_a_member_subscribes_gets_the_digest_and_unsubscribes_in_one_click(client, aws):
+def test_a_member_subscribes_gets_the_digest_and_unsubscribes_in_one_click(
+    client, aws, monkeypatch
+):
+    monkeypatch.setenv("CONCERTO_SITE_URL", "http://127.0.0.1:8080")
     agent = login(aws, "agent@biot.demo")
     headers = {"authorization": f"Bearer {agent}", "content-type": "application/json"}
     body = json.dumps({"subscribed": True})
@@ -36,6 +39,10 @@ def test_a_member_subscribes_gets_the_digest_and_unsubscribes_in_one_click(clien
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = parsed["List-Unsubscribe"].strip("<>")
     path = link[link.index("/unsubscribe/") :]
+    # The link in the text opens the site's page, which asks to confirm.
+    token = path.removeprefix("/unsubscribe/")
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    assert f"http://127.0.0.1:8080/desabonnement#{token}" in text
 
     page = client.http.get(path)  # a mail scanner opening the link changes nothing
     assert page.status_code == 200 and b'<form method="post">' in page.body  # posts to itself

@@ -136,3 +136,11 @@ def test_key_phrases_come_with_masked_quotes_and_never_toxic_ones():
     assert all("06 12 34 56 78" not in quote for quote in every_quote)
     assert any("[téléphone]" in quote for quote in every_quote)
     assert all("connards" not in quote for quote in every_quote)
+
+
+def test_the_answered_share_never_passes_one_while_analyses_catch_up():
+    from chalicelib.services.dashboard import Dialogue
+
+    assert Dialogue(opinions=2, first_answers=3).answered_share == 1.0
+    assert Dialogue(opinions=4, first_answers=1).answered_share == 0.25
+    assert Dialogue().answered_share is None
