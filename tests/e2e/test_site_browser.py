@@ -1,0 +1,150 @@
+"""The citizen site in Debian's chromium (Playwright), on the runtime `make run` starts:
+axe-core finds no WCAG 2.1 A/AA violation on any page or state, the opinion form works
+with the keyboard alone and without JavaScript, the follow-up page shows the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.story import Citizen, Staff, call
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+# Pages and states checked by axe, with their results, written for the closing report.
+AXE_LOG = ARTIFACTS / "axe-site.json"
+
+
+def violations(page: Any, name: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG).response
+    found = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = json.loads(AXE_LOG.read_text()) if AXE_LOG.exists() else {}
+    log[name] = {"violations": len(found), "passes": len(results.get("passes", []))}
+    AXE_LOG.write_text(json.dumps(log, indent=1))
+    screenshot(page, f"site-{name}")
+    return found
+
+
+def problems(page: Any) -> list[str]:
+    """Script errors; failed loads of optional data (a 404 the page handles) excepted."""
+    return [p for p in page.problems if "Failed to load resource" not in p]
+
+
+def followed_opinion(runtime) -> tuple[Citizen, str]:
+    citizen = Citizen(runtime.api_url, "biot")
+    accepted = citizen.submits(
+        theme="proprete", text="Les poubelles du chemin des Aspres débordent.", rating=2
+    )
+    return citizen, accepted.body["id"]
+
+
+def test_every_citizen_page_and_state_passes_axe(page, runtime):
+    citizen, thread_id = followed_opinion(runtime)
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    agent.replies(thread_id, "Bonjour, le ramassage passe demain.")
+    pages = {
+        "accueil": ("/", "Donnez votre avis"),
+        "commune": ("/biot", "Biot"),
+        "avis": ("/biot/avis", "Donner mon avis"),
+        "barometre": ("/biot/barometre", "Biot"),
+        "merci": (f"/biot/merci#{citizen.token}", "Merci"),
+        "suivi": (f"/suivi#{citizen.token}", "Le suivi de mon avis"),
+        "suivi-inconnu": ("/suivi#06018.inconnu", "Le suivi de mon avis"),
+        "verification": ("/verification#inconnu", ""),
+        "desabonnement": ("/desabonnement#inconnu", ""),
+        "accessibilite": ("/accessibilite", "accessibilité"),
+        "confidentialite": ("/confidentialite", ""),
+        "introuvable": ("/biot/nulle-part/ici", ""),
+    }
+    failures = {}
+    for name, (path, heading) in pages.items():
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert heading in page.locator("h1").first.inner_text()
+        found = violations(page, name)
+        if found:
+            failures[name] = found
+    assert failures == {}
+    assert problems(page) == []
+
+
+def test_form_errors_are_announced_and_the_page_still_passes_axe(page, runtime):
+    page.goto("/biot/avis")
+    page.get_by_label("Thème").wait_for()
+    page.get_by_role("button", name="Envoyer mon avis").click()
+    summary = page.locator("#resume-erreurs")
+    summary.wait_for(state="visible")
+    assert summary.get_attribute("role") == "alert"
+    assert page.get_by_label("Votre avis").get_attribute("aria-invalid") == "true"
+    assert violations(page, "avis-erreurs") == []
+
+
+def test_a_citizen_gives_an_opinion_with_the_keyboard_alone(page, runtime):
+    page.goto("/biot/avis")
+    theme = page.get_by_label("Thème")
+    theme.wait_for()
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                return
+        pytest.fail(f"Tab never reached #{element_id}")
+
+    tab_to(theme.get_attribute("id"))
+    page.keyboard.press("ArrowDown")
+    tab_to("avis-texte")
+    page.keyboard.type("Le trottoir de l'avenue Saint-Philippe est défoncé depuis l'hiver.")
+    tab_to("note-0")
+    page.keyboard.press("ArrowRight")  # the radio group: « 1 »
+    tab_to("envoyer")
+    # Focus is visible: the focused control is outlined.
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/biot/merci#*")
+    link = page.get_by_role("textbox", name="Lien de suivi").input_value()
+    assert "/suivi#06018." in link
+    screenshot(page, "site-merci-clavier")
+    assert problems(page) == []
+
+
+def test_the_opinion_form_works_without_javascript(browser, runtime):
+    context = browser.new_context(base_url=runtime.web_origin, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/biot/avis")
+    page.get_by_label("Votre avis").fill("Sans JavaScript : le parc des Bachettes est très propre.")
+    page.get_by_role("button", name="Envoyer mon avis").click()
+    page.get_by_role("heading", name="Merci, votre avis a bien été envoyé").wait_for()
+    link = page.get_by_role("link", name="Suivre mon avis").get_attribute("href")
+    token = link.split("#", 1)[1]
+    followup = call(runtime.api_url, "GET", f"/followup/{token}")
+    assert followup.status == 200
+    assert followup.body["messages"][0]["text"].startswith("Sans JavaScript")
+    screenshot(page, "site-sans-javascript")
+    context.close()
+
+
+def test_the_follow_up_page_shows_the_answer_and_takes_the_citizens_reply(page, runtime):
+    citizen, thread_id = followed_opinion(runtime)
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    agent.replies(thread_id, "Bonjour, une équipe passe jeudi.")
+    page.goto(f"/suivi#{citizen.token}")
+    page.get_by_text("Bonjour, une équipe passe jeudi.").wait_for()
+    page.get_by_label("Votre message").fill("Merci, c'est noté !")
+    page.get_by_role("button", name="Envoyer ma réponse").click()
+    page.get_by_text("Merci, c'est noté !").first.wait_for()
+    messages = citizen.reads_follow_up()["messages"]
+    assert messages[-1]["text"] == "Merci, c'est noté !"
+    assert problems(page) == []
