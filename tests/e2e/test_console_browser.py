@@ -1,0 +1,202 @@
+"""The staff console in Debian's chromium (Playwright), on the runtime `make run` starts:
+a keyboard-only login and answer, axe-core on every screen, live updates, and hostile
+opinions rendered as text (nothing they carry ever runs)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.story import Citizen, Staff
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE_LOG = ARTIFACTS / "axe-console.json"
+
+
+def violations(page: Any, name: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG).response
+    found = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = json.loads(AXE_LOG.read_text()) if AXE_LOG.exists() else {}
+    log[name] = {"violations": len(found), "passes": len(results.get("passes", []))}
+    AXE_LOG.write_text(json.dumps(log, indent=1))
+    screenshot(page, f"console-{name}")
+    return found
+
+
+def problems(page: Any) -> list[str]:
+    return [p for p in page.problems if "Failed to load resource" not in p]
+
+
+def log_in(page: Any, email: str, password: str) -> None:
+    page.goto("/console")
+    page.get_by_role("heading", name="Connexion à la console").wait_for()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("navigation", name="Navigation principale").wait_for()
+
+
+def test_an_agent_logs_in_and_answers_a_thread_with_the_keyboard_alone(page, runtime):
+    text = f"Clavier seul : le banc du square est cassé ({time.time_ns()})."
+    thread_id = Citizen(runtime.api_url, "biot").submits(theme="proprete", text=text).body["id"]
+    page.goto("/console")
+    page.get_by_role("heading", name="Connexion à la console").wait_for()
+    assert violations(page, "connexion") == []
+
+    def tab_until(check: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate(check):
+                return
+        pytest.fail(f"Tab never reached: {check}")
+
+    tab_until("document.activeElement.type === 'email'")
+    page.keyboard.type("agent@biot.demo")
+    tab_until("document.activeElement.type === 'password'")
+    page.keyboard.type(runtime.password)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Boîte de réception").wait_for()
+    page.get_by_role("link", name=text).wait_for()
+
+    tab_until(f"document.activeElement.textContent === {json.dumps(text)}")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Répondre au citoyen").wait_for()
+    tab_until("document.activeElement.name === 'text'")
+    page.keyboard.type("Bonjour, le banc sera remplacé la semaine prochaine.")
+    tab_until("document.activeElement.textContent === 'Envoyer la réponse'")
+    page.keyboard.press("Enter")
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        messages = agent.opens(thread_id).body["messages"]
+        if messages[-1]["author"] == "commune":
+            break
+        time.sleep(0.3)
+    assert messages[-1]["text"] == "Bonjour, le banc sera remplacé la semaine prochaine."
+    assert violations(page, "fil") == []
+    assert problems(page) == []
+
+
+SCREENS = {
+    "boite": ("#/boite", "Boîte de réception"),
+    "tableau-de-bord": ("#/tableau-de-bord", "Tableau de bord"),
+    "alertes": ("#/alertes", "Alertes"),
+    "exports": ("#/exports", "Exports"),
+    "moderation": ("#/moderation", "Modération"),
+    "consultations": ("#/consultations", "Concertations"),
+    "modeles": ("#/modeles", "Modèles de réponse"),
+    "reglages": ("#/reglages", "Réglages de la commune"),
+    "services": ("#/reglages/services", "Services et aiguillage"),
+    "canaux": ("#/reglages/canaux", "Canaux de contact"),
+    "referentiel": ("#/reglages/referentiel", "Thèmes et quartiers"),
+    "equipe": ("#/reglages/equipe", "Équipe"),
+    "abonnements": ("#/abonnements", "Mes abonnements"),
+    "journal": ("#/journal", "Journal d'audit"),
+}
+
+
+def test_every_console_screen_passes_axe(page, runtime):
+    log_in(page, "admin@biot.demo", runtime.password)
+    failures = {}
+    for name, (route, heading) in SCREENS.items():
+        page.goto(f"/console{route}")
+        page.get_by_role("heading", level=1, name=heading, exact=True).wait_for()
+        page.wait_for_load_state("networkidle")
+        found = violations(page, name)
+        if found:
+            failures[name] = found
+    page.goto("/console#/boite")
+    page.keyboard.press("?")
+    page.get_by_role("dialog").wait_for()
+    if found := violations(page, "raccourcis"):
+        failures["raccourcis"] = found
+    assert failures == {}
+    assert problems(page) == []
+
+
+def test_a_viewer_sees_the_dashboard_but_not_who_wrote(page, runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    text = f"Vue élu ({time.time_ns()}) : le marché du samedi est très agréable."
+    accepted = citizen.submits(
+        theme="proprete", text=text, email="elu.test@example.org", consent=True
+    )
+    log_in(page, "viewer@biot.demo", runtime.password)
+    page.goto(f"/console#/fils/{accepted.body['id']}")
+    page.get_by_text(text).first.wait_for()
+    assert page.get_by_text("elu.test@example.org").count() == 0
+    assert page.get_by_role("heading", name="Répondre au citoyen").count() == 0
+    assert violations(page, "fil-elu") == []
+
+
+def test_a_new_opinion_appears_in_an_open_inbox_without_reload(page, runtime):
+    log_in(page, "agent@biot.demo", runtime.password)
+    page.get_by_role("heading", name="Boîte de réception").wait_for()
+    text = f"En direct ({time.time_ns()}) : un lampadaire clignote rue Saint-Sébastien."
+    Citizen(runtime.api_url, "biot").submits(theme="proprete", text=text)
+    page.get_by_role("link", name=text).wait_for(timeout=20_000)
+    assert problems(page) == []
+
+
+HOSTILE = [
+    "<script>window.__pwned = 'script'</script> bonjour",
+    '<img src="x" onerror="window.__pwned = \'img\'"> photo',
+    "<a href=\"javascript:window.__pwned='lien'\">cliquez ici</a>",
+    "<svg onload=\"window.__pwned='svg'\"></svg> dessin",
+    "Très long : " + "blabla " * 700,
+]
+
+
+def test_hostile_opinions_are_shown_as_text_and_nothing_they_carry_runs(page, runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    ids = [citizen.submits(theme="proprete", text=text).body["id"] for text in HOSTILE]
+    log_in(page, "agent@biot.demo", runtime.password)
+    page.get_by_role("link", name=HOSTILE[0]).wait_for()
+    for thread_id in ids:
+        page.goto(f"/console#/fils/{thread_id}")
+        page.get_by_role("heading", name="Messages").wait_for()
+        page.wait_for_load_state("networkidle")
+    page.goto("/console#/boite")
+    page.get_by_role("link", name=HOSTILE[1]).wait_for()
+    screenshot(page, "console-hostile")
+
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img[src='x'], svg[onload], a[href^='javascript:']").count() == 0
+    assert page.locator("script:not([src])").count() == 0
+    assert page.get_by_role("link", name=HOSTILE[2]).count() == 1  # the text, as text
+    assert problems(page) == []
+
+
+def test_the_dashboard_draws_its_charts_each_with_its_data_table(page, runtime):
+    log_in(page, "viewer@biot.demo", runtime.password)
+    page.goto("/console#/tableau-de-bord")
+    page.get_by_role("heading", name="Chiffres clés").wait_for(timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    charts = page.locator("section.chart")
+    assert charts.count() >= 5
+    # Chart.js drew on the canvases (self-hosted: loaded from /vendor, the CSP allows no CDN).
+    drawn = page.evaluate(
+        "[...document.querySelectorAll('section.chart canvas')]"
+        ".filter(c => c.width > 0 && c.toDataURL().length > 3000).length"
+    )
+    assert drawn >= 3
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.locator("summary").click()
+        assert chart.locator("table caption").count() == 1
+    assert violations(page, "tableau-de-bord-graphiques") == []
+    assert problems(page) == []
