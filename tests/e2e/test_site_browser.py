@@ -148,3 +148,30 @@ def test_the_follow_up_page_shows_the_answer_and_takes_the_citizens_reply(page, 
     messages = citizen.reads_follow_up()["messages"]
     assert messages[-1]["text"] == "Merci, c'est noté !"
     assert problems(page) == []
+
+
+def test_pages_come_with_a_strict_content_security_policy(page, runtime):
+    response = page.goto("/biot/avis")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    # The browser enforces it: an inline script injected into the page does not run.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__inline = 1'; document.body.append(s); }"
+    )
+    assert page.evaluate("window.__inline") is None
+
+
+def test_a_citizen_rates_the_town_theme_by_theme(page, runtime):
+    page.goto("/biot/barometre")
+    group = page.get_by_role("group", name="Propreté")
+    group.get_by_label("7", exact=True).check()
+    page.get_by_role("group", name="Transports").get_by_label("4", exact=True).check()
+    page.get_by_role("button", name="Envoyer mes notes").click()
+    page.get_by_text("Vous avez déjà noté ce thème ce mois-ci.").first.wait_for()
+    barometer = call(runtime.api_url, "GET", "/communes/biot/barometer").body
+    votes = {t["id"]: t.get("votes") for t in barometer["themes"]}
+    assert votes["proprete"] >= 1 and votes["transports"] >= 1
+    assert violations(page, "barometre-note") == []
+    assert problems(page) == []
