@@ -106,6 +106,18 @@ def seal_key() -> str:
     return key
 
 
+def previous_seal_keys() -> tuple[str, ...]:
+    """Keys being rotated out (comma-separated): what they sealed still unseals; new seals
+    use CONCERTO_SEAL_KEY."""
+    raw = os.environ.get("CONCERTO_SEAL_KEY_PREVIOUS", "")
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+def ses_configuration_set() -> str:
+    """The SES configuration set whose bounce and complaint metrics the stack's alarms watch."""
+    return os.environ.get("CONCERTO_SES_CONFIGURATION_SET", "")
+
+
 def site_url() -> str:
     """The citizen site, for links in e-mails (its follow-up page reads the token)."""
     return os.environ.get("CONCERTO_SITE_URL", "").rstrip("/")

@@ -10,7 +10,7 @@ from chalicelib import config
 from chalicelib.ports import Sealer
 
 if TYPE_CHECKING:
-    from cryptography.fernet import Fernet
+    from cryptography.fernet import MultiFernet
 
 
 class FernetSealer(Sealer):
@@ -28,12 +28,15 @@ class FernetSealer(Sealer):
         except InvalidToken as error:
             raise ValueError("not sealed with this key") from error
 
-    def _fernet(self) -> Fernet:
-        return _fernet(self._key or config.seal_key())
+    def _fernet(self) -> MultiFernet:
+        if self._key:
+            return _fernet(self._key)
+        return _fernet(config.seal_key(), *config.previous_seal_keys())
 
 
 @functools.cache
-def _fernet(key: str) -> Fernet:
-    from cryptography.fernet import Fernet
+def _fernet(key: str, *previous: str) -> MultiFernet:
+    """Seals with `key`; unseals with it or, during a rotation, with the previous keys."""
+    from cryptography.fernet import Fernet, MultiFernet
 
-    return Fernet(key.encode())
+    return MultiFernet([Fernet(k.encode()) for k in (key, *previous)])

@@ -44,10 +44,14 @@ class SesMailer(Mailer):
         sender = email.sender or config.mail_from()
         ses = client("sesv2")
         try:
+            extra = {}
+            if config.ses_configuration_set():
+                extra["ConfigurationSetName"] = config.ses_configuration_set()
             response = ses.send_email(
                 FromEmailAddress=sender,
                 Destination={"ToAddresses": [email.to]},
                 Content={"Raw": {"Data": mime(email, sender)}},
+                **extra,
             )
         except (ClientError, BotoCoreError) as error:
             # Refused (ClientError) or unreachable (timeouts, connection errors): either way

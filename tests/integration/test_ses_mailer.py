@@ -56,3 +56,17 @@ def test_an_unreachable_ses_is_a_delivery_error_too(aws, monkeypatch):
     monkeypatch.setattr(client("sesv2"), "send_email", unreachable)
     with pytest.raises(DeliveryError):
         SesMailer().send(MAIL)
+
+
+def test_mail_goes_through_the_stacks_configuration_set_for_bounce_alarms(aws, monkeypatch):
+    from chalicelib.adapters.aws import client
+
+    ses = client("sesv2")
+    ses.create_configuration_set(ConfigurationSetName="concerto-biot")
+    monkeypatch.setenv("CONCERTO_SES_CONFIGURATION_SET", "concerto-biot")
+    seen: list[dict] = []
+    ses.meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: seen.append(dict(params))
+    )
+    SesMailer().send(MAIL)
+    assert seen[0]["ConfigurationSetName"] == "concerto-biot"
