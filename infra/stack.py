@@ -53,6 +53,7 @@ RECEIPT_RULE_SET = "concerto"
 MAIL_PREFIX = "inbound/"
 METRICS_NAMESPACE = "Concerto"
 COMPREHEND_FALLBACKS = "ComprehendFallbacks"
+COMPREHEND_ANALYSED = "ComprehendAnalysed"
 # The SQS event sources of the app (Chalice's logical id → the queue it consumes).
 SQS_CONSUMERS = {
     "Analysis": resources.ANALYSIS_QUEUE.name,
@@ -154,6 +155,7 @@ class ConcertoStack(Stack):
         self.buckets = {bucket.name: self._bucket(bucket) for bucket in resources.BUCKETS}
         self.user_pool, self.client = self._user_pool()
         self.seal_key = self._seal_key()
+        self.previous_seal_key = self._seal_key(previous=True)
         self.configuration_set = self._mail_configuration_set()
         self.app = ConcertoChalice(
             self,
@@ -442,13 +444,18 @@ class ConcertoStack(Stack):
         )
         return pool, client
 
-    def _seal_key(self) -> secretsmanager.Secret:
+    def _seal_key(self, previous: bool = False) -> secretsmanager.Secret:
+        """The seal key, or the one being rotated out (still unsealing what it sealed):
+        a rotation copies the current value to `seal-key-previous` and draws a new one.
+        Until the first rotation the previous key is a random key that sealed nothing."""
+        name = "seal-key-previous" if previous else "seal-key"
+        variable = "CONCERTO_SEAL_KEY_PREVIOUS" if previous else "CONCERTO_SEAL_KEY"
         secret = secretsmanager.Secret(
             self,
-            "SealKey",
-            secret_name=f"{self.spec.prefix}/seal-key",
+            "SealKeyPrevious" if previous else "SealKey",
+            secret_name=f"{self.spec.prefix}/{name}",
             description=(
-                "CONCERTO_SEAL_KEY without its final '=': a Fernet key (32 random bytes, "
+                f"{variable} without its final '=': a Fernet key (32 random bytes, "
                 "url-safe base64) sealing follow-up tokens at rest"
             ),
             encryption_key=self.key,
@@ -468,10 +475,11 @@ class ConcertoStack(Stack):
         )
         return secret
 
-    def seal_key_reference(self) -> str:
-        """CONCERTO_SEAL_KEY: resolved by CloudFormation at deploy time (never in the
-        template), with the padding '=' Secrets Manager cannot generate."""
-        return f"{self.seal_key.secret_value.unsafe_unwrap()}="
+    def seal_key_reference(self, previous: bool = False) -> str:
+        """CONCERTO_SEAL_KEY (or _PREVIOUS): resolved by CloudFormation at deploy time (never
+        in the template), with the padding '=' Secrets Manager cannot generate."""
+        secret = self.previous_seal_key if previous else self.seal_key
+        return f"{secret.secret_value.unsafe_unwrap()}="
 
     def _mail_configuration_set(self) -> ses.ConfigurationSet:
         configuration_set = ses.ConfigurationSet(
@@ -532,6 +540,7 @@ class ConcertoStack(Stack):
             "CONCERTO_REALTIME_URL": f"wss://{websocket}/{API_STAGE}",
             "CONCERTO_REALTIME_MANAGEMENT_URL": f"https://{websocket}/{API_STAGE}",
             "CONCERTO_SEAL_KEY": self.seal_key_reference(),
+            "CONCERTO_SEAL_KEY_PREVIOUS": self.seal_key_reference(previous=True),
         }
         for declared in resources.TABLES:
             env[declared.env_var] = self.physical(declared.name)
@@ -874,17 +883,32 @@ class ConcertoStack(Stack):
                 f"{self.app.function_name(logical_id)} errors",
             )
         if self.spec.comprehend:
-            alarm(
-                "AlarmComprehendFallbacks",
-                cloudwatch.Metric(
+            # The share of texts Comprehend should have read but the local model did (the
+            # analysis worker emits both counts, EMF); above 20 % Comprehend is failing us.
+            def counted(name: str) -> cloudwatch.Metric:
+                return cloudwatch.Metric(
                     namespace=METRICS_NAMESPACE,
-                    metric_name=COMPREHEND_FALLBACKS,
+                    metric_name=name,
                     dimensions_map={"service": self.spec.prefix},
                     statistic="Sum",
                     period=Duration.minutes(15),
+                )
+
+            alarm(
+                "AlarmComprehendFallbacks",
+                cloudwatch.MathExpression(
+                    expression=(
+                        "IF(analysed + fallbacks >= 20, fallbacks / (analysed + fallbacks), 0)"
+                    ),
+                    using_metrics={
+                        "fallbacks": counted(COMPREHEND_FALLBACKS),
+                        "analysed": counted(COMPREHEND_ANALYSED),
+                    },
+                    period=Duration.minutes(15),
+                    label="Comprehend fallback rate",
                 ),
-                25,
-                "Comprehend fallbacks to the local model",
+                0.2,
+                "Comprehend fallback rate",
             )
         alarm(
             "AlarmMailBounces",

@@ -55,17 +55,7 @@ class S3FileStore(FileStore):
         )
 
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
-        return str(
-            client("s3").generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": config.bucket_name(resources.EXPORTS_BUCKET),
-                    "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{file_name}"',
-                },
-                ExpiresIn=seconds,
-            )
-        )
+        return presigned_download(resources.EXPORTS_BUCKET, key, file_name, seconds)
 
 
 class S3BlobStore(BlobStore):
@@ -88,14 +78,19 @@ class S3BlobStore(BlobStore):
         return bytes(response["Body"].read())
 
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
-        return str(
-            client("s3").generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": config.bucket_name(self._bucket),
-                    "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{file_name}"',
-                },
-                ExpiresIn=seconds,
-            )
+        return presigned_download(self._bucket, key, file_name, seconds)
+
+
+def presigned_download(bucket: resources.Bucket, key: str, file_name: str, seconds: int) -> str:
+    """A GET link S3 honours until it expires, saving the file under `file_name`."""
+    return str(
+        client("s3").generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": config.bucket_name(bucket),
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{file_name}"',
+            },
+            ExpiresIn=seconds,
         )
+    )

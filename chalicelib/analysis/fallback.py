@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -219,17 +220,20 @@ def emit_metrics(values: Mapping[str, int]) -> None:
     """One EMF log line CloudWatch turns into metrics (no API call, no dependency)."""
     if not any(values.values()):
         return
+    # The stack's alarm reads them per service (one service per stack).
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "concerto")
     record = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [
                 {
                     "Namespace": METRICS_NAMESPACE,
-                    "Dimensions": [[]],
+                    "Dimensions": [["service"]],
                     "Metrics": [{"Name": name, "Unit": "Count"} for name in values],
                 }
             ],
         },
+        "service": service,
         **values,
     }
     print(json.dumps(record), flush=True)

@@ -477,7 +477,13 @@ def test_the_seal_key_is_a_generated_fernet_key(synth: Synth) -> None:
     from cryptography.fernet import Fernet
 
     template = synth.template(SILOS[0])
-    (secret,) = of_type(template, "AWS::SecretsManager::Secret").values()
+    secrets = {
+        props["Properties"]["Name"].rsplit("/", 1)[-1]: props
+        for props in of_type(template, "AWS::SecretsManager::Secret").values()
+    }
+    # The current key, and the one a rotation moves out (still unsealing what it sealed).
+    assert set(secrets) == {"seal-key", "seal-key-previous"}
+    secret = secrets["seal-key"]
     generator = secret["Properties"]["GenerateSecretString"]
     assert generator["PasswordLength"] == 43
     alphabet = "".join(
@@ -547,6 +553,17 @@ def test_alarms_go_to_the_stacks_topic(synth: Synth, stack: str) -> None:
             json.dumps(a["Properties"]["Dimensions"]),
         )
         for a in alarms
+        if "MetricName" in a["Properties"]
+    }
+    # The fallback rate: a metric-math alarm over the two counts the analysis emits.
+    rated = {
+        (
+            stat["MetricStat"]["Metric"]["MetricName"],
+            json.dumps(stat["MetricStat"]["Metric"]["Dimensions"]),
+        )
+        for a in alarms
+        for stat in a["Properties"].get("Metrics", [])
+        if "MetricStat" in stat and stat["MetricStat"]["Metric"]["Namespace"] == "Concerto"
     }
     dlq_alarms = [m for m in metrics if m[1] == "ApproximateNumberOfMessagesVisible"]
     assert len(dlq_alarms) == len(resources.QUEUES) + 1  # + inbound_email's
@@ -554,13 +571,18 @@ def test_alarms_go_to_the_stacks_topic(synth: Synth, stack: str) -> None:
     errors = {json.loads(m[2])[0]["Value"] for m in metrics if m[:2] == ("AWS/Lambda", "Errors")}
     assert errors == {chalice_app.function_name(spec.prefix, w) for w in concerto_stack.WORKERS}
     assert ("AWS/SES", "Bounce") in {m[:2] for m in metrics}
-    fallbacks = [m for m in metrics if m[:2] == ("Concerto", "ComprehendFallbacks")]
+    service = json.dumps([{"Name": "service", "Value": spec.prefix}])
     if spec.comprehend:
-        assert fallbacks and json.loads(fallbacks[0][2]) == [
-            {"Name": "service", "Value": spec.prefix}
+        assert rated == {("ComprehendFallbacks", service), ("ComprehendAnalysed", service)}
+        [expression] = [
+            stat["Expression"]
+            for a in alarms
+            for stat in a["Properties"].get("Metrics", [])
+            if "Expression" in stat
         ]
+        assert "fallbacks / (analysed + fallbacks)" in expression
     else:
-        assert fallbacks == []
+        assert rated == set()
 
 
 @pytest.mark.parametrize("stack", [*STACKS, SHARED])

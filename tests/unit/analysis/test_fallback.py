@@ -329,6 +329,7 @@ def test_cloudwatch_gets_the_fallbacks_but_not_the_opted_out_texts(capsys) -> No
     assert (record["ComprehendFallbacks"], record["ComprehendAnalysed"]) == (2, 0)
     [directive] = record["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "Concerto"
+    assert directive["Dimensions"] == [["service"]] and record["service"] == "concerto-tests"
     assert {m["Name"] for m in directive["Metrics"]} == {
         "ComprehendFallbacks",
         "ComprehendAnalysed",
