@@ -26,6 +26,7 @@ from chalicelib.domain.indicators import Filter
 from chalicelib.domain.threads import (
     Channel,
     Priority,
+    Publication,
     Sentiment,
     ThreadChanges,
     ThreadFilter,
@@ -47,6 +48,7 @@ _LIST_QUERY = {
     "service": "a service id",
     "tag": "a tag",
     "priority": "normal | high",
+    "publication": "published (on the public page) | pending (held for moderation)",
     "overdue": "true: only threads awaiting an answer past the commune's deadline, longest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
@@ -324,6 +326,15 @@ def _channel(value: str | None) -> Channel | None:
         raise ValidationError("unknown channel", code="invalid_filter") from error
 
 
+def _publication(value: str | None) -> Publication | None:
+    """Only what an index serves: the public page's opinions, or the moderation queue."""
+    if value is None:
+        return None
+    if value not in (Publication.PUBLISHED.value, Publication.PENDING.value):
+        raise ValidationError("publication is published or pending", code="invalid_filter")
+    return Publication(value)
+
+
 def _thread_filter(params: dict[str, str]) -> ThreadFilter:
     for name, maximum in _MAX_LENGTHS.items():
         if len(params.get(name, "")) > maximum:
@@ -339,6 +350,7 @@ def _thread_filter(params: dict[str, str]) -> ThreadFilter:
             service=params.get("service") or None,
             tag=params.get("tag") or None,
             priority=Priority(params["priority"]) if "priority" in params else None,
+            publication=_publication(params.get("publication")),
         )
     except ValueError as error:
         raise ValidationError(str(error), code="invalid_filter") from error

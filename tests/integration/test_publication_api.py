@@ -46,6 +46,16 @@ def test_public_answers_publish_opinions_after_moderation_when_needed(client, aw
     assert [item["id"] for item in page["items"]] == [clean]
     assert page["items"][0]["answers"][0]["text"] == "Merci, nous y veillons."
 
+    # The inbox filters on it too: what is public, what waits for moderation.
+    published = json.loads(
+        call(client, "get", "/console/threads?publication=published", agent).body
+    )
+    assert [item["id"] for item in published["items"]] == [clean]
+    pending = json.loads(call(client, "get", "/console/threads?publication=pending", agent).body)
+    assert [item["id"] for item in pending["items"]] == [phone]
+    refused = call(client, "get", "/console/threads?publication=hidden", agent)
+    assert refused.status_code == 422
+
     queue = json.loads(call(client, "get", "/console/moderation", agent).body)
     [held] = queue["items"]
     assert (held["id"], held["reasons"]) == (phone, ["personal_data"])

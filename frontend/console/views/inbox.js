@@ -64,7 +64,8 @@ export async function render(ctx) {
     service: select("service", [...any, ...serviceList.map((item) => [item.id, item.label])], filters.service),
     assignee: h("input", { type: "email", name: "assignee", value: filters.assignee || "", autocomplete: "off", spellcheck: "false" }),
     tag: h("input", { type: "text", name: "tag", value: filters.tag || "", autocomplete: "off", maxlength: "30" }),
-    publication: select("publication", [...any, ...Object.entries(PUBLICATION)], filters.publication),
+    // The API serves these two from its indexes: the public page and the moderation queue.
+    publication: select("publication", [...any, ["published", PUBLICATION.published], ["pending", PUBLICATION.pending]], filters.publication),
     overdue: h("input", { type: "checkbox", name: "overdue", id: uid("retard"), checked: !!filters.overdue }),
   };
   const mine = h("button", { type: "button", class: "button button--small button--secondary" }, "Mes fils");
@@ -85,7 +86,7 @@ export async function render(ctx) {
       field("Service", controls.service),
       field("Assigné à (e-mail)", controls.assignee),
       field("Étiquette", controls.tag),
-      field("Publication", controls.publication, "Appliqué aux fils chargés."),
+      field("Publication", controls.publication),
       h("div", { class: "field field--check" }, controls.overdue, h("label", { for: controls.overdue.id }, "En retard seulement")),
     ),
     h(
@@ -193,7 +194,7 @@ export async function render(ctx) {
     let shown = 0;
     for (const id of order) {
       const { thread, li } = items.get(id);
-      const ok = (!term || searchText(thread).includes(term)) && (!filters.publication || thread.publication === filters.publication);
+      const ok = !term || searchText(thread).includes(term);
       li.hidden = !ok;
       if (ok) shown += 1;
     }
@@ -260,7 +261,6 @@ export async function render(ctx) {
   async function loadPage(cursor) {
     const params = { limit: PAGE, cursor };
     for (const name of FILTERS) {
-      if (name === "publication") continue; // not an API filter: applied to the loaded threads
       if (filters[name] !== undefined) params[name] = name === "overdue" ? "true" : filters[name];
     }
     more.disabled = true;
