@@ -37,6 +37,7 @@ class Runtime:
     smtp_port: int
     outbox_url: str
     graph_url: str
+    log_path: Path
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +85,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         smtp_port,
         f"http://127.0.0.1:{outbox_port}",
         f"http://127.0.0.1:{graph_port}",
+        log,
     )
     yield running
     if process.poll() is None:
