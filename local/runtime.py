@@ -238,8 +238,12 @@ def _check_ports_free(settings: Settings) -> None:
         ("CONCERTO_GRAPH_PORT", settings.graph_port),
     ):
         with socket.socket() as probe:
+            # As the servers do: connections of a run just stopped (TIME_WAIT) do not
+            # keep a restart from binding; a server still listening does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((settings.host, port))
+                probe.listen()
             except OSError as error:
                 raise SystemExit(
                     f"port {port} ({name}) is in use: stop what uses it or set {name}"
