@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck clean retrain
+.PHONY: run test check lint format typecheck clean retrain replay
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 # Retrain a commune's sentiment model with its staff's corrections (needs `make run` running).
 retrain: $(STAMP)
 	$(PY) -m local.retrain --commune $(COMMUNE)
+
+# Move a queue's dead-letter messages back to it (needs `make run` running), e.g. QUEUE=analysis.
+replay: $(STAMP)
+	$(PY) -m local.replay $(QUEUE)
 
 test: $(STAMP)
 	$(PY) -m pytest

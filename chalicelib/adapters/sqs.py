@@ -90,3 +90,27 @@ def decode_inbound(body: str) -> InboundJob:
     """Raises ValueError (or a ValidationError) for a body this code did not write."""
     data: dict[str, Any] = json.loads(body)
     return InboundJob(commune_id(data["communeId"]), str(data["source"]), str(data["key"]))
+
+
+def redrive_dead_letters(queue_url: str, dlq_url: str, limit: int = 10_000) -> int:
+    """Moves up to `limit` messages from the dead-letter queue back to `queue_url`, where
+    the workers take them again (their processing is idempotent). Returns how many moved.
+    A message is deleted from the DLQ only once it is sent: a crash re-drives it twice at
+    worst, never loses it. (SQS's own start_message_move_task does this in AWS; moto has
+    none, so this works everywhere.)"""
+    sqs = client("sqs")
+    moved = 0
+    while moved < limit:
+        batch = sqs.receive_message(
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=min(10, limit - moved),
+            WaitTimeSeconds=0,
+            VisibilityTimeout=60,
+        ).get("Messages", [])
+        if not batch:
+            return moved
+        for message in batch:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    return moved
