@@ -5,6 +5,8 @@ with the keyboard alone and without JavaScript, the follow-up page shows the ans
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -174,4 +176,44 @@ def test_a_citizen_rates_the_town_theme_by_theme(page, runtime):
     votes = {t["id"]: t.get("votes") for t in barometer["themes"]}
     assert votes["proprete"] >= 1 and votes["transports"] >= 1
     assert violations(page, "barometre-note") == []
+    assert problems(page) == []
+
+
+def test_the_embeddable_form_works_on_a_communes_own_website(page, runtime):
+    """The snippet a commune pastes in its site (another origin: a server of its own) draws
+    a form that posts across origins to the API; the opinion arrives on the « Formulaire »
+    channel."""
+    agent = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
+    snippet = agent.asks("GET", "/console/channels").body["forms"]["embedSnippet"]
+    assert 'data-commune="biot"' in snippet
+    website = (
+        '<!doctype html><html lang="fr"><head><title>Mairie</title></head><body><main>'
+        f"<h1>Mairie de Biot</h1>{snippet}</main></body></html>"
+    ).encode()
+
+    class Mairie(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(website)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Mairie)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.get_by_role("heading", name="Donnez votre avis à la mairie de Biot").wait_for()
+        page.get_by_label("Thème").select_option(index=1)
+        text = "Depuis le site de la mairie : le marché de Noël est une réussite."
+        page.get_by_label("Votre avis").fill(text)
+        page.get_by_role("button", name="Envoyer mon avis").click()
+        page.get_by_role("link", name="Suivre la réponse de la mairie").wait_for()
+    finally:
+        server.shutdown()
+        server.server_close()
+    listed = agent.inbox("?channel=form").body["items"]
+    assert text in [item["preview"] for item in listed]
     assert problems(page) == []
