@@ -14,6 +14,7 @@ from chalicelib.api.digest import digest_api
 from chalicelib.api.exports import exports_api
 from chalicelib.api.middleware import security_headers
 from chalicelib.api.moderation import moderation_api
+from chalicelib.api.privacy import privacy_api
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
 from chalicelib.api.templates import templates_api
@@ -42,6 +43,7 @@ app.register_blueprint(digest_api)
 app.register_blueprint(exports_api)
 app.register_blueprint(channels_api)
 app.register_blueprint(admin_api)
+app.register_blueprint(privacy_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)

@@ -146,6 +146,12 @@ class ThreadRepository(ABC):
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
 
     @abstractmethod
+    def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
+        """Erasure: stores the thread without its contact, follow-up seal, subject and with
+        its preview, and the messages with their (anonymised) text and no envelope — in one
+        transaction, whatever the thread's version."""
+
+    @abstractmethod
     def set_delivery(
         self,
         message: Message,
@@ -444,6 +450,10 @@ class BlobStore(ABC):
     @abstractmethod
     def download_url(self, key: str, file_name: str, seconds: int) -> str: ...
 
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Removes the file (nothing happens for an unknown key)."""
+
 
 class ModelStore(ABC):
     """A commune's own sentiment model, as an opaque artifact with its version."""
@@ -467,6 +477,10 @@ class ContactRepository(ABC):
     @abstractmethod
     def verified(self, commune_id: CommuneId, email_key: str) -> Contact | None:
         """The contact whose address (by `contacts.email_key`) was verified, if any."""
+
+    @abstractmethod
+    def delete(self, commune_id: CommuneId, contact_id: str) -> None:
+        """Erases the contact (nothing happens for an unknown one)."""
 
 
 class IdempotencyStore(ABC):

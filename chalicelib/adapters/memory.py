@@ -433,6 +433,23 @@ class InMemoryThreadRepository(ThreadRepository):
             )
             return True
 
+    def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
+        with self._lock:
+            key = (thread.commune_id, thread.thread_id)
+            stored = self._threads[key]
+            self._threads[key] = replace(
+                stored,
+                contact_id=None,
+                sealed_followup="",
+                subject="",
+                preview=thread.preview,
+                version=stored.version + 1,
+            )
+            for message in messages:
+                self._messages[key][message.message_id] = replace(
+                    self._messages[key][message.message_id], text=message.text, envelope=None
+                )
+
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
         with self._lock:
             stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
@@ -541,6 +558,9 @@ class InMemoryContactRepository(ContactRepository):
             if commune == commune_id and c.verified_at and c.email_key == email_key
         ]
         return min(found, key=lambda c: c.verified_at or c.consented_at, default=None)
+
+    def delete(self, commune_id: CommuneId, contact_id: str) -> None:
+        self._contacts.pop((commune_id, contact_id), None)
 
 
 class InMemoryIdempotencyStore(IdempotencyStore):
@@ -792,6 +812,9 @@ class InMemoryBlobStore(BlobStore):
 
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
         return f"memory://{key}?filename={file_name}&expires={seconds}"
+
+    def delete(self, key: str) -> None:
+        self.blobs.pop(key, None)
 
 
 class InMemoryInboundQueue(InboundQueue):

@@ -80,6 +80,9 @@ class S3BlobStore(BlobStore):
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
         return presigned_download(self._bucket, key, file_name, seconds)
 
+    def delete(self, key: str) -> None:
+        client("s3").delete_object(Bucket=config.bucket_name(self._bucket), Key=key)
+
 
 def presigned_download(bucket: resources.Bucket, key: str, file_name: str, seconds: int) -> str:
     """A GET link S3 honours until it expires, saving the file under `file_name`."""

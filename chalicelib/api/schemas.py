@@ -4,7 +4,7 @@ generate the OpenAPI document, so the two cannot disagree. JSON is camelCase."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -1006,3 +1006,14 @@ class RoleBody(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"role": "viewer"}]})
 
     role: RoleName
+
+
+class ErasureDone(Schema):
+    erased: int = Field(description="threads whose personal data was erased (texts anonymised)")
+
+
+class CitizenData(Schema):
+    commune: str
+    thread: dict[str, Any]
+    messages: list[dict[str, Any]]
+    contact: dict[str, Any] | None

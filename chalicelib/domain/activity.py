@@ -44,6 +44,7 @@ class ActivityKind(StrEnum):
     STAFF_INVITED = "staff.invited"
     STAFF_ROLE_CHANGED = "staff.role_changed"
     STAFF_REMOVED = "staff.removed"
+    CONTACT_ERASED = "contact.erased"
 
 
 @dataclass(frozen=True)

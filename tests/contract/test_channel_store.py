@@ -48,3 +48,11 @@ def test_blobs_are_read_back_and_unknown_keys_are_not_found(ports):
     with pytest.raises(NotFoundError):
         ports.mail.get_bytes("inbound/missing")
     assert "0-photo.jpg" in ports.attachments.download_url("06018/x/0-photo.jpg", "p.jpg", 60)
+
+
+def test_blobs_can_be_deleted_and_deleting_twice_is_harmless(ports):
+    ports.mail.put_bytes("inbound/raw", b"From: a@b", "message/rfc822")
+    ports.mail.delete("inbound/raw")
+    ports.mail.delete("inbound/raw")
+    with pytest.raises(NotFoundError):
+        ports.mail.get_bytes("inbound/raw")

@@ -15,6 +15,7 @@ from chalicelib.domain.threads import (
     Author,
     Channel,
     CounterIncrement,
+    Envelope,
     Message,
     Sentiment,
     TextAnalysis,
@@ -207,6 +208,35 @@ def test_contacts_are_per_commune(ports):
     ports.contacts.save(contact)
     assert ports.contacts.get(BIOT, "c1") == contact
     assert ports.contacts.get(VALBONNE, "c1") is None
+
+
+def test_a_contact_can_be_erased(ports):
+    ports.contacts.save(Contact(BIOT, "c1", "a@example.org", "Jeanne", T0, T0 + timedelta(days=1)))
+    ports.contacts.delete(BIOT, "c1")
+    ports.contacts.delete(BIOT, "c1")
+    assert ports.contacts.get(BIOT, "c1") is None
+
+
+def test_forgetting_a_contact_keeps_the_thread_and_its_anonymised_texts(ports):
+    thread, message = make_thread(contact_id="c1", subject="Poubelles", sealed_followup="x")
+    ports.threads.create(thread, replace(message, envelope=Envelope(subject="Poubelles")))
+    anonymised = replace(message, text="[masqué]", envelope=None)
+    ports.threads.forget_contact(
+        replace(thread, contact_id=None, sealed_followup="", subject="", preview="[masqué]"),
+        [anonymised],
+    )
+    kept = ports.threads.get(BIOT, thread.thread_id)
+    assert (kept.contact_id, kept.sealed_followup, kept.subject, kept.preview) == (
+        None,
+        "",
+        "",
+        "[masqué]",
+    )
+    assert kept.version == thread.version + 1
+    assert ports.threads.get_by_followup(BIOT, thread.followup_hash).thread_id == thread.thread_id
+    [stored_message] = ports.threads.messages(BIOT, thread.thread_id)
+    assert (stored_message.text, stored_message.envelope) == ("[masqué]", None)
+    assert ports.threads.of_contact(BIOT, "c1", 10) == []
 
 
 def test_idempotency_keys_are_per_commune_and_bound_to_their_request(ports):

@@ -200,3 +200,22 @@ def test_the_dashboard_draws_its_charts_each_with_its_data_table(page, runtime):
         assert chart.locator("table caption").count() == 1
     assert violations(page, "tableau-de-bord-graphiques") == []
     assert problems(page) == []
+
+
+def test_an_admin_erases_a_citizens_data_from_the_thread(page, runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    text = f"Effacement ({time.time_ns()}) : je m'appelle Marc Petit, la fontaine fuit."
+    thread_id = citizen.submits(
+        theme="proprete", text=text, email="marc.petit@example.org", consent=True
+    ).body["id"]
+    log_in(page, "admin@biot.demo", runtime.password)
+    page.goto(f"/console#/fils/{thread_id}")
+    page.get_by_text("marc.petit@example.org").wait_for()
+    page.get_by_role("button", name="Effacer les données du citoyen").click()
+    dialog = page.get_by_role("dialog")
+    assert violations(page, "effacement-dialogue") == []
+    dialog.get_by_role("button", name="Effacer définitivement").click()
+    page.get_by_text("Le citoyen n'a pas laissé de coordonnées.").wait_for()
+    admin = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
+    assert admin.opens(thread_id).body["contact"] is None
+    assert problems(page) == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -216,4 +217,29 @@ def test_the_embeddable_form_works_on_a_communes_own_website(page, runtime):
         server.server_close()
     listed = agent.inbox("?channel=form").body["items"]
     assert text in [item["preview"] for item in listed]
+    assert problems(page) == []
+
+
+def test_a_citizen_downloads_and_erases_their_data_from_the_follow_up_page(page, runtime):
+    citizen = Citizen(runtime.api_url, "biot")
+    citizen.submits(
+        theme="proprete",
+        text="Je m'appelle Léa Roux, la rue des Roses est mal éclairée.",
+        email="lea.roux@example.org",
+        consent=True,
+    )
+    page.goto(f"/suivi#{citizen.token}")
+    page.get_by_role("heading", name="Vos données personnelles").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger mes données").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["contact"]["email"] == "lea.roux@example.org"
+
+    page.get_by_role("button", name="Effacer mes données").click()
+    page.get_by_role("button", name="Confirmer l'effacement").click()
+    page.get_by_text("Vos données personnelles ont été effacées.").wait_for()
+    assert citizen.reads_follow_up()["messages"][0]["text"] != data["messages"][0]["text"]
+    erased = call(runtime.api_url, "GET", f"/followup/{citizen.token}/data").body
+    assert erased["contact"] is None
+    assert violations(page, "suivi-donnees") == []
     assert problems(page) == []

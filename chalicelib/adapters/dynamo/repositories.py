@@ -350,6 +350,27 @@ class DynamoThreadRepository(ThreadRepository):
             raise
         return True
 
+    def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.update(
+                ThreadModel(thread.commune_id, thread.thread_id),
+                actions=[
+                    ThreadModel.contact_id.remove(),
+                    ThreadModel.contact_key.remove(),
+                    ThreadModel.sealed_followup.remove(),
+                    ThreadModel.subject.remove(),
+                    ThreadModel.preview.set(thread.preview),
+                    ThreadModel.version.add(1),
+                ],
+                condition=ThreadModel.thread_id.exists(),
+            )
+            for message in messages:
+                transaction.update(
+                    MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id),
+                    actions=[MessageModel.text.set(message.text), MessageModel.envelope.remove()],
+                    condition=MessageModel.message_id.exists(),
+                )
+
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
         stored = codec.analysis_to_json(Analysis(AnalysisStatus.FAILED, None, error))
         not_done = MessageModel.analysis_status != AnalysisStatus.DONE.value
@@ -888,6 +909,9 @@ class DynamoContactRepository(ContactRepository):
         for item in ContactModel.by_verified_email.query(f"{commune_id}#{email_key}", limit=1):
             return _contact(item)
         return None
+
+    def delete(self, commune_id: CommuneId, contact_id: str) -> None:
+        ContactModel(commune_id, contact_id).delete()
 
 
 def _contact(item: ContactModel) -> Contact:

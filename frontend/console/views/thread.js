@@ -1,7 +1,7 @@
 // A thread: GET /console/threads/{id}; PATCH (with version), replies, notes, merge;
 // e-mail originals and attachments (agents, admins); live refresh.
 
-import { h, field, select, announce, messageBox, uid, safeUrl } from "../lib/dom.js";
+import { h, field, select, announce, announceError, messageBox, uid, safeUrl } from "../lib/dom.js";
 import { get, post, patch, errorText, ApiError } from "../lib/api.js";
 import { can, current } from "../lib/auth.js";
 import { commune, themeOptions, themeLabel, services, serviceLabel, quartierLabel } from "../lib/commune.js";
@@ -273,6 +273,29 @@ export async function render(ctx) {
     analysisBox.replaceChildren(h("dl", { class: "summary" }, items));
   }
 
+  // The citizen's right to erasure, on their request (admins): contact, e-mails and files
+  // go; the texts stay anonymised.
+  function erasureButton() {
+    const button = h("button", { type: "button", class: "button button--danger button--small" }, "Effacer les données du citoyen");
+    button.addEventListener("click", async () => {
+      const confirmed = await confirmDialog({
+        title: "Effacer les données du citoyen",
+        message: "Son adresse, son nom, ses e-mails d'origine et leurs pièces jointes seront effacés, pour ce fil et ses autres fils. Ses messages ne resteront que sous forme anonymisée. C'est définitif.",
+        confirmLabel: "Effacer définitivement",
+        danger: true,
+      });
+      if (!confirmed) return;
+      try {
+        const done = await post(`/console/threads/${encodeURIComponent(id)}/erasure`, {});
+        announce(`Données du citoyen effacées (${done.erased} fil${done.erased > 1 ? "s" : ""}).`);
+        await reload();
+      } catch (error) {
+        announceError(errorText(error));
+      }
+    });
+    return button;
+  }
+
   function renderContact(t) {
     if (!seesContact) return;
     const c = t.contact;
@@ -288,6 +311,7 @@ export async function render(ctx) {
           ...defRow("Adresse vérifiée", c.verified ? "Oui" : "Non"),
           c.platform ? defRow("Réseau social", PLATFORM[c.platform] || c.platform) : [],
         ),
+        can("admin") ? erasureButton() : null,
       );
     }
     const history = t.history || [];

@@ -1,0 +1,111 @@
+"""The citizen's rights with in-memory adapters: download, erase (by link or admin)."""
+
+from dataclasses import replace
+
+import pytest
+
+from chalicelib.domain.errors import ForbiddenError, NotFoundError
+from chalicelib.domain.inbound import InboundMessage, Sender
+from chalicelib.domain.staff import Role
+from chalicelib.domain.threads import AttachmentRef, Channel, Visibility
+from chalicelib.services import feedback, inbound, inbox, privacy
+from chalicelib.services.feedback import SubmitFeedback
+from tests.fakes import BIOT, VALBONNE, Clock, memory_ports, staff
+
+pytestmark = pytest.mark.unit
+
+OPINION = SubmitFeedback(
+    theme="proprete",
+    text="Je m'appelle Jeanne Martin, les poubelles débordent devant chez moi.",
+    email="jeanne@example.org",
+    name="Jeanne",
+    consent=True,
+)
+
+
+def test_a_citizen_downloads_what_the_commune_holds():
+    ports = memory_ports()
+    receipt = feedback.submit_feedback(ports, "biot", OPINION)
+    inbox.reply_to_thread(ports, staff(), receipt.thread_id, "Merci Jeanne.", Visibility.PRIVATE)
+    inbox.add_note(ports, staff(), receipt.thread_id, "note interne")
+
+    data = privacy.citizen_data(ports, receipt.followup_token)
+
+    assert data["commune"] == "Biot"
+    assert data["contact"]["email"] == "jeanne@example.org"
+    assert [m["author"] for m in data["messages"]] == ["citizen", "commune"]
+    assert data["thread"]["theme"] == "Propreté"
+
+
+def test_erasure_by_the_link_removes_the_contact_and_anonymises_the_texts():
+    ports = memory_ports()
+    receipt = feedback.submit_feedback(ports, "biot", OPINION)
+    thread = ports.threads.get(BIOT, receipt.thread_id)
+    contact_id = thread.contact_id
+
+    assert privacy.erase_by_citizen(ports, receipt.followup_token) == 1
+
+    erased = ports.threads.get(BIOT, receipt.thread_id)
+    assert (erased.contact_id, erased.sealed_followup) == (None, "")
+    assert ports.contacts.get(BIOT, contact_id) is None
+    [message] = ports.threads.messages(BIOT, receipt.thread_id)
+    assert "Jeanne" not in message.text and "jeanne" not in erased.preview.lower()
+    assert privacy.citizen_data(ports, receipt.followup_token)["contact"] is None
+    kinds = [e.kind.value for e in ports.activity.page(BIOT, 10, None, False).items]
+    assert "contact.erased" in kinds
+
+
+def test_an_emails_original_and_files_go_and_the_analysed_masked_text_stays():
+    ports = memory_ports()
+    ports.mail.put_bytes("inbound/raw-1", b"From: jeanne@example.org", "message/rfc822")
+    ports.attachments.put_bytes("06018/x/0-photo.jpg", b"jpeg", "image/jpeg")
+    mail = InboundMessage(
+        commune_id=BIOT,
+        channel=Channel.EMAIL,
+        external_id="<a@x>",
+        text="Appelez-moi au 06 12 34 56 78, le lampadaire est éteint.",
+        received_at=Clock().now,
+        sender=Sender(email="jeanne@example.org", name="Jeanne"),
+        subject="Lampadaire",
+        raw_key="inbound/raw-1",
+        attachments=(AttachmentRef("photo.jpg", "image/jpeg", 4, "06018/x/0-photo.jpg"),),
+    )
+    received = inbound.receive(ports, mail)
+    [message] = ports.threads.messages(BIOT, received.thread_id)
+    masked = "Appelez-moi au [TÉLÉPHONE], le lampadaire est éteint."
+    result = ports.analyzer.analyze([message.text], ports.communes.get(BIOT))[0]
+    ports.threads.record_analysis(message, replace(result, masked_text=masked), [], on_thread=True)
+
+    assert privacy.erase_by_admin(ports, staff(role=Role.ADMIN), received.thread_id) == 1
+
+    [message] = ports.threads.messages(BIOT, received.thread_id)
+    assert (message.text, message.envelope) == (masked, None)
+    assert ports.mail.blobs == {} and ports.attachments.blobs == {}
+    assert ports.threads.get(BIOT, received.thread_id).subject == ""
+
+
+def test_erasure_takes_every_thread_of_the_contact_and_nothing_of_others():
+    ports = memory_ports()
+    first = feedback.submit_feedback(ports, "biot", OPINION)
+    contact_id = ports.threads.get(BIOT, first.thread_id).contact_id
+    # Once the citizen proved the address is theirs, their next opinion joins the contact.
+    contact = ports.contacts.get(BIOT, contact_id)
+    feedback.verify_contact(ports, feedback.verification_token(ports, contact))
+    second = feedback.submit_feedback(ports, "biot", replace(OPINION, text="Autre avis, merci."))
+    assert ports.threads.get(BIOT, second.thread_id).contact_id == contact_id
+    other = feedback.submit_feedback(ports, "biot", replace(OPINION, email="paul@example.org"))
+
+    assert privacy.erase_by_citizen(ports, first.followup_token) == 2
+    assert ports.threads.get(BIOT, second.thread_id).contact_id is None
+    assert ports.threads.get(BIOT, other.thread_id).contact_id is not None
+
+
+def test_only_admins_erase_and_only_in_their_commune():
+    ports = memory_ports()
+    receipt = feedback.submit_feedback(ports, "biot", OPINION)
+    with pytest.raises(ForbiddenError):
+        privacy.erase_by_admin(ports, staff(role=Role.AGENT), receipt.thread_id)
+    with pytest.raises(NotFoundError):
+        privacy.erase_by_admin(ports, staff(VALBONNE, Role.ADMIN), receipt.thread_id)
+    with pytest.raises(NotFoundError):
+        privacy.erase_by_citizen(ports, "06018.not-a-token")
