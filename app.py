@@ -26,6 +26,7 @@ from chalicelib.workers.digest import digest_worker
 from chalicelib.workers.exports import exports_worker
 from chalicelib.workers.inbound import inbound_worker
 from chalicelib.workers.mail import mail_worker
+from chalicelib.workers.retention import retention_worker
 from chalicelib.workers.retraining import retraining_worker
 
 app = Chalice(app_name="concerto")
@@ -52,6 +53,7 @@ app.register_blueprint(delivery_worker)
 app.register_blueprint(digest_worker)
 app.register_blueprint(mail_worker)
 app.register_blueprint(inbound_worker)
+app.register_blueprint(retention_worker)
 
 
 # The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).

@@ -482,6 +482,11 @@ class ContactRepository(ABC):
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         """Erases the contact (nothing happens for an unknown one)."""
 
+    @abstractmethod
+    def expired(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Contact]:
+        """Contacts whose retention date has passed (DynamoDB's TTL deletes them only
+        within days, and never their threads' traces: the retention sweep does)."""
+
 
 class IdempotencyStore(ABC):
     @abstractmethod

@@ -56,7 +56,7 @@ COMPREHEND_ACTIONS = (
 BASE = frozenset({"tables", "kms", "logs", "xray"})
 APP = BASE | {"send", "realtime", "ses", "read-buckets"}
 NEEDS: dict[str, frozenset[str]] = {
-    "APIHandler": APP | {"cognito", "write:mail"},
+    "APIHandler": APP | {"cognito", "write:mail", "erase"},
     "WebsocketConnect": BASE,
     "WebsocketMessage": BASE,
     "WebsocketDisconnect": BASE,
@@ -68,6 +68,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "DetectAlerts": APP,
     "DailyDigest": APP,
     "Retrain": APP | {"write:models"},
+    "RetentionSweep": APP | {"erase"},
 }
 
 REASONS = {
@@ -186,6 +187,9 @@ def _grant(policy: Policy, need: str, function: str, grants: Grants) -> None:  #
                 actions=["s3:ListBucket"], resources=list(grants.bucket_arns.values())
             )
         )
+    elif kind == "erase":  # a citizen's raw e-mails and files (erasure, retention)
+        for bucket in (resources.MAIL_BUCKET.name, resources.ATTACHMENTS_BUCKET.name):
+            _objects(policy, ["s3:DeleteObject"], grants.bucket_arns[bucket])
     elif kind == "write":
         _objects(policy, ["s3:AbortMultipartUpload", "s3:PutObject"], grants.bucket_arns[target])
     elif kind == "cognito":

@@ -62,7 +62,14 @@ SQS_CONSUMERS = {
     "Inbound": resources.INBOUND_QUEUE.name,
 }
 # The functions whose errors raise an alarm (the API's show as 5xx).
-WORKERS = (*SQS_CONSUMERS, "InboundEmail", "DetectAlerts", "DailyDigest", "Retrain")
+WORKERS = (
+    *SQS_CONSUMERS,
+    "InboundEmail",
+    "DetectAlerts",
+    "DailyDigest",
+    "Retrain",
+    "RetentionSweep",
+)
 # The console API's throttling (per stack): a burst of citizens during a local event.
 API_RATE, API_BURST = 200, 400
 WS_RATE, WS_BURST = 50, 100

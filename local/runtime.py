@@ -177,6 +177,7 @@ class Runtime:
         from chalicelib.workers.digest import handle_digest
         from chalicelib.workers.exports import handle_export
         from chalicelib.workers.inbound import handle_inbound
+        from chalicelib.workers.retention import handle_retention_sweep
         from local.worker import QueuePoller, Schedule
 
         for name, queue, handler in (
@@ -199,6 +200,10 @@ class Runtime:
         digests = Schedule("daily_digest", handle_digest, REGION, 3600)
         digests.start()
         self.stoppers.append(digests.stop)
+        # Nightly in AWS; hourly locally (the demo data is fresh: nothing expires at first).
+        sweep = Schedule("retention_sweep", handle_retention_sweep, REGION, 3600)
+        sweep.start()
+        self.stoppers.append(sweep.stop)
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):

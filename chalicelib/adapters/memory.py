@@ -562,6 +562,10 @@ class InMemoryContactRepository(ContactRepository):
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         self._contacts.pop((commune_id, contact_id), None)
 
+    def expired(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Contact]:
+        found = [c for (commune, _), c in self._contacts.items() if commune == commune_id]
+        return [c for c in found if c.expires_at <= now][:limit]
+
 
 class InMemoryIdempotencyStore(IdempotencyStore):
     def __init__(self) -> None:

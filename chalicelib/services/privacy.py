@@ -71,6 +71,16 @@ def erase_by_admin(ports: Ports, staff: StaffIdentity, thread_id: str) -> int:
     return _erase(ports, staff.commune_id, thread, staff.email)
 
 
+def sweep_expired(ports: Ports, commune_id: CommuneId, limit: int = 1000) -> int:
+    """The retention sweep: erases every contact whose retention date has passed, as an
+    erasure would. Returns how many contacts went."""
+    expired = ports.contacts.expired(commune_id, ports.clock(), limit)
+    for contact in expired:
+        threads = ports.threads.of_contact(commune_id, contact.contact_id, MAX_THREADS)
+        _erase_all(ports, commune_id, threads, contact.contact_id, activity.SYSTEM, "retention")
+    return len(expired)
+
+
 def _erase(ports: Ports, commune_id: CommuneId, thread: Thread, actor: str) -> int:
     """Returns the number of threads erased."""
     contact_id = thread.contact_id
@@ -78,6 +88,17 @@ def _erase(ports: Ports, commune_id: CommuneId, thread: Thread, actor: str) -> i
     if contact_id:
         others = ports.threads.of_contact(commune_id, contact_id, MAX_THREADS)
         threads += [t for t in others if t.thread_id != thread.thread_id]
+    return _erase_all(ports, commune_id, threads, contact_id, actor, "request")
+
+
+def _erase_all(
+    ports: Ports,
+    commune_id: CommuneId,
+    threads: list[Thread],
+    contact_id: str | None,
+    actor: str,
+    reason: str,
+) -> int:
     for each in threads:
         _forget(ports, each)
     if contact_id:
@@ -89,6 +110,7 @@ def _erase(ports: Ports, commune_id: CommuneId, thread: Thread, actor: str) -> i
         ActivityKind.CONTACT_ERASED,
         actor,
         threads=len(threads),
+        reason=reason,
     )
     return len(threads)
 

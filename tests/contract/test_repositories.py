@@ -403,3 +403,13 @@ def test_a_cursor_missing_its_index_keys_is_refused(ports):
 
     with pytest.raises(BadRequestError):
         ports.threads.list_page(BIOT, ThreadFilter(publication=Publication.PUBLISHED), 5, cursor)
+
+
+def test_expired_contacts_are_listed_per_commune(ports):
+    ports.contacts.save(Contact(BIOT, "old", "a@example.org", "", T0, T0 + timedelta(days=1)))
+    ports.contacts.save(Contact(BIOT, "new", "b@example.org", "", T0, T0 + timedelta(days=9)))
+    ports.contacts.save(Contact(VALBONNE, "v", "c@example.org", "", T0, T0 + timedelta(days=1)))
+    later = T0 + timedelta(days=2)
+    assert [c.contact_id for c in ports.contacts.expired(BIOT, later, 10)] == ["old"]
+    assert [c.contact_id for c in ports.contacts.expired(VALBONNE, later, 10)] == ["v"]
+    assert ports.contacts.expired(BIOT, T0, 10) == []

@@ -67,3 +67,29 @@ def test_an_admin_erases_an_emails_author_and_the_raw_mail_and_files_leave_s3(cl
     valbonne = login(aws, "admin@valbonne.demo")
     other = client.http.post(path, headers={"authorization": f"Bearer {valbonne}"})
     assert other.status_code == 404
+
+
+def test_the_nightly_sweep_erases_contacts_past_the_retention_date(client, aws, ports):
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.workers.retention import handle_retention_sweep
+    from local.worker import LambdaContext, scheduled_event
+
+    opinion = {
+        "theme": "proprete",
+        "text": "Je m'appelle Jeanne Martin, les poubelles débordent.",
+        "email": "jeanne@example.org",
+        "consent": True,
+    }
+    token = json.loads(
+        client.http.post("/communes/biot/feedback", headers=JSON, body=json.dumps(opinion)).body
+    )["followUpToken"]
+    ports.clock = lambda: datetime.now(UTC) + timedelta(days=731)
+
+    result = handle_retention_sweep(
+        scheduled_event("retention_sweep", "eu-west-1"), LambdaContext("sweep", 300)
+    )
+
+    assert result == {"erased": {"06018": 1, "06152": 0}, "failed": []}
+    data = json.loads(client.http.get(f"/followup/{token}/data").body)
+    assert data["contact"] is None and "Jeanne" not in data["messages"][0]["text"]

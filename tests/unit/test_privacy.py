@@ -109,3 +109,22 @@ def test_only_admins_erase_and_only_in_their_commune():
         privacy.erase_by_admin(ports, staff(VALBONNE, Role.ADMIN), receipt.thread_id)
     with pytest.raises(NotFoundError):
         privacy.erase_by_citizen(ports, "06018.not-a-token")
+
+
+def test_the_retention_sweep_erases_contacts_past_their_date_and_no_others():
+    clock = Clock()
+    ports = memory_ports(clock)
+    old = feedback.submit_feedback(ports, "biot", OPINION)
+    old_contact = ports.threads.get(BIOT, old.thread_id).contact_id
+    clock.advance(days=400)
+    recent = feedback.submit_feedback(ports, "biot", replace(OPINION, email="paul@example.org"))
+    clock.advance(days=400)  # the first contact is now 800 days old: past the 730 days
+
+    assert privacy.sweep_expired(ports, BIOT) == 1
+    assert ports.contacts.get(BIOT, old_contact) is None
+    assert ports.threads.get(BIOT, old.thread_id).contact_id is None
+    [message] = ports.threads.messages(BIOT, old.thread_id)
+    assert "Jeanne" not in message.text
+    assert ports.threads.get(BIOT, recent.thread_id).contact_id is not None
+    assert privacy.sweep_expired(ports, BIOT) == 0
+    assert privacy.sweep_expired(ports, VALBONNE) == 0

@@ -913,6 +913,18 @@ class DynamoContactRepository(ContactRepository):
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         ContactModel(commune_id, contact_id).delete()
 
+    def expired(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Contact]:
+        # A scheduled job's query of one commune's partition, never a request path.
+        items = ContactModel.query(
+            commune_id, filter_condition=ContactModel.expires_at <= now, page_size=100
+        )
+        found = []
+        for item in items:
+            found.append(_contact(item))
+            if len(found) >= limit:
+                break
+        return found
+
 
 def _contact(item: ContactModel) -> Contact:
     return Contact(
