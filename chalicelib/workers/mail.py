@@ -5,13 +5,15 @@ the same event). A failure raises: Lambda retries the event, then keeps it for r
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, resources
-from chalicelib.services.mail import Outcome, receive_email
+
+if TYPE_CHECKING:
+    from chalicelib.services.mail import Outcome
 
 logger = logging.getLogger(__name__)
 mail_worker = Blueprint(__name__)
@@ -29,6 +31,10 @@ def handle_inbound_email(event: Any) -> None:
 
 
 def process_event(event: dict[str, Any]) -> list[Outcome]:
+    # Imported here: the MIME parser (stdlib email included) costs ~30 ms, and app.py's
+    # import is every function's cold start, the API's too.
+    from chalicelib.services.mail import receive_email
+
     ports = bootstrap.ports()
     outcomes = []
     for record in event.get("Records", []):
