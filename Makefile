@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck clean retrain replay
+.PHONY: run test check lint format typecheck clean retrain replay totp
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ retrain: $(STAMP)
 # Move a queue's dead-letter messages back to it (needs `make run` running), e.g. QUEUE=analysis.
 replay: $(STAMP)
 	$(PY) -m local.replay $(QUEUE)
+
+# The demo admins' current TOTP code (admin actions need two-factor sign-in).
+totp: $(STAMP)
+	$(PY) -m local.mfa
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -5,6 +5,7 @@ from typing import Any
 from chalice import Chalice  # type: ignore[attr-defined]
 
 from chalicelib.api import realtime
+from chalicelib.api.account import account_api
 from chalicelib.api.activity import activity_api
 from chalicelib.api.admin import admin_api
 from chalicelib.api.alerts import alerts_api
@@ -35,6 +36,7 @@ app.register_middleware(log_requests, "http")
 app.register_middleware(security_headers, "http")
 app.register_blueprint(public)
 app.register_blueprint(console)
+app.register_blueprint(account_api)
 app.register_blueprint(alerts_api)
 app.register_blueprint(activity_api)
 app.register_blueprint(settings_api)

@@ -67,6 +67,7 @@ def build() -> Ports:
     )
     from chalicelib.adapters.dynamo.channels import DynamoChannelStore
     from chalicelib.adapters.dynamo.exports import DynamoExportRepository
+    from chalicelib.adapters.dynamo.rate_limits import DynamoRateLimiter
     from chalicelib.adapters.dynamo.repositories import (
         DynamoCommuneRepository,
         DynamoConsultationRepository,
@@ -128,4 +129,5 @@ def build() -> Ports:
         ),
         staff=CognitoStaffDirectory(),
         clock=now,
+        rate_limiter=DynamoRateLimiter(),
     )

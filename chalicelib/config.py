@@ -2,6 +2,7 @@
 
 import os
 
+from chalicelib.domain.abuse import Limit
 from chalicelib.resources import Bucket, Queue, Table
 
 
@@ -132,3 +133,49 @@ def mail_domain() -> str:
 def graph_url() -> str:
     """Meta's Graph API (the fake Graph server under `make run` and in tests)."""
     return os.environ.get("CONCERTO_GRAPH_URL", "https://graph.facebook.com").rstrip("/")
+
+
+def staff_standing_seconds() -> float:
+    """How long an API container trusts what the staff directory said of an account (a
+    deleted account's token is refused at most this long after the deletion)."""
+    return float(os.environ.get("CONCERTO_STAFF_STANDING_SECONDS", "30"))
+
+
+def rate_limit_per_ip() -> Limit:
+    """Public submissions one client address may make to one commune per window."""
+    return _limit(
+        "CONCERTO_RATE_LIMIT_PER_IP", os.environ.get("CONCERTO_RATE_LIMIT_PER_IP", "20/600")
+    )
+
+
+def rate_limit_per_commune() -> Limit:
+    """Public submissions one commune accepts per window, all clients together: a ceiling
+    on what a distributed flood costs (storage, analysis)."""
+    raw = os.environ.get("CONCERTO_RATE_LIMIT_PER_COMMUNE", "6000/60")
+    return _limit("CONCERTO_RATE_LIMIT_PER_COMMUNE", raw)
+
+
+def flood_limit() -> Limit:
+    """How often the same (normalised) text may reach one commune per window, from any
+    address: CONCERTO_FLOOD_THRESHOLD times per CONCERTO_FLOOD_WINDOW_SECONDS."""
+    threshold = os.environ.get("CONCERTO_FLOOD_THRESHOLD", "5")
+    seconds = os.environ.get("CONCERTO_FLOOD_WINDOW_SECONDS", "600")
+    return _limit("CONCERTO_FLOOD_THRESHOLD/_WINDOW_SECONDS", f"{threshold}/{seconds}")
+
+
+def trusted_proxy_hops() -> int:
+    """How many proxies in front of API Gateway append to X-Forwarded-For (1 behind
+    CloudFront); 0 ignores the header, which any client can write."""
+    raw = os.environ.get("CONCERTO_TRUSTED_PROXY_HOPS", "0")
+    if not raw.strip().isdigit():
+        raise RuntimeError(f"CONCERTO_TRUSTED_PROXY_HOPS must be an integer ≥ 0, not {raw!r}")
+    return int(raw)
+
+
+def _limit(name: str, raw: str) -> Limit:
+    """Raises RuntimeError naming the variable: a typo must stop the first submission
+    loudly, not silently lift the limit."""
+    try:
+        return Limit.parse(raw)
+    except ValueError as error:
+        raise RuntimeError(f"{name}: {error}") from error

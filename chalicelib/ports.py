@@ -15,7 +15,7 @@ from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
 from chalicelib.domain.exports import ExportJob
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.staff import Role, StaffIdentity, StaffMember
+from chalicelib.domain.staff import Role, StaffIdentity, StaffMember, StaffStanding
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     CounterIncrement,
@@ -288,7 +288,8 @@ class EventPublisher(ABC):
 
 class ExportRepository(ABC):
     @abstractmethod
-    def save(self, job: ExportJob) -> None: ...
+    def save(self, job: ExportJob) -> None:
+        """Stores the job, unless the stored one was erased (ExportJob.erased): that is final."""
 
     @abstractmethod
     def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
@@ -317,6 +318,10 @@ class FileStore(ABC):
 
     @abstractmethod
     def download_url(self, key: str, file_name: str, seconds: int) -> str: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Removes the file (nothing happens for an unknown key)."""
 
 
 class AlertRepository(ABC):
@@ -479,6 +484,11 @@ class ContactRepository(ABC):
         """The contact whose address (by `contacts.email_key`) was verified, if any."""
 
     @abstractmethod
+    def with_email(self, commune_id: CommuneId, email_key: str, limit: int) -> list[Contact]:
+        """Every contact of the commune with this address (by `contacts.email_key`),
+        verified or not: the citizen proved it is theirs by opening the link sent there."""
+
+    @abstractmethod
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         """Erases the contact (nothing happens for an unknown one)."""
 
@@ -539,6 +549,9 @@ class DeliveryJob:
     thread_id: str
     message_id: str
     verify: bool = False
+    # The link to a citizen's data, asked by e-mail (`thread_id` is then a contact id with
+    # that address, or "" when there is none: the job then sends nothing).
+    rights: bool = False
 
 
 class DeliveryQueue(ABC):
@@ -564,6 +577,11 @@ class StaffDirectory(ABC):
     @abstractmethod
     def remove(self, commune_id: CommuneId, email: str) -> None:
         """Deletes the account. Raises NotFoundError for one that is not the commune's."""
+
+    @abstractmethod
+    def standing(self, username: str) -> StaffStanding | None:
+        """The account's state now (commune, role, enabled, MFA), or None once it is
+        deleted: a token outlives the changes an admin makes, this does not."""
 
 
 class TokenVerifier(ABC):
@@ -609,3 +627,13 @@ class Ports:
     tokens: TokenVerifier
     staff: StaffDirectory
     clock: Callable[[], datetime]
+    rate_limiter: RateLimiter
+
+
+class RateLimiter(ABC):
+    """Counters of public submissions per fixed window, shared by every API container."""
+
+    @abstractmethod
+    def hit(self, commune_id: CommuneId, counter: str, expires_at: int) -> int:
+        """Adds one to the commune's `counter` (its name carries its window) and returns the
+        new total, atomically; the counter may be forgotten after `expires_at` (epoch s)."""

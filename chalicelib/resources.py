@@ -84,12 +84,13 @@ THREADS = Table(
     ttl_attribute="expires_at",
 )
 MESSAGES = Table("messages", "thread_key", "message_id", ttl_attribute="expires_at")
-# Sparse: verified addresses only, by digest (one citizen, one contact across channels).
+# Sparse, by the address's digest: verified addresses only (one citizen, one contact across
+# channels), and every address (a citizen's rights exercised by e-mail reach all of them).
 CONTACTS = Table(
     "contacts",
     "commune_id",
     "contact_id",
-    indexes=(Index("by_verified_email", "verified_key"),),
+    indexes=(Index("by_verified_email", "verified_key"), Index("by_email", "email_key")),
     ttl_attribute="expires_at",
 )
 # Counters: partition "<commune>#<YYYY-MM>#<shard>", sort key "<YYYY-MM-DD>#<dimension>" —

@@ -62,7 +62,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "WebsocketDisconnect": BASE,
     "Analysis": APP | {"consume:analysis", "comprehend"},
     "Delivery": APP | {"consume:delivery"},
-    "Exports": APP | {"consume:exports", "write:exports"},
+    # "erase": a file written while its contact was being erased deletes itself.
+    "Exports": APP | {"consume:exports", "write:exports", "erase"},
     "Inbound": APP | {"consume:inbound", "write:attachments"},
     "InboundEmail": APP | {"write:attachments", "inbound-email-dlq"},
     "DetectAlerts": APP,
@@ -187,8 +188,12 @@ def _grant(policy: Policy, need: str, function: str, grants: Grants) -> None:  #
                 actions=["s3:ListBucket"], resources=list(grants.bucket_arns.values())
             )
         )
-    elif kind == "erase":  # a citizen's raw e-mails and files (erasure, retention)
-        for bucket in (resources.MAIL_BUCKET.name, resources.ATTACHMENTS_BUCKET.name):
+    elif kind == "erase":  # a citizen's raw e-mails, files and exports (erasure, retention)
+        for bucket in (
+            resources.MAIL_BUCKET.name,
+            resources.ATTACHMENTS_BUCKET.name,
+            resources.EXPORTS_BUCKET.name,
+        ):
             _objects(policy, ["s3:DeleteObject"], grants.bucket_arns[bucket])
     elif kind == "write":
         _objects(policy, ["s3:AbortMultipartUpload", "s3:PutObject"], grants.bucket_arns[target])

@@ -398,8 +398,9 @@ class ConcertoStack(Stack):
                 require_symbols=bool(PASSWORD_POLICY["RequireSymbols"]),
                 temp_password_validity=Duration.days(3),
             ),
-            # MFA is per pool in Cognito: OPTIONAL here, TOTP only; see docs/operations.md
-            # for how admins are held to it.
+            # MFA is per pool in Cognito: OPTIONAL here, TOTP only. Admins are held to it by
+            # the API: admin actions answer 403 mfa_required until the account has TOTP
+            # set up (services/staff_access.py), which Cognito then asks at every sign-in.
             mfa=cognito.Mfa.OPTIONAL,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
@@ -419,8 +420,9 @@ class ConcertoStack(Stack):
             pool,
             "AwsSolutions-COG2",
             "Cognito sets MFA per pool: OPTIONAL (TOTP) so that agents and viewers may use "
-            "it; admins are held to it by the onboarding procedure and a periodic check "
-            "(docs/operations.md). Enforcing it per group needs an auth trigger, out of scope.",
+            "it; admins are held to it by the API, which refuses admin actions (403 "
+            "mfa_required) until the account has TOTP set up; Cognito then requires the "
+            "code at each of its sign-ins (docs/operations.md).",
         )
         for precedence, group in enumerate(resources.STAFF_GROUPS):
             cognito.CfnUserPoolGroup(
@@ -544,6 +546,10 @@ class ConcertoStack(Stack):
             "CONCERTO_SITE_URL": site_url,
             "CONCERTO_API_URL": f"{site_url}/api",
             "CONCERTO_CONSOLE_ORIGINS": site_url,
+            # API Gateway's sourceIp keys the per-address limits: X-Forwarded-For is not
+            # trusted while the API's execute-api endpoint stays reachable without
+            # CloudFront (a client could write any address there).
+            "CONCERTO_TRUSTED_PROXY_HOPS": "0",
             "CONCERTO_REALTIME_URL": f"wss://{websocket}/{API_STAGE}",
             "CONCERTO_REALTIME_MANAGEMENT_URL": f"https://{websocket}/{API_STAGE}",
             "CONCERTO_SEAL_KEY": self.seal_key_reference(),

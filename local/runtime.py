@@ -3,6 +3,7 @@ stack, seeded demo communes, the API on Chalice's local server and the queue wor
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -79,6 +80,14 @@ class Runtime:
         _aws_environment(settings)
         from moto.server import ThreadedMotoServer
 
+        from local import moto_dynamodb
+        from local.mfa import MOTO_TOTP_SWITCH
+
+        moto_dynamodb.install()
+
+        # moto's Cognito then checks TOTP codes as Cognito does (admins sign in with one).
+        os.environ[MOTO_TOTP_SWITCH] = "true"
+
         moto_server = ThreadedMotoServer(ip_address=settings.host, port=settings.aws_port)
         moto_server.start()
         self.stoppers.append(moto_server.stop)
@@ -122,13 +131,24 @@ class Runtime:
         return {**provisioned.env, "seeded": str(seeded)}
 
     def _start_api(self) -> None:
+        """Chalice's local server already serves each connection on its own thread
+        (ThreadingMixIn), and `create_local_server` makes the app's `current_request`
+        thread-local: concurrent requests never see each other's request."""
         from chalice.cli.factory import CLIFactory
-        from chalice.local import create_local_server
+        from chalice.local import ChaliceRequestHandler, create_local_server
 
         from app import app
 
+        class ApiRequestHandler(ChaliceRequestHandler):
+            # http.server answers 501 (in HTML) to a method without a do_ handler; these
+            # reach the app, which answers 405 in the API's error format, with Allow.
+            do_TRACE = do_QUERY = ChaliceRequestHandler._generic_handle
+
         config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
         server = create_local_server(app, config, self.settings.host, self.settings.api_port)
+        server.server.RequestHandlerClass = functools.partial(
+            ApiRequestHandler, app_object=app, config=config
+        )
         thread = threading.Thread(target=server.serve_forever, name="api", daemon=True)
         thread.start()
         self.stoppers.append(server.shutdown)
@@ -308,6 +328,7 @@ def _wait_healthy(api_url: str, timeout: float = 30.0) -> None:
 
 def banner(settings: Settings, info: dict[str, str]) -> str:
     from chalicelib import config
+    from local.mfa import DEMO_SECRET
     from local.seed import (
         DEFAULT_META_SECRET,
         DEFAULT_META_VERIFY_TOKEN,
@@ -337,7 +358,8 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
         f"client {os.environ['CONCERTO_USER_POOL_CLIENT_ID']}",
         f"  Demo opinions  {info['seeded']} queued for analysis (Biot)",
         "",
-        f"Demo staff accounts (password: {settings.demo_password}):",
+        f"Demo staff accounts (password: {settings.demo_password}; the admins also give a "
+        f"TOTP code: secret {DEMO_SECRET.upper()} in an authenticator app, or `make totp`):",
     ]
     for commune in demo_communes():
         accounts = ", ".join(staff_email(role, commune.slug) for role in ROLES)
@@ -368,3 +390,8 @@ def main() -> None:
     finally:
         print("Stopping Concerto…", flush=True)
         runtime.stop()
+        print("Stopped.", flush=True)
+        # Everything is stopped and flushed: skip freeing moto's in-memory AWS object by
+        # object, which takes tens of seconds after a busy session.
+        logging.shutdown()
+        os._exit(0)

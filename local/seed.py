@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
+
+from chalicelib import config
 from chalicelib.adapters.dynamo.codec import quartiers_from_json
 from chalicelib.analysis.themes import default_themes
 from chalicelib.domain import followup, sla
@@ -28,6 +31,7 @@ from chalicelib.domain.threads import (
 )
 from chalicelib.ports import AnalysisJob, Ports
 from chalicelib.services.inbox import first_answer_counters
+from local import mfa
 from local.provision import create_staff
 
 DATA = Path(__file__).parent / "seed_data"
@@ -42,7 +46,12 @@ def demo_communes() -> list[Commune]:
             name=item["name"],
             themes=default_themes(),
             # Biot publishes its indicators (the transparency page); Valbonne does not.
-            settings=CommuneSettings(public_indicators=item["slug"] == "biot"),
+            # Pages served from this machine may embed the form (any port: a loopback
+            # origin without one matches them all).
+            settings=CommuneSettings(
+                public_indicators=item["slug"] == "biot",
+                allowed_origins=("http://127.0.0.1", "http://localhost"),
+            ),
             quartiers=quartiers_from_json(item["quartiers"]),
         )
         for item in json.loads((DATA / "communes.json").read_text(encoding="utf-8"))
@@ -86,9 +95,18 @@ def seed(ports: Ports, region: str, pool_id: str, password: str, opinions: bool 
     for index, commune in enumerate(communes):
         ports.communes.save(commune)
         for role in ROLES:
-            create_staff(
-                region, pool_id, staff_email(role, commune.slug), password, commune.commune_id, role
-            )
+            email = staff_email(role, commune.slug)
+            create_staff(region, pool_id, email, password, commune.commune_id, role)
+            if role == "admin":
+                # Admin actions need two-factor sign-in: the demo admins have it set up
+                # (their code: `make totp`).
+                mfa.enrol(
+                    boto3.client("cognito-idp", region_name=region),
+                    pool_id,
+                    config.user_pool_client_id(),
+                    email,
+                    password,
+                )
         _connect_social(ports, commune, index)
     if not opinions:
         return 0

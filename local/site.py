@@ -129,6 +129,11 @@ class _SiteHandler(BaseHTTPRequestHandler):
         for name in ("Content-Type", "Authorization", "Idempotency-Key", "Accept"):
             if self.headers.get(name):
                 request.add_header(name, self.headers[name])
+        # As CloudFront does: the client's address appended to what it sent, for the API's
+        # per-address limits when it trusts this proxy (CONCERTO_TRUSTED_PROXY_HOPS=1).
+        forwarded = self.headers.get("X-Forwarded-For")
+        client = self.client_address[0]
+        request.add_header("X-Forwarded-For", f"{forwarded}, {client}" if forwarded else client)
         try:
             with _OPENER.open(request, timeout=30) as response:
                 self._relay(response.status, response.headers, response.read())

@@ -8,6 +8,7 @@ import sys
 
 import boto3
 
+from local import mfa
 from local.runtime import DEFAULT_DEMO_PASSWORD, RUNTIME_FILE
 
 
@@ -29,12 +30,8 @@ def main(argv: list[str]) -> int:
     password = (
         argv[1] if len(argv) == 2 else env.get("CONCERTO_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
     )
-    result = cognito.initiate_auth(
-        ClientId=env["CONCERTO_USER_POOL_CLIENT_ID"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": argv[0], "PASSWORD": password},
-    )
-    print(result["AuthenticationResult"]["IdToken"])
+    # The demo admins answer their TOTP challenge with the demo secret (local/mfa.py).
+    print(mfa.sign_in(cognito, env["CONCERTO_USER_POOL_CLIENT_ID"], argv[0], password)["IdToken"])
     return 0
 
 

@@ -22,6 +22,7 @@ from chalicelib.adapters.memory import (
     InMemoryIdempotencyStore,
     InMemoryInboundQueue,
     InMemoryModelStore,
+    InMemoryRateLimiter,
     InMemoryStaffDirectory,
     InMemorySubscriptionRepository,
     InMemoryTemplateRepository,
@@ -36,7 +37,7 @@ from chalicelib.domain.commune import Commune, Quartier, Theme
 from chalicelib.domain.errors import AnalysisError, UnauthorizedError
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import Role, StaffIdentity
-from chalicelib.domain.threads import TextAnalysis
+from chalicelib.domain.threads import Sentiment, TextAnalysis
 from chalicelib.ports import Analyzer, Ports, TokenVerifier
 
 BIOT = CommuneId("06018")
@@ -138,4 +139,42 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         tokens=FakeTokenVerifier(),
         staff=InMemoryStaffDirectory(),
         clock=clock or Clock(),
+        rate_limiter=InMemoryRateLimiter(),
     )
+
+
+class KeywordAnalyzer(Analyzer):
+    """A fast stand-in for the sentiment engine (the local model embeds every text, seconds
+    per batch): a few French cue words decide, with the key phrases it finds among a fixed
+    list. It names itself `engine`, so a fallback to it shows in the stored results."""
+
+    NEGATIVE = ("inadmissible", "retard", "dangereux", "débordent", "sale")
+    POSITIVE = ("merci", "bravo", "magnifique", "adorent")
+    PHRASES = ("poubelle", "parc", "bus", "illumination", "trottoir", "école")
+
+    def __init__(self, engine: str = "local") -> None:
+        self.engine = engine
+        self.calls = 0
+
+    def analyze(self, texts: Sequence[str], commune: Commune) -> list[TextAnalysis]:
+        self.calls += 1
+        return [self._one(text) for text in texts]
+
+    def _one(self, text: str) -> TextAnalysis:
+        lowered = text.lower()
+        negative = any(word in lowered for word in self.NEGATIVE)
+        positive = any(word in lowered for word in self.POSITIVE)
+        sentiment = {
+            (True, True): Sentiment.MIXED,
+            (True, False): Sentiment.NEGATIVE,
+            (False, True): Sentiment.POSITIVE,
+            (False, False): Sentiment.NEUTRAL,
+        }[(negative, positive)]
+        return TextAnalysis(
+            language="fr",
+            sentiment=sentiment,
+            scores={"positive": float(positive), "negative": float(negative)},
+            key_phrases=tuple(phrase for phrase in self.PHRASES if phrase in lowered),
+            engine=self.engine,
+            model_version="keywords",
+        )

@@ -88,4 +88,6 @@ def identity_from_claims(claims: dict[str, Any]) -> StaffIdentity:
         raise UnauthorizedError("this account has no valid commune", code="not_staff") from error
     email = claims.get("email") or claims.get("cognito:username") or ""
     expires = datetime.fromtimestamp(int(claims["exp"]), UTC) if "exp" in claims else None
-    return StaffIdentity(commune, str(claims["sub"]), str(email), role, expires)
+    username = str(claims.get("cognito:username") or email)
+    # MFA unknown until the directory is asked (services/staff_access): no admin powers.
+    return StaffIdentity(commune, str(claims["sub"]), str(email), role, expires, username, False)

@@ -20,7 +20,7 @@ from chalicelib.domain.corrections import Correction
 from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
 from chalicelib.domain.exports import ExportJob, ExportStatus
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.domain.staff import Role, StaffMember, StaffStanding
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     Analysis,
@@ -61,6 +61,7 @@ from chalicelib.ports import (
     Mailer,
     ModelStore,
     OutboundEmail,
+    RateLimiter,
     SocialNetwork,
     StaffDirectory,
     SubscriptionRepository,
@@ -559,6 +560,14 @@ class InMemoryContactRepository(ContactRepository):
         ]
         return min(found, key=lambda c: c.verified_at or c.consented_at, default=None)
 
+    def with_email(self, commune_id: CommuneId, email_key: str, limit: int) -> list[Contact]:
+        found = [
+            c
+            for (commune, _), c in self._contacts.items()
+            if commune == commune_id and c.email and c.email_key == email_key
+        ]
+        return found[:limit]
+
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         self._contacts.pop((commune_id, contact_id), None)
 
@@ -679,7 +688,9 @@ class InMemoryExportRepository(ExportRepository):
         self._lock = threading.Lock()
 
     def save(self, job: ExportJob) -> None:
-        self._jobs.put(job.commune_id, job.export_id, job)
+        stored = self._jobs.has(job.commune_id, job.export_id)
+        if not (stored and self.get(job.commune_id, job.export_id).is_erased):
+            self._jobs.put(job.commune_id, job.export_id, job)
 
     def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
         return self._jobs.get(commune_id, export_id)
@@ -716,6 +727,9 @@ class InMemoryFileStore(FileStore):
 
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
         return f"memory://{key}?filename={file_name}&expires={seconds}"
+
+    def delete(self, key: str) -> None:
+        self.files.pop(key, None)
 
 
 class RecordingPublisher(EventPublisher):
@@ -858,6 +872,8 @@ class RecordingSocialNetwork(SocialNetwork):
 class InMemoryStaffDirectory(StaffDirectory):
     def __init__(self) -> None:
         self._members: dict[str, tuple[CommuneId, StaffMember]] = {}
+        # The usernames whose TOTP is set up.
+        self.mfa: set[str] = set()
 
     def members(self, commune_id: CommuneId) -> list[StaffMember]:
         found = [m for commune, m in self._members.values() if commune == commune_id]
@@ -879,8 +895,26 @@ class InMemoryStaffDirectory(StaffDirectory):
         self._member(commune_id, email)
         del self._members[email]
 
+    def standing(self, username: str) -> StaffStanding | None:
+        commune, member = self._members.get(username, (None, None))
+        if member is None:
+            return None
+        return StaffStanding(commune, member.role, member.enabled, username in self.mfa)
+
     def _member(self, commune_id: CommuneId, email: str) -> StaffMember:
         commune, member = self._members.get(email, (None, None))
         if commune != commune_id or member is None:
             raise NotFoundError("unknown staff member", code="staff_not_found")
         return member
+
+
+class InMemoryRateLimiter(RateLimiter):
+    def __init__(self) -> None:
+        self.counts: dict[tuple[CommuneId, str], int] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, commune_id: CommuneId, counter: str, expires_at: int) -> int:
+        with self._lock:  # the API's local server answers on several threads
+            total = self.counts.get((commune_id, counter), 0) + 1
+            self.counts[(commune_id, counter)] = total
+        return total

@@ -57,6 +57,9 @@ class S3FileStore(FileStore):
     def download_url(self, key: str, file_name: str, seconds: int) -> str:
         return presigned_download(resources.EXPORTS_BUCKET, key, file_name, seconds)
 
+    def delete(self, key: str) -> None:
+        client("s3").delete_object(Bucket=config.bucket_name(resources.EXPORTS_BUCKET), Key=key)
+
 
 class S3BlobStore(BlobStore):
     """Files of one bucket: raw e-mails as received, citizens' attachments."""

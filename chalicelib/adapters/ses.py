@@ -15,6 +15,18 @@ from chalicelib.domain.errors import DeliveryError
 from chalicelib.ports import Mailer, OutboundEmail
 
 logger = logging.getLogger(__name__)
+# SES v2 errors that sending again cannot fix (the recipient, the sender or the account is
+# refused). Throttling (TooManyRequestsException, LimitExceededException) and 5xx can be.
+_REFUSALS = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "SendingPausedException",
+        "BadRequestException",
+        "NotFoundException",
+    }
+)
 
 
 def mime(email: OutboundEmail, sender: str) -> bytes:
@@ -53,9 +65,14 @@ class SesMailer(Mailer):
                 Content={"Raw": {"Data": mime(email, sender)}},
                 **extra,
             )
-        except (ClientError, BotoCoreError) as error:
-            # Refused (ClientError) or unreachable (timeouts, connection errors): either way
-            # the caller may retry later.
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            failure = DeliveryError(f"SES did not take the e-mail: {error}", code=code or None)
+            # Throttled or failing SES may take it later; a refusal stays a refusal, and
+            # staff should see it now rather than after every retry.
+            failure.retryable = code not in _REFUSALS
+            raise failure from error
+        except BotoCoreError as error:  # unreachable (timeouts, connection errors): retry
             raise DeliveryError(f"SES did not take the e-mail: {error}") from error
         message_id = str(response["MessageId"])
         logger.info("e-mail sent", extra={"messageId": message_id, "subject": email.subject})

@@ -63,6 +63,7 @@ class SqsDeliveryQueue(DeliveryQueue):
                     "threadId": job.thread_id,
                     "messageId": job.message_id,
                     "verify": job.verify,
+                    "rights": job.rights,
                 }
             ),
         )
@@ -71,8 +72,9 @@ class SqsDeliveryQueue(DeliveryQueue):
 def decode_delivery(body: str) -> DeliveryJob:
     """Raises ValueError (or a ValidationError) for a body this code did not write."""
     same = decode_job(body)
-    verify = bool(json.loads(body).get("verify", False))
-    return DeliveryJob(same.commune_id, same.thread_id, same.message_id, verify)
+    data = json.loads(body)
+    verify, rights = bool(data.get("verify", False)), bool(data.get("rights", False))
+    return DeliveryJob(same.commune_id, same.thread_id, same.message_id, verify, rights)
 
 
 class SqsInboundQueue(InboundQueue):

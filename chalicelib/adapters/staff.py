@@ -10,7 +10,7 @@ from chalicelib import config, resources
 from chalicelib.adapters.aws import client
 from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.domain.staff import Role, StaffMember, StaffStanding, highest_role
 from chalicelib.ports import StaffDirectory
 
 
@@ -77,6 +77,22 @@ class CognitoStaffDirectory(StaffDirectory):
     def remove(self, commune_id: CommuneId, email: str) -> None:
         self._user(commune_id, email)
         client("cognito-idp").admin_delete_user(UserPoolId=config.user_pool_id(), Username=email)
+
+    def standing(self, username: str) -> StaffStanding | None:
+        cognito = client("cognito-idp")
+        try:
+            user = cognito.admin_get_user(UserPoolId=config.user_pool_id(), Username=username)
+            groups = cognito.admin_list_groups_for_user(
+                UserPoolId=config.user_pool_id(), Username=username
+            )["Groups"]
+        except cognito.exceptions.UserNotFoundException:
+            return None
+        return StaffStanding(
+            commune_id=_attributes(user.get("UserAttributes", [])).get(resources.COMMUNE_CLAIM),
+            role=highest_role([group["GroupName"] for group in groups]),
+            enabled=bool(user.get("Enabled", True)),
+            mfa="SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []),
+        )
 
     def _user(self, commune_id: CommuneId, email: str) -> dict[str, Any]:
         """The account, if it is the commune's; NotFoundError otherwise (another commune's

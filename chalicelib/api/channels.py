@@ -25,7 +25,7 @@ from chalicelib.domain.errors import NotFoundError, PayloadTooLargeError
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import Role
 from chalicelib.ports import Ports
-from chalicelib.services import channels, forms, social
+from chalicelib.services import abuse, channels, forms, social
 
 # Meta batches events; its payloads stay far below this.
 WEBHOOK_MAX_BYTES = 1024 * 1024
@@ -197,7 +197,7 @@ def revoke_form_key(key_id: str) -> schemas.FormKeyView:
         headers={
             "X-Concerto-Signature": "t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>; 5 minutes"
         },
-        errors=(401, 404, 409, 413, 422),
+        errors=(401, 404, 409, 413, 422, 429),
     ),
 )
 def submit_form(slug: str) -> schemas.FormAccepted:
@@ -207,6 +207,9 @@ def submit_form(slug: str) -> schemas.FormAccepted:
     ports = bootstrap.ports()
     # The signature is checked before a byte of the body is parsed.
     commune = forms.authenticate(ports, slug, header(SIGNATURE_HEADER), raw)
+    # The commune's own server relays every citizen: its limit only, once the request is
+    # known to be the commune's (unsigned requests count for nothing).
+    abuse.admit(ports, commune.commune_id, abuse.Submitter())
     body = parse_body(schemas.FormSubmissionBody)
     submission = forms.FormSubmission(
         text=body.text,

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
-from chalice import Blueprint, CORSConfig, Response  # type: ignore[attr-defined]
+from chalice import Blueprint, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
 from chalicelib.api.schemas import Schema
+from chalicelib.domain.abuse import RateLimitedError
 from chalicelib.domain.errors import (
     BadRequestError,
     ConcertoError,
@@ -50,20 +51,20 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
-# Browsers on the citizen site, the console and communes' websites (the embedded form) call
-# the API; the headers they send beyond Chalice's defaults must be allowed in preflights.
-CORS = CORSConfig(
-    allow_origin="*",
-    allow_headers=["Idempotency-Key"],
-    expose_headers=["Retry-After"],
-    max_age=600,
-)
+# Which origins may read each route is decided per request (the commune's own websites
+# are in its settings), so Chalice's static CORSConfig is not used: every path gets an
+# OPTIONS route answered by the app, and the middleware writes the CORS headers
+# (docs/decisions/0010-cors-per-commune.md).
+_PREFLIGHT_PATHS: set[str] = set()
 
 
 def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], Any]:
     """Registers `spec` with the OpenAPI document and its view as a Chalice route whose
     errors all come out as `{"error": {"code", "message"}}`."""
     OPERATIONS.append(spec)
+    if spec.path not in _PREFLIGHT_PATHS:
+        _PREFLIGHT_PATHS.add(spec.path)
+        _register_preflight(bp, spec.path)
 
     def decorate(view: Callable[..., Any]) -> Any:
         @functools.wraps(view)
@@ -82,9 +83,23 @@ def operation(bp: Blueprint, spec: Operation) -> Callable[[Callable[..., Any]], 
             return json_response(result, spec.status)
 
         # Every content type reaches the view, which answers 415 itself in our error format.
-        return bp.route(spec.path, methods=[spec.method], cors=CORS, content_types=["*/*"])(guarded)
+        return bp.route(spec.path, methods=[spec.method], content_types=["*/*"])(guarded)
 
     return decorate
+
+
+def _register_preflight(bp: Blueprint, path: str) -> None:
+    def preflight(**_: Any) -> Response:
+        # Empty: the middleware adds the CORS headers when the Origin is allowed.
+        return Response(body="", status_code=204)
+
+    preflight.__name__ = "preflight_" + "".join(c if c.isalnum() else "_" for c in path)
+    bp.route(path, methods=["OPTIONS"], content_types=["*/*"])(preflight)
+
+
+def methods_of(path: str) -> list[str]:
+    """The methods a route path answers, for Access-Control-Allow-Methods."""
+    return sorted({spec.method for spec in OPERATIONS if spec.path == path} | {"OPTIONS"})
 
 
 def json_response(
@@ -104,6 +119,8 @@ def error_response(error: ConcertoError, status: int | None = None) -> Response:
     if details:
         detail["details"] = details
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, UnauthorizedError) else {}
+    if isinstance(error, RateLimitedError):
+        headers["Retry-After"] = str(error.retry_after)
     return json_response({"error": detail}, status or error.status, headers)
 
 
@@ -175,13 +192,35 @@ def header(name: str) -> str | None:
     return str(value) if value is not None else None
 
 
+def client_address() -> str | None:
+    """The address of the client behind this request. API Gateway's sourceIp is the TCP
+    peer: behind CloudFront (or the local site's proxy) that is the proxy, and the client
+    is the entry the first trusted proxy appended to X-Forwarded-For. Only as many proxies
+    as CONCERTO_TRUSTED_PROXY_HOPS are trusted: every entry left of those was written by
+    the client itself and could name anyone, so trusting it would let a script change
+    address at each request and never meet its limit."""
+    request = current_request()
+    source = ((request.context or {}).get("identity") or {}).get("sourceIp")
+    hops = config.trusted_proxy_hops()
+    if hops:
+        forwarded = [part.strip() for part in (header("x-forwarded-for") or "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        # Fewer entries than trusted proxies: the request did not come through them.
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return str(source) if source else None
+
+
 def staff() -> StaffIdentity:
     """The verified staff member behind this request. Raises UnauthorizedError."""
     authorization = header("authorization") or ""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("a Bearer token is required", code="missing_token")
-    return bootstrap.ports().tokens.verify(token.strip())
+    from chalicelib.services import staff_access
+
+    ports = bootstrap.ports()
+    return staff_access.resolve(ports, ports.tokens.verify(token.strip()))
 
 
 def _validation_error(invalid: pydantic.ValidationError) -> ValidationError:

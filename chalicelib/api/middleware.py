@@ -1,13 +1,21 @@
-"""HTTP middleware: security headers on every response, and Chalice's own errors (405,
-unknown route) rewritten into the API's error format."""
+"""HTTP middleware: security headers and CORS headers on every response, and Chalice's own
+errors (405, unknown route) rewritten into the API's error format."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Response  # type: ignore[attr-defined]
+
+from chalicelib import bootstrap, config
+from chalicelib.domain import followup
+from chalicelib.domain.commune import origin_allowed
+from chalicelib.domain.errors import ConcertoError
+
+logger = logging.getLogger(__name__)
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -25,12 +33,70 @@ _CHALICE_CODES = {
 }
 
 
+# What browsers may send and read beyond the CORS-safelisted headers.
+_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key"
+_EXPOSE_HEADERS = "Retry-After"
+_PREFLIGHT_MAX_AGE = "600"
+
+
 def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Response:
     response = get_response(event)
     _normalise_chalice_error(response)
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
+    _cors_headers(event, response)
     return response
+
+
+def _cors_headers(request: Any, response: Response) -> None:
+    """Lets the page of an allowed origin read the response (and, answering a preflight,
+    send its request); for any other origin, no CORS header at all. The answer depends on
+    Origin on every response, so caches (CloudFront, browsers) must key on it."""
+    vary = str(response.headers.get("Vary") or "")
+    if "origin" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Origin" if vary else "Origin"
+    origin = str(request.headers.get("origin") or "").lower()
+    if not origin or not _allowed(request, origin):
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = _EXPOSE_HEADERS
+    if request.method == "OPTIONS":
+        from chalicelib.api.http import methods_of
+
+        response.headers["Access-Control-Allow-Methods"] = ",".join(methods_of(request.path))
+        response.headers["Access-Control-Allow-Headers"] = _ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = _PREFLIGHT_MAX_AGE
+
+
+def _allowed(request: Any, origin: str) -> bool:
+    """The console's origins may call every route; the citizen site's, every route but the
+    console's; a commune's own websites, that commune's public routes."""
+    consoles = config.console_origins()
+    path: str = request.path or ""
+    if path == "/console" or path.startswith("/console/"):
+        return origin_allowed(origin, consoles)
+    if origin_allowed(origin, consoles | {config.site_url().lower()} - {""}):
+        return True
+    return origin_allowed(origin, _commune_origins(request.uri_params or {}))
+
+
+def _commune_origins(params: dict[str, str]) -> tuple[str, ...]:
+    """The websites the commune named in the path (by slug, or by its follow-up token)
+    configured; none for routes of no commune, or a commune that does not exist."""
+    ports = bootstrap.ports()
+    try:
+        if "slug" in params:
+            commune = ports.communes.get_by_slug(params["slug"])
+        elif "token" in params:
+            commune = ports.communes.get(followup.commune_of(params["token"]))
+        else:
+            return ()
+    except ConcertoError:
+        return ()
+    except Exception:  # CORS headers must never turn an answer into a 500
+        logger.exception("could not read the commune's allowed origins")
+        return ()
+    return commune.settings.allowed_origins
 
 
 def _normalise_chalice_error(response: Response) -> None:

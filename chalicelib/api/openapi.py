@@ -17,6 +17,7 @@ _STATUS_TEXT = {
     403: "The role does not allow this action",
     404: "Unknown resource (or another commune's)",
     409: "Conflict: changed meanwhile, or Idempotency-Key reused",
+    410: "Expired link",
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid content",

@@ -20,6 +20,15 @@ FORM_ERRORS = {
     "commune_not_found": "Cette commune n'est pas sur Concerto.",
     "payload_too_large": "Votre message est trop long.",
     "too_many_requests": "Trop d'envois en peu de temps : réessayez dans quelques minutes.",
+    "rate_limited": "Trop d'avis ont été envoyés en peu de temps depuis votre connexion.",
+    "duplicate_flood": (
+        "Ce même avis vient d'être envoyé plusieurs fois à la mairie : il n'a pas été "
+        "enregistré une nouvelle fois."
+    ),
+    "spam_suspected": (
+        "Ce formulaire semble avoir été rempli automatiquement. Laissez vide le champ "
+        "« Ne pas remplir » et envoyez à nouveau votre avis."
+    ),
 }
 GENERIC_ERROR = "Votre avis n'a pas pu être envoyé. Réessayez dans un instant."
 
@@ -51,9 +60,17 @@ def opinion_received(slug: str, commune_name: str, token: str) -> str:
 
 def opinion_refused(slug: str, error: ConcertoError) -> str:
     message = FORM_ERRORS.get(error.code, GENERIC_ERROR)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        message += f" Vous pourrez réessayer {_wait(int(retry_after))}."
     return _page(
         "Avis non envoyé",
         "<h1>Votre avis n'a pas été envoyé</h1>"
         f'<p role="alert">{html.escape(message)}</p>'
         f'<p><a href="/{html.escape(slug)}/avis">Revenir au formulaire</a></p>',
     )
+
+
+def _wait(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "dans une minute environ" if minutes == 1 else f"dans {minutes} minutes environ"

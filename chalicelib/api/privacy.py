@@ -1,5 +1,5 @@
-"""The citizen's rights from their follow-up link (download, erase), and an admin's erasure
-of a thread's contact."""
+"""The citizen's rights from their follow-up link or from a link sent to their address on
+request (download, erase), and an admin's erasure of a thread's contact."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
-from chalicelib.api.http import Operation, operation, staff
-from chalicelib.services import privacy
+from chalicelib.api.http import Operation, client_address, operation, parse_body, staff
+from chalicelib.services import abuse, privacy
 
 privacy_api = Blueprint(__name__)
 
@@ -63,3 +63,59 @@ def erase_citizen_data(token: str) -> schemas.ErasureDone:
 def erase_thread_contact(thread_id: str) -> schemas.ErasureDone:
     erased = privacy.erase_by_admin(bootstrap.ports(), staff(), thread_id)
     return schemas.ErasureDone(erased=erased)
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "requestRightsLink",
+        "POST",
+        "/communes/{slug}/privacy-requests",
+        "Ask for a link to one's data by e-mail (for citizens without their follow-up link): "
+        "sent to the address only if the commune has it, valid 24 hours",
+        "citizen",
+        schemas.RightsRequested,
+        status=202,
+        body=schemas.RightsRequestBody,
+        errors=(404, 413, 415, 422, 429),
+    ),
+)
+def request_rights_link(slug: str) -> schemas.RightsRequested:
+    body = parse_body(schemas.RightsRequestBody)
+    submitter = abuse.Submitter(client_address())
+    privacy.request_rights_link(bootstrap.ports(), slug, body.email, submitter)
+    return schemas.RightsRequested(status="sent_if_known")
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "downloadRightsData",
+        "GET",
+        "/privacy/{token}",
+        "Everything the commune holds about the e-mailed link's address: its contacts and "
+        "their opinions (GDPR access)",
+        "citizen",
+        schemas.RightsData,
+        errors=(404, 410),
+    ),
+)
+def download_rights_data(token: str) -> schemas.RightsData:
+    return schemas.RightsData(**privacy.rights_data(bootstrap.ports(), token))
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "eraseRightsData",
+        "DELETE",
+        "/privacy/{token}",
+        "Erase the personal data of every opinion sent with the e-mailed link's address; "
+        "texts are kept anonymised",
+        "citizen",
+        schemas.ErasureDone,
+        errors=(404, 410),
+    ),
+)
+def erase_rights_data(token: str) -> schemas.ErasureDone:
+    return schemas.ErasureDone(erased=privacy.erase_by_link(bootstrap.ports(), token))

@@ -12,6 +12,7 @@ from chalicelib import bootstrap, config
 from chalicelib.api import pages, schemas, views
 from chalicelib.api.http import (
     Operation,
+    client_address,
     current_request,
     header,
     json_response,
@@ -19,10 +20,12 @@ from chalicelib.api.http import (
     parse_body,
     today,
 )
+from chalicelib.domain import abuse as abuse_rules
+from chalicelib.domain import followup
 from chalicelib.domain.commune import UNSORTED
 from chalicelib.domain.errors import ConcertoError, PayloadTooLargeError, ValidationError
 from chalicelib.domain.threads import Channel
-from chalicelib.services import feedback, validation
+from chalicelib.services import abuse, feedback, validation
 
 public = Blueprint(__name__)
 
@@ -113,6 +116,7 @@ def _submit_html_form(slug: str) -> Response:
         if len(raw) > config.max_body_bytes():
             raise PayloadTooLargeError("too large", code="payload_too_large")
         fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        abuse_rules.check_honeypot(fields.get(HONEYPOT))
         rating = fields.get("rating", "").strip()
         if rating and not rating.isdigit():
             raise ValidationError("rating must be between 1 and 5", code="invalid_rating")
@@ -125,11 +129,23 @@ def _submit_html_form(slug: str) -> Response:
             consent=fields.get("consent", "") in ("true", "on", "1"),
             name=fields.get("name", "").strip() or None,
         )
-        receipt = feedback.submit_feedback(bootstrap.ports(), slug, command)
+        receipt = feedback.submit_feedback(bootstrap.ports(), slug, command, submitter=_submitter())
         commune = bootstrap.ports().communes.get_by_slug(slug)
     except ConcertoError as error:
-        return _html(pages.opinion_refused(slug, error), error.status)
+        page = _html(pages.opinion_refused(slug, error), error.status)
+        if isinstance(error, abuse_rules.RateLimitedError):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     return _html(pages.opinion_received(slug, commune.name, receipt.followup_token), 201)
+
+
+# The honeypot: a field the citizen forms hide from people (off-screen, out of the tab
+# order, hidden from screen readers) and that form-filling robots fill.
+HONEYPOT = "website"
+
+
+def _submitter() -> abuse.Submitter:
+    return abuse.Submitter(client_address())
 
 
 def _html(page: str, status: int) -> Response:
@@ -153,7 +169,7 @@ def _html(page: str, status: int) -> Response:
         status=202,
         body=schemas.SubmitFeedbackBody,
         headers={"Idempotency-Key": "Repeat a request safely: same key, same answer"},
-        errors=(404, 409),
+        errors=(404, 409, 429),
     ),
 )
 def submit_feedback(slug: str) -> schemas.FeedbackAccepted | Response:
@@ -161,6 +177,7 @@ def submit_feedback(slug: str) -> schemas.FeedbackAccepted | Response:
     if content_type.startswith(FORM_TYPE):
         return _submit_html_form(slug)
     body = parse_body(schemas.SubmitFeedbackBody)
+    abuse_rules.check_honeypot(body.website)
     command = feedback.SubmitFeedback(
         theme=body.theme,
         text=body.text,
@@ -172,7 +189,11 @@ def submit_feedback(slug: str) -> schemas.FeedbackAccepted | Response:
         channel=Channel(body.source),
     )
     receipt = feedback.submit_feedback(
-        bootstrap.ports(), slug, command, idempotency_key=header("idempotency-key")
+        bootstrap.ports(),
+        slug,
+        command,
+        idempotency_key=header("idempotency-key"),
+        submitter=_submitter(),
     )
     return schemas.FeedbackAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)
 
@@ -204,12 +225,14 @@ def get_follow_up(token: str) -> schemas.FollowUpView:
         schemas.MessageCreated,
         status=201,
         body=schemas.FollowUpBody,
-        errors=(404,),
+        errors=(404, 429),
     ),
 )
 def post_follow_up(token: str) -> schemas.MessageCreated:
     body = parse_body(schemas.FollowUpBody)
-    message = feedback.post_follow_up(bootstrap.ports(), token, body.text)
+    ports = bootstrap.ports()
+    abuse.admit(ports, followup.commune_of(token), _submitter())
+    message = feedback.post_follow_up(ports, token, body.text)
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 
 
@@ -265,14 +288,16 @@ def get_public_indicators(slug: str) -> Any:
         schemas.VoteOutcomeView,
         status=201,
         body=schemas.RateCommuneBody,
-        errors=(404, 409),
+        errors=(404, 409, 429),
     ),
 )
 def rate_commune(slug: str) -> schemas.VoteOutcomeView:
     from chalicelib.services import barometer
 
     body = parse_body(schemas.RateCommuneBody)
-    outcome = barometer.rate_commune(bootstrap.ports(), slug, body.ratings, body.voter, today())
+    ports = bootstrap.ports()
+    abuse.admit(ports, validation.find_commune(ports, slug).commune_id, _submitter())
+    outcome = barometer.rate_commune(ports, slug, body.ratings, body.voter, today())
     return schemas.VoteOutcomeView(counted=outcome.counted, already_rated=outcome.already_rated)
 
 
@@ -342,15 +367,18 @@ def list_open_consultations(slug: str) -> schemas.ConsultationList:
         schemas.AnswerAccepted,
         status=201,
         body=schemas.AnswerBody,
-        errors=(404, 409),
+        errors=(404, 409, 429),
     ),
 )
 def answer_consultation(slug: str, consultation_id: str) -> schemas.AnswerAccepted:
     from chalicelib.services import consultations
 
     body = parse_body(schemas.AnswerBody)
+    ports = bootstrap.ports()
+    commune = validation.find_commune(ports, slug)
+    abuse.admit(ports, commune.commune_id, _submitter(), body.text)
     given = consultations.Answer(body.choice, body.text, body.quartier, body.voter)
-    receipt = consultations.answer(bootstrap.ports(), slug, consultation_id, given, today())
+    receipt = consultations.answer(ports, slug, consultation_id, given, today())
     if receipt is None:
         return schemas.AnswerAccepted()
     return schemas.AnswerAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)

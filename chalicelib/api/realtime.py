@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib import bootstrap, config
 from chalicelib.domain.errors import UnauthorizedError
+from chalicelib.services import staff_access
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def connect(event: Any) -> dict[str, Any]:
     token = (raw.get("queryStringParameters") or {}).get("token", "")
     ports = bootstrap.ports()
     try:
-        identity = ports.tokens.verify(token)
+        identity = staff_access.resolve(ports, ports.tokens.verify(token))
     except UnauthorizedError:
         return {"statusCode": 401}
     expires = identity.token_expires_at or ports.clock()

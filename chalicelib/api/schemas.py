@@ -96,6 +96,12 @@ class SubmitFeedbackBody(Schema):
         default="web",
         description="form: sent by the embeddable form on the commune's own website",
     )
+    website: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="the honeypot: hidden from people in the forms, left empty by them; "
+        "anything in it is refused (422 spam_suspected)",
+    )
 
 
 class FeedbackAccepted(Schema):
@@ -756,11 +762,25 @@ class SettingsView(Schema):
     retention_days: int = Field(description="contact data is erased after this many days")
     public_indicators: bool = Field(description="GET /communes/{slug}/indicators is published")
     comprehend_enabled: bool = Field(description="texts may be sent to Amazon Comprehend")
+    allowed_origins: list[str] = Field(
+        default=[],
+        examples=[["https://www.biot.fr"]],
+        description="the commune's websites (https:// origins) whose pages may call its "
+        "public routes: the embedded opinion form",
+    )
 
 
 class SettingsBody(Schema):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"answerSlaDays": 10, "escalationDays": 3}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "answerSlaDays": 10,
+                    "escalationDays": 3,
+                    "allowedOrigins": ["https://www.biot.fr"],
+                }
+            ]
+        }
     )
 
     answer_sla_days: int | None = Field(default=None, ge=1, le=60)
@@ -768,6 +788,12 @@ class SettingsBody(Schema):
     retention_days: int | None = Field(default=None, ge=30, le=3650)
     public_indicators: bool | None = None
     comprehend_enabled: bool | None = None
+    allowed_origins: list[str] | None = Field(
+        default=None,
+        max_length=20,
+        description="replaces the list: https:// origins without path (http://localhost "
+        "and http://127.0.0.1, any port, for development)",
+    )
 
 
 class OriginalView(Schema):
@@ -1017,3 +1043,22 @@ class CitizenData(Schema):
     thread: dict[str, Any]
     messages: list[dict[str, Any]]
     contact: dict[str, Any] | None
+
+
+class RightsRequestBody(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "jeanne@example.org"}]})
+
+    email: str = Field(max_length=254, description="the address the citizen wrote with")
+
+
+class RightsRequested(Schema):
+    status: Literal["sent_if_known"] = Field(
+        description="the link goes to the address if the commune has it; the answer is the "
+        "same either way"
+    )
+
+
+class RightsData(Schema):
+    commune: str
+    contacts: list[dict[str, Any]]
+    threads: list[dict[str, Any]]

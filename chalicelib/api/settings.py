@@ -125,6 +125,7 @@ def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
         retention_days=settings.retention_days,
         public_indicators=settings.public_indicators,
         comprehend_enabled=settings.comprehend_enabled,
+        allowed_origins=list(settings.allowed_origins),
     )
 
 
@@ -134,7 +135,8 @@ def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
         "getSettings",
         "GET",
         "/console/settings",
-        "The commune's settings: answer deadline, escalation, retention, publication, AI use",
+        "The commune's settings: answer deadline, escalation, retention, publication, AI use, "
+        "websites allowed to call its public routes",
         "admin",
         schemas.SettingsView,
         staff=True,
@@ -162,7 +164,9 @@ def update_settings() -> schemas.SettingsView:
     identity = staff()
     body = parse_body(schemas.SettingsBody)
     changes = {
-        name: value for name, value in body.model_dump(by_alias=False).items() if value is not None
+        name: tuple(value) if isinstance(value, list) else value
+        for name, value in body.model_dump(by_alias=False).items()
+        if value is not None
     }
     if not changes:
         raise ValidationError("nothing to change", code="empty_change")

@@ -83,6 +83,8 @@ class CommuneSettings:
     answer_sla_days: int = 5
     # A negative opinion still unanswered after this many working days is escalated.
     escalation_days: int = 2
+    # The commune's own websites (the embedded form) whose pages may call the public API.
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,31 @@ class Commune:
 
     def quartier(self, quartier_id: str) -> Quartier | None:
         return next((q for q in self.quartiers if q.id == quartier_id), None)
+
+
+MAX_ALLOWED_ORIGINS = 20
+_ORIGIN = re.compile(
+    r"^(?:https://[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+    r"|http://(?:localhost|127\.0\.0\.1))(?::\d{1,5})?$"
+)
+_LOOPBACK = ("http://localhost", "http://127.0.0.1")
+
+
+def normalise_origin(origin: str) -> str:
+    """An origin as browsers send it in `Origin` (lower case, no trailing slash). Raises
+    ValueError for anything but an https:// origin without path (http://localhost and
+    http://127.0.0.1 too, for development)."""
+    cleaned = origin.strip().lower().removesuffix("/")
+    if not _ORIGIN.match(cleaned):
+        raise ValueError(f"{origin!r} is not an https:// origin without path")
+    return cleaned
+
+
+def origin_allowed(origin: str, allowed: tuple[str, ...] | set[str]) -> bool:
+    """Whether `origin` (from a request's Origin header) is one of `allowed`. A loopback
+    entry without a port allows any port, as for native apps' redirects (RFC 8252 §7.3):
+    development servers pick free ports."""
+    if origin in allowed:
+        return True
+    host, _, port = origin.rpartition(":")
+    return host in _LOOPBACK and port.isdigit() and host in allowed

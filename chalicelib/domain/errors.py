@@ -49,6 +49,11 @@ class ConflictError(ConcertoError):
     status = 409
 
 
+class GoneError(ConcertoError):
+    code = "gone"
+    status = 410
+
+
 class TooManyRequestsError(ConcertoError):
     code = "too_many_requests"
     status = 429

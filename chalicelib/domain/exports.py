@@ -8,10 +8,16 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.sla import PARIS
 from chalicelib.domain.threads import Channel
 
 # A job (and its file) is kept this long, then deleted (DynamoDB TTL, S3 lifecycle).
 RETENTION = timedelta(days=7)
+# The job's record outlives its file: an erasure finds files only through their jobs, and
+# S3's lifecycle rounds up to the next midnight UTC and then removes files asynchronously.
+RECORD_RETENTION = RETENTION + timedelta(days=3)
+# The error of a job whose file was deleted because a citizen's data was erased.
+ERASED = "contact_erased"
 # A download link works this long after it is handed out, never longer.
 LINK_SECONDS = 900
 # A job claimed longer ago than this is taken over: its worker died (Lambda's 15 minutes).
@@ -71,6 +77,14 @@ class ExportJob:
         return self.created_at + RETENTION
 
     @property
+    def record_expires_at(self) -> datetime:
+        return self.created_at + RECORD_RETENTION
+
+    @property
+    def is_erased(self) -> bool:
+        return self.status is ExportStatus.FAILED and self.error == ERASED
+
+    @property
     def object_key(self) -> str:
         return f"exports/{self.commune_id}/{self.export_id}.{self.format.value}"
 
@@ -102,3 +116,20 @@ class ExportJob:
 
     def failed(self, error: str, at: datetime) -> ExportJob:
         return replace(self, status=ExportStatus.FAILED, error=error, finished_at=at)
+
+    def may_hold_text_of(self, created_at: datetime) -> bool:
+        """Whether the file may hold, as written, the text of an opinion created at
+        `created_at`: an unmasked threads export whose period covers that day. Its theme,
+        quartier and channel filters are ignored: staff may have changed a thread's theme or
+        quartier since the file was written. Masked exports hold only what an erasure keeps
+        (the masked text), and indicator exports only counts. A queued job has read nothing
+        yet: its worker will read the texts as they are when it runs."""
+        if self.kind is not ExportKind.THREADS or self.masked or self.is_erased:
+            return False
+        if self.status is ExportStatus.QUEUED:
+            return False
+        return self.start <= created_at.astimezone(PARIS).date() <= self.end
+
+    def erased(self, at: datetime) -> ExportJob:
+        """The job once its file is deleted for an erasure; final (see ExportRepository.save)."""
+        return self.failed(ERASED, at)

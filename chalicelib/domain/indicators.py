@@ -69,6 +69,17 @@ def verbatim(
     return increments
 
 
+def theme_of(increments: Iterable[CounterIncrement]) -> str | None:
+    """The theme a message's verbatim increments were computed for (None if they count no
+    verbatim): what the thread must still have for them to be added."""
+    prefix = f"{VERBATIMS}|"
+    for increment in increments:
+        if increment.dimension.startswith(prefix):
+            counted = parse(increment.dimension, increment.amount)
+            return counted.theme if counted else None
+    return None
+
+
 def moved(
     day: str,
     before: Facets,
@@ -76,26 +87,43 @@ def moved(
     after: Facets,
     after_sentiment: Sentiment,
     rating: int | None,
+    key_phrases: Iterable[str] = (),
+    first_answer_minutes: int | None = None,
 ) -> list[CounterIncrement]:
-    """What a staff correction (theme or sentiment) moves, so the indicators stay exact."""
+    """What a staff correction (theme or sentiment) moves, so the indicators stay exact:
+    the verbatim, and on a theme change the opinion, its rating, its key phrases and its
+    first answer (when it had one, `first_answer_minutes` after it came)."""
     if (before, before_sentiment) == (after, after_sentiment):
         return []
     moves = [
         CounterIncrement(day, f"{VERBATIMS}|{before.key(before_sentiment)}", -1),
         CounterIncrement(day, f"{VERBATIMS}|{after.key(after_sentiment)}", 1),
     ]
-    if before != after:
-        moves += [
-            CounterIncrement(day, f"{OPINIONS}|{before.key()}", -1),
-            CounterIncrement(day, f"{OPINIONS}|{after.key()}", 1),
-        ]
-    if rating is not None and before != after:
+    if before == after:
+        return moves
+    moves += [
+        CounterIncrement(day, f"{OPINIONS}|{before.key()}", -1),
+        CounterIncrement(day, f"{OPINIONS}|{after.key()}", 1),
+    ]
+    if rating is not None:
         moves += [
             CounterIncrement(day, f"{RATING_SUM}|{before.key()}", -rating),
             CounterIncrement(day, f"{RATING_COUNT}|{before.key()}", -1),
             CounterIncrement(day, f"{RATING_SUM}|{after.key()}", rating),
             CounterIncrement(day, f"{RATING_COUNT}|{after.key()}", 1),
         ]
+    if before.theme != after.theme:
+        for phrase in sorted(set(key_phrases)):
+            moves += [
+                CounterIncrement(day, f"{KEY_PHRASE}|t={before.theme}|p={phrase}", -1),
+                CounterIncrement(day, f"{KEY_PHRASE}|t={after.theme}|p={phrase}", 1),
+            ]
+    if first_answer_minutes is not None:
+        moves += [
+            CounterIncrement(day, increment.dimension, -increment.amount)
+            for increment in first_answer(day, before, first_answer_minutes)
+        ]
+        moves += first_answer(day, after, first_answer_minutes)
     return moves
 
 

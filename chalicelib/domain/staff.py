@@ -1,10 +1,10 @@
 """Who a staff member is, once their token is verified, and what their role allows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.domain.errors import ForbiddenError
+from chalicelib.domain.errors import ForbiddenError, UnauthorizedError
 from chalicelib.domain.ids import CommuneId
 
 
@@ -29,11 +29,22 @@ class StaffIdentity:
     role: Role
     # When the token this identity comes from expires (None: not from a token).
     token_expires_at: datetime | None = None
+    # The account's name in the directory (Cognito's `cognito:username`).
+    username: str = ""
+    # Whether the account has two-factor authentication: admin actions need it.
+    mfa: bool = True
 
     def require(self, role: Role) -> None:
-        """Raises ForbiddenError unless this member's role is at least `role`."""
+        """Raises ForbiddenError unless this member's role is at least `role`, and, for
+        admin actions, unless their account signs in with a second factor."""
         if self.role.rank < role.rank:
             raise ForbiddenError(f"this action needs the {role.value} role", code="forbidden")
+        if role is Role.ADMIN and not self.mfa:
+            raise ForbiddenError(
+                "admin actions need two-factor authentication: set it up in the console "
+                "(Mon compte)",
+                code="mfa_required",
+            )
 
 
 def highest_role(groups: list[str]) -> Role | None:
@@ -50,3 +61,29 @@ class StaffMember:
     enabled: bool = True
     # Cognito's account state: CONFIRMED, or FORCE_CHANGE_PASSWORD until the first login.
     status: str = ""
+
+
+@dataclass(frozen=True)
+class StaffStanding:
+    """What the directory says of an account at this moment."""
+
+    commune_id: str | None
+    role: Role | None
+    enabled: bool
+    # Two-factor authentication (TOTP) is set up and required at the account's sign-in.
+    mfa: bool
+
+
+def current_identity(identity: StaffIdentity, standing: StaffStanding | None) -> StaffIdentity:
+    """The identity a token gives, as the directory has it now: a deleted or disabled
+    account, or one moved to another commune, is refused; a lowered role applies at once
+    (a raised one with the next token); the MFA state comes from the directory.
+    Raises UnauthorizedError."""
+    if standing is None or not standing.enabled:
+        raise UnauthorizedError(
+            "this account was deleted or disabled: sign in again", code="account_revoked"
+        )
+    if standing.commune_id != identity.commune_id or standing.role is None:
+        raise UnauthorizedError("this account is not a commune's staff", code="not_staff")
+    role = min(identity.role, standing.role, key=lambda candidate: candidate.rank)
+    return replace(identity, role=role, mfa=standing.mfa)

@@ -22,6 +22,7 @@ from chalicelib.domain.threads import (
     preview_of,
 )
 from chalicelib.ports import AnalysisJob, Ports
+from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,25 @@ def prepare(ports: Ports, jobs: Sequence[AnalysisJob]) -> dict[AnalysisJob, Prep
 
 
 def record(ports: Ports, prepared: Prepared) -> bool:
-    """Stores the analysis and its counters; False when it had already been recorded."""
+    """Stores the analysis and its counters; False when it had already been recorded.
+    When staff changed the thread's theme since it was read, the counters are computed
+    again from the thread as it is now (ConflictError if it keeps changing)."""
     if prepared.analysis is None:
         return False
-    message, thread, result = prepared.message, prepared.thread, prepared.analysis
+    result = prepared.analysis
+    loaded = iter([prepared.thread])
+
+    def attempt() -> bool:
+        # The thread the worker loaded first; after a conflict, the thread as it is now.
+        thread = next(loaded, None) or ports.threads.get(
+            prepared.job.commune_id, prepared.job.thread_id
+        )
+        return _record(ports, prepared.message, thread, result)
+
+    return on_conflict(attempt)
+
+
+def _record(ports: Ports, message: Message, thread: Thread, result: TextAnalysis) -> bool:
     # A thread that came without a theme (e-mail, social networks) takes the one suggested.
     sorted_theme = _suggested_theme(thread, message, result)
     if sorted_theme:

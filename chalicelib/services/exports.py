@@ -1,12 +1,13 @@
 """Export use cases: staff request a file of a period's threads or indicators; a worker
 writes it (with progress) to the exports bucket; its requester downloads it through a
-link that expires within minutes."""
+link that expires within minutes. A citizen's erasure deletes the files that may hold
+their texts as written."""
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import IO, TYPE_CHECKING
@@ -26,7 +27,7 @@ from chalicelib.domain.ids import CommuneId, new_id
 from chalicelib.domain.indicators import Filter
 from chalicelib.domain.sla import PARIS
 from chalicelib.domain.staff import Role, StaffIdentity
-from chalicelib.domain.threads import ThreadFilter
+from chalicelib.domain.threads import Thread, ThreadFilter
 from chalicelib.ports import Ports
 from chalicelib.services import dashboard, validation
 
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 LIST_LIMIT = 20
 # Progress is saved every so many rows: a few writes per export, not one per row.
 PROGRESS_EVERY = 250
+# Far more than a commune's exports over their record's retention (a few dozen a week).
+ERASURE_SCAN_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,8 @@ def _visible(job: ExportJob, staff: StaffIdentity) -> bool:
 
 def run_export(ports: Ports, commune_id: CommuneId, export_id: str) -> ExportJob | None:
     """Writes the file of a queued export (the worker's use case). None when there is
-    nothing to do: another worker has it, or it is finished."""
+    nothing to do: another worker has it, or it is finished. A job erased while its file
+    was written ends erased, without a file."""
     job = ports.exports.claim(ports.exports.get(commune_id, export_id), ports.clock())
     if job is None:
         return None
@@ -136,9 +140,38 @@ def run_export(ports: Ports, commune_id: CommuneId, export_id: str) -> ExportJob
         rows = _write(ports, commune, job, file)
         file.flush()
         ports.files.put(job.object_key, file.name, job.format.content_type)
+    stored = ports.exports.get(commune_id, export_id)
+    if stored.is_erased:
+        # The erasure may have deleted the file before it was written: it may hold texts
+        # read before they were anonymised.
+        ports.files.delete(job.object_key)
+        return stored
     done = job.finished(rows, ports.clock())
     ports.exports.save(done)
     return done
+
+
+def erase_files_holding(ports: Ports, commune_id: CommuneId, threads: Sequence[Thread]) -> int:
+    """Deletes the export files that may hold one of `threads`' texts as written, and marks
+    their jobs erased so that staff see why the file is gone. Call it once the texts are
+    anonymised: a job that reads them afterwards cannot pick them up. Returns the number of
+    files deleted."""
+    created = [thread.created_at for thread in threads]
+    now = ports.clock()
+    deleted = 0
+    for job in ports.exports.list(commune_id, ERASURE_SCAN_LIMIT):
+        if not any(job.may_hold_text_of(moment) for moment in created):
+            continue
+        if job.status is ExportStatus.FAILED:
+            # Never handed out, but a last attempt may have written its file before failing.
+            ports.files.delete(job.object_key)
+            continue
+        # Marked before the deletion: a worker still writing this file sees the mark once it
+        # has written it, and deletes it (run_export); saving over the mark changes nothing.
+        ports.exports.save(job.erased(now))
+        ports.files.delete(job.object_key)
+        deleted += 1
+    return deleted
 
 
 def release_export(ports: Ports, commune_id: CommuneId, export_id: str) -> None:

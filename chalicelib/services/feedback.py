@@ -24,7 +24,7 @@ from chalicelib.domain.threads import (
     preview_of,
 )
 from chalicelib.ports import AnalysisJob, DeliveryJob, Ports
-from chalicelib.services import validation
+from chalicelib.services import abuse, validation
 from chalicelib.services.retry import on_conflict
 
 IDEMPOTENCY_KEY_MAX = 128
@@ -63,10 +63,12 @@ def submit_feedback(
     command: SubmitFeedback,
     idempotency_key: str | None = None,
     consultation_id: str | None = None,
+    submitter: abuse.Submitter | None = None,
 ) -> FeedbackReceipt:
     """Creates a thread and queues its analysis. With an Idempotency-Key, a repeat of the
     same request returns the first receipt and creates nothing; a different request under
-    the same key raises ConflictError."""
+    the same key raises ConflictError. With a `submitter`, a new opinion (not a repeat)
+    counts against the rate limits and may raise RateLimitedError."""
     commune = validation.find_commune(ports, slug)
     command = _validated(command)
     validation.check_theme(commune, command.theme)
@@ -86,6 +88,10 @@ def submit_feedback(
         replayed = _existing(ports, commune.commune_id, thread_id)
         if replayed is not None:
             return FeedbackReceipt(thread_id, token)
+    if submitter is not None:
+        # After the replay check: a client retrying the same request is not flooding. A
+        # refused request keeps its key, and its retry after Retry-After creates the thread.
+        abuse.admit(ports, commune.commune_id, submitter, command.text)
 
     now = ports.clock()
     contact, new_contact = None, False

@@ -88,26 +88,34 @@ def update_thread(
     expected_version: int | None = None,
 ) -> Thread:
     """Applies a staff edit. With `expected_version`, raises ConflictError if the thread
-    changed since the editor read it (the error carries nothing; callers re-read)."""
+    changed since the editor read it (the error carries nothing; callers re-read). A write
+    that loses a race with the analysis worker is applied again to the analysed thread, so
+    that a theme change moves the counters the analysis added."""
     staff.require(Role.AGENT)
     commune = ports.communes.get(staff.commune_id)
     if changes.theme is not None:
         validation.check_theme(commune, changes.theme)
     if changes.service and commune.service(changes.service) is None:
         raise ValidationError(f"unknown service {changes.service!r}", code="unknown_service")
-    thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
-    if expected_version is not None and expected_version != thread.version:
-        raise ConflictError("the thread changed since you read it", code="version_conflict")
-    updated = changes.apply(thread, ports.clock())
-    entry = _update_entry(staff, thread, updated, changes, ports.clock())
-    correction = _correction(ports, staff, thread, updated, changes)
-    if correction is None:
-        saved = ports.threads.update(updated, activity=[entry])
-    else:
+    validation.check_thread_id(thread_id)
+
+    def attempt() -> tuple[Thread, Activity, Correction | None]:
+        thread = ports.threads.get(staff.commune_id, thread_id)
+        if expected_version is not None and expected_version != thread.version:
+            raise ConflictError("the thread changed since you read it", code="version_conflict")
+        updated = changes.apply(thread, ports.clock())
+        entry = _update_entry(staff, thread, updated, changes, ports.clock())
+        correction = _correction(ports, staff, thread, updated, changes)
+        if correction is None:
+            return ports.threads.update(updated, activity=[entry]), entry, None
         corrected, counters = _corrected(thread, updated, changes)
         saved = ports.threads.update(
             corrected, counters, corrected=corrected is not updated, activity=[entry]
         )
+        return saved, entry, correction
+
+    saved, entry, correction = on_conflict(attempt)
+    if correction is not None:
         ports.corrections.save(correction)
     ports.events.publish([entry])
     return saved
@@ -143,11 +151,22 @@ def first_answer_counters(thread: Thread, at: datetime) -> list[CounterIncrement
     opinion's first answer."""
     if thread.first_answer_at is not None:
         return []
-    minutes = max(0, int((at - thread.created_at).total_seconds() // 60))
     increments = indicators.first_answer(
-        analysis.local_day(thread.created_at), analysis.facets_of(thread), minutes
+        analysis.local_day(thread.created_at),
+        analysis.facets_of(thread),
+        _minutes_between(thread.created_at, at),
     )
     return [replace(increment, spread=thread.thread_id) for increment in increments]
+
+
+def _first_answer_minutes(thread: Thread) -> int | None:
+    if thread.first_answer_at is None:
+        return None
+    return _minutes_between(thread.created_at, thread.first_answer_at)
+
+
+def _minutes_between(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
 
 
 def _correction(
@@ -197,6 +216,8 @@ def _corrected(
         analysis.facets_of(after),
         sentiment,
         before.rating,
+        key_phrases=result.key_phrases,
+        first_answer_minutes=_first_answer_minutes(before),
     )
     spread = [replace(move, spread=before.thread_id) for move in moves]
     return replace(after, analysis=Analysis(AnalysisStatus.DONE, fixed)), spread

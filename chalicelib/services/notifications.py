@@ -136,6 +136,49 @@ def send_verification(ports: Ports, job: DeliveryJob) -> bool:
     return True
 
 
+def send_rights_link(ports: Ports, job: DeliveryJob) -> bool:
+    """E-mails the link to a citizen's data to the address they gave (found through one of
+    its contacts). False when nobody of the commune has that address: nothing is sent.
+    Raises DeliveryError: SQS retries."""
+    from chalicelib.services.privacy import rights_token
+
+    contact = ports.contacts.get(job.commune_id, job.thread_id) if job.thread_id else None
+    if contact is None or not contact.email:
+        return False
+    commune = ports.communes.get(job.commune_id)
+    site = config.site_url()
+    # In the fragment: browsers never send it to servers, so it stays out of their logs.
+    link = f"{site}/mes-donnees#{rights_token(ports, contact)}" if site else ""
+    ports.mailer.send(rights_email(commune, contact.email, link))
+    return True
+
+
+def rights_email(commune: Commune, to: str, link: str) -> OutboundEmail:
+    intro = (
+        f"Vous avez demandé à consulter ou effacer les données que la mairie de {commune.name} "
+        "détient sur les avis envoyés avec cette adresse."
+    )
+    action = (
+        f"Voir, télécharger ou effacer mes données (lien valable 24 heures) : {link}"
+        if link
+        else ""
+    )
+    footer = "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne change."
+    text = "\n\n".join(part for part in ("Bonjour,", intro, action, footer) if part)
+    button = (
+        f'<p><a href="{html.escape(link)}">Voir, télécharger ou effacer mes données</a> '
+        "(lien valable 24 heures)</p>"
+        if link
+        else ""
+    )
+    body = (
+        f'<!doctype html><html lang="fr"><body><p>Bonjour,</p><p>{html.escape(intro)}</p>'
+        f"{button}<p><small>{html.escape(footer)}</small></p></body></html>"
+    )
+    subject = f"Vos données — mairie de {commune.name}"
+    return OutboundEmail(to=to, subject=subject, text=text, html=body)
+
+
 def verification_email(commune: Commune, to: str, name: str, link: str) -> OutboundEmail:
     greeting = f"Bonjour {name.strip()}," if name.strip() else "Bonjour,"
     intro = (
@@ -158,8 +201,8 @@ def verification_email(commune: Commune, to: str, name: str, link: str) -> Outbo
 
 def give_up(ports: Ports, job: DeliveryJob, reason: str) -> None:
     """After the last attempt: staff see that the citizen did not get the e-mail."""
-    if job.verify:
-        return  # the address simply stays unverified
+    if job.verify or job.rights:
+        return  # the address simply stays unverified; the citizen may ask the link again
     try:
         message = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
     except NotFoundError:

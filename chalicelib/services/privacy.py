@@ -1,28 +1,39 @@
 """The citizen's rights over their data (GDPR art. 15 and 17): download what the commune
-holds about their opinion, and erase it — from their private follow-up link, or by an
-admin. Erasure removes the contact (address, name, social id, sealed link), the e-mails
-as received and their attachments; the texts stay only anonymised (their analysis' masked
-version), so the commune's figures stay true."""
+holds about their opinion, and erase it — from their private follow-up link, from a link
+sent to their e-mail address on request (proving the address is theirs), or by an admin.
+Erasure removes the contact (address, name, social id, sealed link), the e-mails as
+received and their attachments, and the export files that may hold the texts as written;
+the texts stay only anonymised (their analysis' masked version), so the commune's figures
+stay true."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import activity, followup
 from chalicelib.domain.activity import ActivityKind
-from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.commune import Commune
+from chalicelib.domain.contacts import Contact, email_key
+from chalicelib.domain.errors import GoneError, NotFoundError
+from chalicelib.domain.ids import CommuneId, commune_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Author, Message, Thread, preview_of
-from chalicelib.ports import Ports
-from chalicelib.services import validation
+from chalicelib.ports import DeliveryJob, Ports
+from chalicelib.services import abuse, exports, validation
 
 logger = logging.getLogger(__name__)
 # A text erased before its analysis masked it.
 ERASED = "[texte effacé à la demande du citoyen]"
 # A contact's threads erased in one request (a citizen writes a few; a cap keeps it bounded).
 MAX_THREADS = 200
+# Contacts of one address (one per opinion until the address is verified).
+MAX_CONTACTS = 50
+# How long the link sent by e-mail opens the citizen's data.
+RIGHTS_LINK_HOURS = 24
 
 
 def citizen_data(ports: Ports, token: str) -> dict[str, Any]:
@@ -33,29 +44,107 @@ def citizen_data(ports: Ports, token: str) -> dict[str, Any]:
     commune = ports.communes.get(commune_id)
     return {
         "commune": commune.name,
-        "thread": {
-            "id": thread.thread_id,
-            "createdAt": thread.created_at.isoformat(),
-            "theme": commune.theme_label(thread.theme),
-            "quartier": thread.quartier,
-            "rating": thread.rating,
-            "status": thread.status.value,
-            "channel": thread.channel.value,
-        },
-        "messages": [
-            {"author": m.author.value, "at": m.created_at.isoformat(), "text": m.text}
-            for m in ports.threads.messages(commune_id, thread.thread_id)
-            if m.author is not Author.NOTE
-        ],
-        "contact": {
-            "email": contact.email or None,
-            "name": contact.name or None,
-            "consentedAt": contact.consented_at.isoformat(),
-            "erasedAt": contact.expires_at.isoformat(),
-        }
-        if contact
-        else None,
+        "thread": _thread_data(commune, thread),
+        "messages": _messages(ports, thread),
+        "contact": _contact_data(contact) if contact else None,
     }
+
+
+def _thread_data(commune: Commune, thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.thread_id,
+        "createdAt": thread.created_at.isoformat(),
+        "theme": commune.theme_label(thread.theme),
+        "quartier": thread.quartier,
+        "rating": thread.rating,
+        "status": thread.status.value,
+        "channel": thread.channel.value,
+    }
+
+
+def _messages(ports: Ports, thread: Thread) -> list[dict[str, Any]]:
+    # Staff's internal notes are the commune's work, not the citizen's data.
+    return [
+        {"author": m.author.value, "at": m.created_at.isoformat(), "text": m.text}
+        for m in ports.threads.messages(thread.commune_id, thread.thread_id)
+        if m.author is not Author.NOTE
+    ]
+
+
+def _contact_data(contact: Contact) -> dict[str, Any]:
+    return {
+        "email": contact.email or None,
+        "name": contact.name or None,
+        "consentedAt": contact.consented_at.isoformat(),
+        "erasedAt": contact.expires_at.isoformat(),
+    }
+
+
+def request_rights_link(ports: Ports, slug: str, email: str, submitter: abuse.Submitter) -> None:
+    """A citizen without their follow-up link asks for their data by e-mail: the link is
+    sent to that address only, and only if the commune has a contact with it. The answer
+    is the same either way (nobody learns who wrote to the commune), and so is the work:
+    the job is queued even when there is nobody, and sends nothing."""
+    commune = ports.communes.get_by_slug(slug)
+    address = validation.check_email(email)
+    abuse.admit_rights_request(ports, commune.commune_id, submitter, address)
+    found = ports.contacts.with_email(commune.commune_id, email_key(commune.commune_id, address), 1)
+    contact_id = found[0].contact_id if found else ""
+    ports.delivery_queue.enqueue(DeliveryJob(commune.commune_id, contact_id, "", rights=True))
+
+
+def rights_token(ports: Ports, contact: Contact) -> str:
+    """The sealed link to every contact with the contact's address, valid RIGHTS_LINK_HOURS."""
+    expires = ports.clock() + timedelta(hours=RIGHTS_LINK_HOURS)
+    payload = {"c": contact.commune_id, "e": contact.email_key, "x": int(expires.timestamp())}
+    return ports.sealer.seal(json.dumps(payload))
+
+
+def _rights_contacts(ports: Ports, token: str) -> tuple[CommuneId, list[Contact]]:
+    """The commune and the contacts a rights link names. NotFoundError for a link this stack
+    did not make; GoneError once it expired."""
+    try:
+        data = json.loads(ports.sealer.unseal(token))
+        commune = commune_id(str(data["c"]))
+        key, expires = str(data["e"]), int(data["x"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise NotFoundError("unknown link", code="link_not_found") from error
+    if ports.clock().timestamp() > expires:
+        raise GoneError(
+            "this link has expired: ask for a new one with your address", code="link_expired"
+        )
+    return commune, ports.contacts.with_email(commune, key, MAX_CONTACTS)
+
+
+def rights_data(ports: Ports, token: str) -> dict[str, Any]:
+    """Everything the commune holds about the address's contacts and their opinions."""
+    commune_id_, contacts = _rights_contacts(ports, token)
+    commune = ports.communes.get(commune_id_)
+    threads: dict[str, Thread] = {}
+    for contact in contacts:
+        for thread in ports.threads.of_contact(commune_id_, contact.contact_id, MAX_THREADS):
+            threads.setdefault(thread.thread_id, thread)
+    ordered = sorted(threads.values(), key=lambda thread: thread.created_at)
+    return {
+        "commune": commune.name,
+        "contacts": [_contact_data(contact) for contact in contacts],
+        "threads": [
+            {**_thread_data(commune, thread), "messages": _messages(ports, thread)}
+            for thread in ordered
+        ],
+    }
+
+
+def erase_by_link(ports: Ports, token: str) -> int:
+    """Erases every contact with the link's address, and their threads' personal data."""
+    commune_id_, contacts = _rights_contacts(ports, token)
+    erased = 0
+    for contact in contacts:
+        threads = ports.threads.of_contact(commune_id_, contact.contact_id, MAX_THREADS)
+        erased += _erase_all(
+            ports, commune_id_, threads, contact.contact_id, activity.CITIZEN, "request"
+        )
+    return erased
 
 
 def erase_by_citizen(ports: Ports, token: str) -> int:
@@ -103,6 +192,8 @@ def _erase_all(
         _forget(ports, each)
     if contact_id:
         ports.contacts.delete(commune_id, contact_id)
+    # Only now that the texts are anonymised: an export reading them later gets them so.
+    files = exports.erase_files_holding(ports, commune_id, threads)
     activity.audit(
         ports.activity,
         commune_id,
@@ -110,6 +201,7 @@ def _erase_all(
         ActivityKind.CONTACT_ERASED,
         actor,
         threads=len(threads),
+        exports=files,
         reason=reason,
     )
     return len(threads)

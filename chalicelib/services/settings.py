@@ -9,6 +9,7 @@ from dataclasses import replace
 from chalicelib.domain import activity, sla
 from chalicelib.domain.activity import ActivityKind
 from chalicelib.domain.commune import (
+    MAX_ALLOWED_ORIGINS,
     UNSORTED,
     Commune,
     CommuneSettings,
@@ -16,6 +17,7 @@ from chalicelib.domain.commune import (
     RoutingRule,
     Service,
     Theme,
+    normalise_origin,
 )
 from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.staff import Role, StaffIdentity
@@ -27,6 +29,7 @@ MAX_THEMES = 30
 MAX_QUARTIERS = 100
 MAX_SERVICES = 50
 MAX_RULES = 100
+MAX_ORIGIN_LENGTH = 300
 _SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -182,12 +185,16 @@ def commune_settings(ports: Ports, staff: StaffIdentity) -> CommuneSettings:
 
 
 def change_settings(
-    ports: Ports, staff: StaffIdentity, changes: dict[str, int | bool]
+    ports: Ports, staff: StaffIdentity, changes: dict[str, int | bool | tuple[str, ...]]
 ) -> CommuneSettings:
     """Changes the commune's settings (admins): answer deadline, escalation delay,
-    retention, public indicators, Comprehend. New deadlines apply to new messages."""
+    retention, public indicators, Comprehend, the websites allowed to call the public
+    routes (normalised as browsers send them). New deadlines apply to new messages."""
     staff.require(Role.ADMIN)
     commune = ports.communes.get(staff.commune_id)
+    if "allowed_origins" in changes:
+        origins = changes["allowed_origins"]
+        changes = {**changes, "allowed_origins": _checked_origins(origins)}  # type: ignore[arg-type]
     wanted = replace(commune.settings, **changes)  # type: ignore[arg-type]
     _check_settings(wanted)
     _save(ports, staff, replace(commune, settings=wanted), "settings")
@@ -205,3 +212,24 @@ def _check_settings(settings: CommuneSettings) -> None:
         )
     if not 30 <= settings.retention_days <= 3650:
         raise ValidationError("retentionDays is 30 to 3,650 days", code="invalid_settings")
+
+
+def _checked_origins(origins: tuple[str, ...]) -> tuple[str, ...]:
+    if len(origins) > MAX_ALLOWED_ORIGINS:
+        raise ValidationError(
+            f"at most {MAX_ALLOWED_ORIGINS} allowed origins", code="invalid_settings"
+        )
+    return tuple(dict.fromkeys(_checked_origin(origin) for origin in origins))
+
+
+def _checked_origin(origin: str) -> str:
+    try:
+        if len(origin) > MAX_ORIGIN_LENGTH:
+            raise ValueError("too long")
+        return normalise_origin(origin)
+    except ValueError as error:
+        raise ValidationError(
+            f"allowedOrigins: {origin[:100]!r} is not an https:// origin without path "
+            "(http://localhost and http://127.0.0.1 are allowed for development)",
+            code="invalid_origin",
+        ) from error

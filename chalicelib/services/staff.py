@@ -9,7 +9,7 @@ from chalicelib.domain.activity import ActivityKind
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.staff import Role, StaffIdentity, StaffMember
 from chalicelib.ports import Ports
-from chalicelib.services import validation
+from chalicelib.services import staff_access, validation
 
 
 def members(ports: Ports, staff: StaffIdentity) -> list[StaffMember]:
@@ -33,6 +33,7 @@ def change_role(ports: Ports, staff: StaffIdentity, email: str, role: Role) -> S
     if address == staff.email.lower() and role is not Role.ADMIN:
         raise ConflictError("an admin cannot demote themselves", code="own_account")
     member = ports.staff.set_role(staff.commune_id, address, role)
+    staff_access.forget()
     _audit(ports, staff, ActivityKind.STAFF_ROLE_CHANGED, address, role)
     return member
 
@@ -43,6 +44,7 @@ def remove(ports: Ports, staff: StaffIdentity, email: str) -> None:
     if address == staff.email.lower():
         raise ConflictError("an admin cannot remove their own account", code="own_account")
     ports.staff.remove(staff.commune_id, address)
+    staff_access.forget()
     _audit(ports, staff, ActivityKind.STAFF_REMOVED, address, None)
 
 

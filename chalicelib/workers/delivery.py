@@ -10,6 +10,8 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, resources
 from chalicelib.adapters.sqs import decode_delivery
+from chalicelib.domain.errors import DeliveryError
+from chalicelib.ports import DeliveryJob, Ports
 from chalicelib.services import notifications
 
 logger = logging.getLogger(__name__)
@@ -36,12 +38,34 @@ def process_batch(event: dict[str, Any]) -> dict[str, Any]:
         try:
             if job.verify:
                 notifications.send_verification(ports, job)
+            elif job.rights:
+                notifications.send_rights_link(ports, job)
             else:
                 notifications.deliver_answer(ports, job)
+        except DeliveryError as error:
+            # Refused for good (answers are marked failed by deliver_answer): trying again
+            # cannot help; a verification's address simply stays unverified.
+            if not error.retryable:
+                logger.warning("delivery refused: %s", error.code)
+                continue
+            _retry(ports, record, job, error, failures)
         except Exception as error:
-            attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            logger.warning("delivery failed (attempt %d): %s", attempts, type(error).__name__)
-            if attempts >= QUEUE.max_receive_count:
-                notifications.give_up(ports, job, type(error).__name__)
-            failures.append({"itemIdentifier": record["messageId"]})
+            _retry(ports, record, job, error, failures)
     return {"batchItemFailures": failures}
+
+
+def _retry(
+    ports: Ports,
+    record: dict[str, Any],
+    job: DeliveryJob,
+    error: Exception,
+    failures: list[dict[str, str]],
+) -> None:
+    """Reports the record for SQS to deliver again; on its last attempt, staff see why it
+    was not delivered (the provider's answer, not just an exception's name)."""
+    attempts = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    logger.warning("delivery failed (attempt %d): %s", attempts, type(error).__name__)
+    if attempts >= QUEUE.max_receive_count:
+        reason = error.message if isinstance(error, DeliveryError) else type(error).__name__
+        notifications.give_up(ports, job, reason)
+    failures.append({"itemIdentifier": record["messageId"]})

@@ -1,6 +1,6 @@
 """The nightly retention sweep: every contact past its commune's retention date is erased
-(address, name, raw e-mails, files; texts anonymised) — DynamoDB's TTL alone would leave
-their traces in the threads, and takes days."""
+(address, name, raw e-mails, files, export files with their texts; texts anonymised) —
+DynamoDB's TTL alone would leave their traces in the threads, and takes days."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ const routes = [
   { name: "channels", pattern: /^\/reglages\/canaux$/, title: "Canaux de contact", roles: ADMIN, nav: "reglages", load: () => import("./views/channels.js") },
   { name: "referential", pattern: /^\/reglages\/referentiel$/, title: "Thèmes et quartiers", roles: ADMIN, nav: "reglages", load: () => import("./views/referential.js") },
   { name: "staff", pattern: /^\/reglages\/equipe$/, title: "Équipe", roles: ADMIN, nav: "reglages", load: () => import("./views/staff.js") },
+  { name: "account", pattern: /^\/compte$/, title: "Mon compte", roles: ALL, load: () => import("./views/account.js") },
   { name: "subscriptions", pattern: /^\/abonnements$/, title: "Mes abonnements", roles: ALL, nav: "abonnements", load: () => import("./views/subscriptions.js") },
   { name: "audit", pattern: /^\/journal$/, title: "Journal d'audit", roles: ADMIN, nav: "journal", load: () => import("./views/audit.js") },
   { name: "forbidden", pattern: /^\/acces-refuse$/, title: "Accès refusé", roles: ALL, load: () => import("./views/forbidden.js") },
@@ -134,12 +135,44 @@ function renderAccount() {
     h(
       "div",
       { class: "account__actions" },
+      h("a", { href: "#/compte", class: "button button--ghost" }, "Mon compte"),
       h("a", { href: "#/abonnements", class: "button button--ghost" }, "Mes abonnements"),
       shortcuts,
       logout,
     ),
   );
 }
+
+// An admin whose two-factor sign-in is not set up keeps agent work but loses admin actions
+// (the API answers 403 mfa_required): a banner says so on every page until it is done.
+async function renderMfaBanner(known) {
+  let banner = document.getElementById("bandeau-mfa");
+  let me = known;
+  if (!me && auth.current() && auth.current().role === "admin") {
+    try {
+      const { get } = await import("./lib/api.js");
+      me = await get("/console/me");
+    } catch {
+      me = null;
+    }
+  }
+  const needed = !!(auth.current() && me && me.mfa && me.mfa.required && !me.mfa.enabled);
+  if (!needed) {
+    if (banner) banner.remove();
+    return;
+  }
+  if (!banner) {
+    banner = h(
+      "div",
+      { class: "message-box message-box--warning mfa-banner", id: "bandeau-mfa", role: "region", "aria-label": "Double authentification" },
+      h("p", null, "Vos actions d'administrateur (réglages, équipe, canaux, journal) sont suspendues tant que la double authentification n'est pas activée sur votre compte. "),
+      h("a", { href: "#/compte", class: "button" }, "Activer la double authentification"),
+    );
+    outlet.before(banner);
+  }
+}
+
+window.addEventListener("concerto:compte-modifie", (event) => renderMfaBanner(event.detail));
 
 async function loadExtras() {
   if (!extrasLoaded) {
@@ -187,6 +220,7 @@ auth.onSessionChange(async (kind) => {
   if (kind === "login") {
     renderAccount();
     loadExtras();
+    renderMfaBanner();
     const back = parseHash().query.get("retour");
     const target = back && back.startsWith("/") && !back.startsWith("/connexion") ? `#${back}` : homeFor(auth.current());
     navigate(target);
@@ -196,6 +230,7 @@ auth.onSessionChange(async (kind) => {
     if (kind === "expired") loginNotice = "Votre session a expiré : reconnectez-vous pour continuer.";
     await unloadExtras();
     renderAccount();
+    renderMfaBanner();
     renderNav(null);
     const { path, query } = parseHash();
     const back = kind === "expired" && path !== "/connexion" ? path + (query.toString() ? `?${query}` : "") : "";
@@ -213,5 +248,8 @@ document.getElementById("lien-evitement").addEventListener("click", (event) => {
 
 auth.restore();
 renderAccount();
-if (auth.current()) loadExtras();
+if (auth.current()) {
+  loadExtras();
+  renderMfaBanner();
+}
 router.render();

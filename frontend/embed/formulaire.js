@@ -42,6 +42,22 @@
     return control;
   }
 
+  // What citizens read when the API refuses (its own messages are for developers).
+  var REFUSALS = {
+    rate_limited: "trop d'envois en peu de temps depuis votre connexion.",
+    duplicate_flood: "ce même message vient d'être envoyé plusieurs fois à la mairie.",
+    spam_suspected: "le formulaire semble avoir été rempli automatiquement. Laissez vide le champ « Ne pas remplir »."
+  };
+
+  function refusal(result) {
+    var error = (result.data && result.data.error) || {};
+    var text = REFUSALS[error.code] || error.message || "une erreur est survenue.";
+    if (result.retryAfter) {
+      text += " Réessayez dans " + Math.max(1, Math.ceil(result.retryAfter / 60)) + " minute(s) environ.";
+    }
+    return text;
+  }
+
   function render(commune) {
     var form = el("form", { "class": "concerto-formulaire", novalidate: "" });
     form.appendChild(el("h2", {}, "Donnez votre avis à la mairie de " + commune.name));
@@ -60,6 +76,18 @@
     consentBox.appendChild(el("label", { "for": "concerto-consentement" },
       " J'accepte que la mairie conserve mon adresse pour me répondre."));
     form.appendChild(consentBox);
+    // Honeypot: off-screen (styled through the CSSOM, which the host page's CSP allows),
+    // out of the tab order and hidden from screen readers: only robots fill it.
+    var trap = el("div", { "aria-hidden": "true" });
+    trap.style.position = "absolute";
+    trap.style.left = "-10000px";
+    trap.style.width = "1px";
+    trap.style.height = "1px";
+    trap.style.overflow = "hidden";
+    trap.appendChild(el("label", { "for": "concerto-site-web" }, "Ne pas remplir : laissez ce champ vide"));
+    var website = el("input", { type: "text", id: "concerto-site-web", name: "website", tabindex: "-1", autocomplete: "off" });
+    trap.appendChild(website);
+    form.appendChild(trap);
     var status = el("p", { role: "status", "aria-live": "polite" });
     form.appendChild(el("button", { type: "submit" }, "Envoyer mon avis"));
     form.appendChild(status);
@@ -79,16 +107,19 @@
       var body = { theme: theme.value, text: text.value, source: "form", consent: consent.checked };
       if (quartier.value) { body.quartier = quartier.value; }
       if (email.value) { body.email = email.value; }
+      if (website.value) { body.website = website.value; }
       status.textContent = "Envoi…";
       fetch(api + "/communes/" + encodeURIComponent(slug) + "/feedback", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
         body: JSON.stringify(body)
       }).then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data, retryAfter: Number(response.headers.get("Retry-After")) || 0 };
+        });
       }).then(function (result) {
         if (!result.ok) {
-          status.textContent = "Votre avis n'a pas pu être envoyé : " + result.data.error.message;
+          status.textContent = "Votre avis n'a pas pu être envoyé : " + refusal(result);
           return;
         }
         form.reset();

@@ -14,6 +14,7 @@ const text = $("#avis-texte");
 const email = $("#avis-email");
 const consent = $("#avis-consentement");
 const nameInput = $("#avis-nom");
+const honeypot = $("#avis-site-web"); // people never see it: robots that fill it are refused
 const summary = $("#resume-erreurs");
 const sending = $("#etat-envoi");
 const submit = $("#envoyer");
@@ -168,6 +169,7 @@ function body() {
   if (address) { data.email = address; data.consent = consent.checked; }
   const name = nameInput.value.trim();
   if (name) data.name = name;
+  if (honeypot && honeypot.value) data.website = honeypot.value;
   return data;
 }
 
@@ -218,6 +220,8 @@ async function send() {
       showErrors(errors);
     } else if (error.status === 404) {
       failure("Cette commune n'est pas (ou plus) sur Concerto.");
+    } else if (error.code === "duplicate_flood" || error.code === "spam_suspected") {
+      failure(errorMessage(error));
     } else if (error.status === 429) {
       const wait = error.retryAfter ? ` (dans ${Math.ceil(error.retryAfter / 60)} minute${error.retryAfter > 60 ? "s" : ""} environ)` : "";
       failure(`Trop d'envois en peu de temps : réessayez un peu plus tard${wait}.`);

@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 
+from local import mfa
+
 
 @dataclass
 class Reply:
@@ -77,12 +79,7 @@ class Staff:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
-        result = cognito.initiate_auth(
-            ClientId=config["clientId"],
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": password},
-        )
-        self.token = result["AuthenticationResult"]["IdToken"]
+        self.token = mfa.sign_in(cognito, config["clientId"], email, password)["IdToken"]
 
     def inbox(self, query: str = "") -> Reply:
         return call(self.api_url, "GET", f"/console/threads{query}", token=self.token)

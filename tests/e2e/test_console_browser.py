@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from local import mfa
 from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.e2e.story import Citizen, Staff
 
@@ -39,13 +40,22 @@ def problems(page: Any) -> list[str]:
     return [p for p in page.problems if "Failed to load resource" not in p]
 
 
-def log_in(page: Any, email: str, password: str) -> None:
+def log_in(page: Any, email: str, password: str, totp_secret: str | None = None) -> None:
+    """Signs in from the login page; with `totp_secret`, answers the two-factor step."""
     page.goto("/console")
     page.get_by_role("heading", name="Connexion à la console").wait_for()
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter").click()
+    if totp_secret is not None:
+        page.get_by_role("heading", name="Double authentification").wait_for()
+        page.get_by_label("Code à 6 chiffres").fill(mfa.fresh_code(totp_secret))
+        page.get_by_role("button", name="Valider le code").click()
     page.get_by_role("navigation", name="Navigation principale").wait_for()
+
+
+def log_in_admin(page: Any, runtime: Any) -> None:
+    log_in(page, "admin@biot.demo", runtime.password, mfa.DEMO_SECRET)
 
 
 def test_an_agent_logs_in_and_answers_a_thread_with_the_keyboard_alone(page, runtime):
@@ -111,7 +121,7 @@ SCREENS = {
 
 
 def test_every_console_screen_passes_axe(page, runtime):
-    log_in(page, "admin@biot.demo", runtime.password)
+    log_in_admin(page, runtime)
     failures = {}
     for name, (route, heading) in SCREENS.items():
         page.goto(f"/console{route}")
@@ -208,7 +218,7 @@ def test_an_admin_erases_a_citizens_data_from_the_thread(page, runtime):
     thread_id = citizen.submits(
         theme="proprete", text=text, email="marc.petit@example.org", consent=True
     ).body["id"]
-    log_in(page, "admin@biot.demo", runtime.password)
+    log_in_admin(page, runtime)
     page.goto(f"/console#/fils/{thread_id}")
     page.get_by_text("marc.petit@example.org").wait_for()
     page.get_by_role("button", name="Effacer les données du citoyen").click()
@@ -218,4 +228,48 @@ def test_an_admin_erases_a_citizens_data_from_the_thread(page, runtime):
     page.get_by_text("Le citoyen n'a pas laissé de coordonnées.").wait_for()
     admin = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
     assert admin.opens(thread_id).body["contact"] is None
+    assert problems(page) == []
+
+
+def test_a_new_admin_sets_up_two_factor_sign_in_from_the_console(page, runtime):
+    import boto3
+
+    email = f"dgs-{time.time_ns()}@biot.demo"
+    admin = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
+    assert admin.asks("POST", "/console/staff", {"email": email, "role": "admin"}).status == 201
+    config = admin.asks("GET", "/config").body["cognito"]
+    boto3.client(
+        "cognito-idp",
+        endpoint_url=config["endpoint"],
+        region_name=config["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).admin_set_user_password(
+        UserPoolId=config["userPoolId"], Username=email, Password=runtime.password, Permanent=True
+    )
+
+    log_in(page, email, runtime.password)  # no code asked yet
+    banner = page.locator("#bandeau-mfa")  # a region named « Double authentification »
+    banner.wait_for()
+    assert banner.get_attribute("role") == "region"
+    assert violations(page, "bandeau-double-authentification") == []
+    banner.get_by_role("link", name="Activer la double authentification").click()
+    page.get_by_role("heading", name="Mon compte").wait_for()
+    page.get_by_role("button", name="Activer la double authentification").click()
+    secret = page.locator("#cle-secrete").inner_text().replace(" ", "")
+    assert len(secret) >= 12
+    assert violations(page, "compte-double-authentification") == []
+    page.get_by_label("Code à 6 chiffres").fill("000000")
+    page.get_by_role("button", name="Vérifier et activer").click()
+    page.get_by_text("Code incorrect").wait_for()
+    page.get_by_label("Code à 6 chiffres").fill(mfa.fresh_code(secret))
+    page.get_by_role("button", name="Vérifier et activer").click()
+    page.get_by_text("Activée : votre application").wait_for()
+    assert banner.count() == 0
+    page.goto("/console#/reglages/equipe")
+    page.get_by_role("heading", name="Équipe").wait_for()
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, email, runtime.password, secret)  # the code is now asked at sign-in
+    assert page.locator("#bandeau-mfa").count() == 0
     assert problems(page) == []

@@ -243,3 +243,40 @@ def test_a_citizen_downloads_and_erases_their_data_from_the_follow_up_page(page,
     assert erased["contact"] is None
     assert violations(page, "suivi-donnees") == []
     assert problems(page) == []
+
+
+def test_a_citizen_without_their_link_gets_one_by_email_and_erases_their_data(page, runtime):
+    import re
+    import time
+
+    from tests.e2e.test_channels_story import read_json, wait_for
+
+    address = f"sans.lien.{time.time_ns()}@example.org"
+    Citizen(runtime.api_url, "biot").submits(
+        theme="proprete",
+        text="Le square Saint-Roch manque de poubelles.",
+        email=address,
+        consent=True,
+    )
+    page.goto("/mes-donnees")
+    page.get_by_role("heading", name="Mes données").wait_for()
+    assert violations(page, "mes-donnees-demande") == []
+    page.get_by_label("Votre commune").fill("Biot")
+    page.get_by_label("Votre adresse e-mail").fill(address)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.get_by_text("C'est envoyé.").wait_for()
+
+    def link_mail() -> Any:
+        sent = read_json(f"{runtime.outbox_url}/messages.json")
+        return next((m for m in sent if m["to"] == address and "Vos données" in m["subject"]), None)
+
+    mail = wait_for(link_mail)
+    assert mail is not None, "the link never reached the outbox"
+    link = re.search(r"https?://\S+/mes-donnees#\S+", mail["text"]).group(0)
+    page.goto("/mes-donnees#" + link.split("#", 1)[1])
+    page.get_by_text("Le square Saint-Roch manque de poubelles.").wait_for()
+    assert violations(page, "mes-donnees-avis") == []
+    page.get_by_role("button", name="Effacer mes données").click()
+    page.get_by_role("button", name="Confirmer l'effacement").click()
+    page.get_by_text("Vos données personnelles ont été effacées (1 avis concerné(s)).").wait_for()
+    assert problems(page) == []

@@ -193,6 +193,14 @@ def config_variables() -> set[str]:
     names = set(re.findall(r'"(CONCERTO_[A-Z_]+)"', source))
     names -= {"CONCERTO_COGNITO_REGION", "CONCERTO_COGNITO_ENDPOINT", "CONCERTO_JWKS_URL"}
     names -= {"CONCERTO_GRAPH_URL", "CONCERTO_MAX_BODY_BYTES"}  # their defaults are AWS's
+    # Abuse limits and the staff directory cache: their defaults are production's.
+    names -= {
+        "CONCERTO_RATE_LIMIT_PER_IP",
+        "CONCERTO_RATE_LIMIT_PER_COMMUNE",
+        "CONCERTO_FLOOD_THRESHOLD",
+        "CONCERTO_FLOOD_WINDOW_SECONDS",
+        "CONCERTO_STAFF_STANDING_SECONDS",
+    }
     names |= {t.env_var for t in resources.TABLES}
     names |= {q.env_var for q in resources.QUEUES} | {b.env_var for b in resources.BUCKETS}
     return names
@@ -356,6 +364,24 @@ def test_iam_names_its_resources(synth: Synth, stack: str) -> None:
                 for arn in resources_:
                     text = json.dumps(arn)
                     assert any(f'"{table}"' in text for table in tables), text
+
+
+@pytest.mark.parametrize("stack", [SILOS[0], POOL])
+def test_only_the_erasing_functions_may_delete_a_citizens_files(synth: Synth, stack: str) -> None:
+    """Erasure deletes raw e-mails, attachments and the export files holding the contact."""
+    template = synth.template(stack)
+    erasing: dict[str, set[str]] = {}
+    for name, policy in of_type(template, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            if "s3:DeleteObject" not in (actions if isinstance(actions, list) else [actions]):
+                continue
+            names = "|".join(bucket.name for bucket in resources.BUCKETS)
+            buckets = re.findall(rf":s3:::concerto-[a-z-]+?-({names})-", json.dumps(statement))
+            erasing.setdefault(re.sub(r"Policy[0-9A-F]{8}$", "", name), set()).update(buckets)
+    expected = {fn for fn, needs in permissions.NEEDS.items() if "erase" in needs}
+    assert expected == {"APIHandler", "RetentionSweep", "Exports"}
+    assert erasing == {fn: {"mail", "attachments", "exports"} for fn in expected}
 
 
 @pytest.mark.parametrize("stack", [SILOS[0], SILOS[1], POOL])

@@ -16,6 +16,7 @@ from moto import mock_aws
 from chalicelib import bootstrap, config
 from chalicelib.adapters.cognito import CognitoTokenVerifier, StaticSigningKeys
 from chalicelib.ports import Ports
+from local import mfa
 from local.provision import Provisioned, provision
 from local.seed import seed
 
@@ -37,6 +38,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
         for name, value in provisioned.env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("CONCERTO_COGNITO_REGION", REGION)
+        # moto checks TOTP codes like Cognito (the demo admins sign in with one).
+        monkeypatch.setenv(mfa.MOTO_TOTP_SWITCH, "true")
         yield provisioned
     bootstrap.reset()
 
@@ -64,9 +67,4 @@ def client(ports: Ports) -> Iterator[Any]:
 
 def login(aws: Provisioned, email: str, password: str = PASSWORD) -> str:
     cognito = boto3.client("cognito-idp", region_name=REGION)
-    result = cognito.initiate_auth(
-        ClientId=aws.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )
-    return str(result["AuthenticationResult"]["IdToken"])
+    return str(mfa.sign_in(cognito, aws.client_id, email, password)["IdToken"])

@@ -9,10 +9,13 @@ import re
 import time
 from typing import Any
 
+import boto3
 import jwt
 import pytest
 
-from tests.integration.conftest import login
+from local import mfa
+from local.provision import create_staff
+from tests.integration.conftest import PASSWORD, REGION, login
 
 pytestmark = pytest.mark.integration
 JSON = {"content-type": "application/json"}
@@ -121,8 +124,30 @@ def test_every_staff_route_keeps_a_token_of_another_commune_out(client, aws, bio
     assert biot_snapshot(client, biot) == before
 
 
+def deleted_members_token(aws) -> str:
+    """A valid token of a Biot agent whose account is then deleted."""
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    create_staff(REGION, aws.user_pool_id, "parti@biot.demo", PASSWORD, "06018", "agent")
+    token = login(aws, "parti@biot.demo")
+    cognito.admin_delete_user(UserPoolId=aws.user_pool_id, Username="parti@biot.demo")
+    return token
+
+
+def other_clients_token(aws) -> str:
+    """A real ID token of a Biot admin, issued to another app client of the same pool."""
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    other = cognito.create_user_pool_client(
+        UserPoolId=aws.user_pool_id,
+        ClientName="another-app",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    return str(mfa.sign_in(cognito, other, "admin@biot.demo", PASSWORD)["IdToken"])
+
+
 def forged_tokens(aws) -> dict[str, str | None]:
     real = login(aws, "agent@biot.demo")
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    access = mfa.sign_in(cognito, aws.client_id, "agent@biot.demo", PASSWORD)["AccessToken"]
     claims = jwt.decode(real, options={"verify_signature": False})
     header = jwt.get_unverified_header(real)
     return {
@@ -142,6 +167,9 @@ def forged_tokens(aws) -> dict[str, str | None]:
             {**claims, "exp": int(time.time()) - 60}, key="x" * 32, algorithm="HS256"
         ),
         "truncated-signature": real[:-10],
+        "access-token-instead-of-id-token": access,
+        "another-app-clients-token": other_clients_token(aws),
+        "deleted-members-token": deleted_members_token(aws),
     }
 
 

@@ -92,6 +92,7 @@ def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
         "publicIndicators": settings.public_indicators,
         "answerSlaDays": settings.answer_sla_days,
         "escalationDays": settings.escalation_days,
+        "allowedOrigins": list(settings.allowed_origins),
     }
 
 
@@ -103,6 +104,7 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
         escalation_days=int(data.get("escalationDays", defaults.escalation_days)),
+        allowed_origins=tuple(str(origin) for origin in data.get("allowedOrigins", [])),
     )
 
 

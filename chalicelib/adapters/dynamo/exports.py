@@ -1,15 +1,16 @@
-"""Export jobs in DynamoDB (table `exports`), kept RETENTION days by TTL."""
+"""Export jobs in DynamoDB (table `exports`), kept RECORD_RETENTION days by TTL."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.adapters.dynamo.models import ExportModel
 from chalicelib.domain.errors import NotFoundError
 from chalicelib.domain.exports import (
+    ERASED,
     STALE_AFTER,
     ExportFormat,
     ExportJob,
@@ -25,7 +26,12 @@ _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 class DynamoExportRepository(ExportRepository):
     def save(self, job: ExportJob) -> None:
-        _item(job).save()
+        not_erased = ExportModel.error.does_not_exist() | (ExportModel.error != ERASED)
+        try:
+            _item(job).save(condition=not_erased)
+        except PutError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
 
     def get(self, commune_id: CommuneId, export_id: str) -> ExportJob:
         try:
@@ -34,7 +40,10 @@ class DynamoExportRepository(ExportRepository):
             raise NotFoundError("unknown export", code="export_not_found") from error
 
     def list(self, commune_id: CommuneId, limit: int) -> list[ExportJob]:
-        items = ExportModel.query(commune_id, scan_index_forward=False, limit=limit)
+        # Consistent: an erasure must see a job its worker has just claimed.
+        items = ExportModel.query(
+            commune_id, scan_index_forward=False, limit=limit, consistent_read=True
+        )
         return [_job(item) for item in items]
 
     def claim(self, job: ExportJob, at: datetime) -> ExportJob | None:
@@ -77,7 +86,7 @@ def _item(job: ExportJob) -> ExportModel:
         started_at=job.started_at,
         finished_at=job.finished_at,
         error=job.error or None,
-        expires_at=job.expires_at,
+        expires_at=job.record_expires_at,
     )
 
 

@@ -239,6 +239,17 @@ class ContactModel(Model):
         verified_key = UnicodeAttribute(hash_key=True)
 
     by_verified_email = ByVerifiedEmail()
+    # "<commune>#<email digest>" for every contact with an address.
+    email_key = UnicodeAttribute(null=True)
+
+    class ByEmail(GlobalSecondaryIndex["ContactModel"]):
+        class Meta:
+            index_name = "by_email"
+            projection = AllProjection()
+
+        email_key = UnicodeAttribute(hash_key=True)
+
+    by_email = ByEmail()
 
 
 class CounterModel(Model):

@@ -29,8 +29,9 @@ from chalicelib.adapters.dynamo.models import (
     MessageModel,
     ThreadModel,
 )
+from chalicelib.domain import indicators
 from chalicelib.domain.activity import Activity
-from chalicelib.domain.commune import Commune
+from chalicelib.domain.commune import UNSORTED, Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
@@ -180,7 +181,7 @@ class DynamoThreadRepository(ThreadRepository):
         activity: Sequence[Activity] = (),
     ) -> Thread:
         actions = _staff_fields(thread)
-        condition = ThreadModel.version == thread.version
+        condition = _unchanged_since_read(thread)
         if corrected and thread.analysis.result is not None:
             actions += [
                 ThreadModel.sentiment.set(thread.analysis.result.sentiment.value),
@@ -208,7 +209,7 @@ class DynamoThreadRepository(ThreadRepository):
             transaction.update(
                 ThreadModel(thread.commune_id, thread.thread_id),
                 actions=_staff_fields(thread),
-                condition=ThreadModel.version == thread.version,
+                condition=_unchanged_since_read(thread),
             )
             transaction.save(
                 _message_item(message), condition=MessageModel.message_id.does_not_exist()
@@ -286,6 +287,12 @@ class DynamoThreadRepository(ThreadRepository):
                 ThreadModel.theme.set(theme),
                 ThreadModel.theme_key.set(f"{message.commune_id}#{theme}"),
             ]
+        # The counters were computed for the thread's theme as the worker read it: a staff
+        # edit that changed it since would leave them under a theme the thread no longer has.
+        counted_theme = UNSORTED if theme else indicators.theme_of(counters)
+        same_theme = ThreadModel.thread_id.exists()
+        if counted_theme is not None:
+            same_theme = same_theme & (ThreadModel.theme == counted_theme)
         try:
             with TransactWrite(connection=transaction_connection()) as transaction:
                 transaction.update(
@@ -302,14 +309,21 @@ class DynamoThreadRepository(ThreadRepository):
                     transaction.update(
                         ThreadModel(message.commune_id, message.thread_id),
                         actions=thread_actions,
-                        condition=ThreadModel.thread_id.exists(),
+                        condition=same_theme,
+                    )
+                else:
+                    transaction.condition_check(
+                        ThreadModel, message.commune_id, message.thread_id, condition=same_theme
                     )
                 _add_counters(transaction, message.commune_id, counters)
                 activity_log.add_to(transaction, activity)
         except TransactWriteError as error:
-            if _cancelled_by_condition(error):
+            if not _cancelled_by_condition(error):
+                raise
+            now = self.get_message(message.commune_id, message.thread_id, message.message_id)
+            if now.analysis.status is AnalysisStatus.DONE:
                 return False
-            raise
+            raise ConflictError("the thread changed meanwhile", code="version_conflict") from error
         return True
 
     def set_delivery(
@@ -410,6 +424,16 @@ def _thread_transaction() -> Iterator[TransactWrite]:
         if _cancelled_by_condition(error):
             raise ConflictError("the thread changed meanwhile", code="version_conflict") from error
         raise
+
+
+def _unchanged_since_read(thread: Thread) -> Condition:
+    """The thread is as the writer read it: same version, and same analysis state (an
+    analysis does not bump the version, but it sets the theme of an unsorted thread and
+    decides whether a theme change moves counters)."""
+    same: Condition = (ThreadModel.version == thread.version) & (
+        ThreadModel.analysis_status == thread.analysis.status.value
+    )
+    return same
 
 
 def _add_counters(
@@ -895,6 +919,7 @@ class DynamoContactRepository(ContactRepository):
             verified_key=f"{contact.commune_id}#{contact.email_key}"
             if contact.verified_at
             else None,
+            email_key=f"{contact.commune_id}#{contact.email_key}" if contact.email else None,
             expires_at=contact.expires_at,
         ).save()
 
@@ -909,6 +934,10 @@ class DynamoContactRepository(ContactRepository):
         for item in ContactModel.by_verified_email.query(f"{commune_id}#{email_key}", limit=1):
             return _contact(item)
         return None
+
+    def with_email(self, commune_id: CommuneId, email_key: str, limit: int) -> list[Contact]:
+        items = ContactModel.by_email.query(f"{commune_id}#{email_key}", page_size=limit)
+        return [_contact(item) for _, item in zip(range(limit), items, strict=False)]
 
     def delete(self, commune_id: CommuneId, contact_id: str) -> None:
         ContactModel(commune_id, contact_id).delete()

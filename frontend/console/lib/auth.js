@@ -61,6 +61,8 @@ function fromTokens(result, previousRefresh) {
     : Date.now() + (Number(result.ExpiresIn) || 3600) * 1000;
   return {
     idToken: result.IdToken,
+    // For the member's own account calls to Cognito (setting up two-factor sign-in).
+    accessToken: result.AccessToken || null,
     refreshToken: result.RefreshToken || previousRefresh || null,
     expiresAt,
     email: claims.email || claims["cognito:username"] || "",
@@ -88,7 +90,11 @@ async function cognito(flow, parameters) {
   return call("InitiateAuth", { AuthFlow: flow, AuthParameters: parameters });
 }
 
-async function call(action, payload) {
+// Only the sign-in actions name the app client; the account actions carry an access token.
+const CLIENT_ACTIONS = new Set(["InitiateAuth", "RespondToAuthChallenge"]);
+
+/** One Cognito action; its errors as AuthError with a French message (`messages` first). */
+async function request(action, payload, messages = {}) {
   let config;
   try {
     config = await loadConfig();
@@ -103,7 +109,7 @@ async function call(action, payload) {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
       },
-      body: JSON.stringify({ ClientId: config.cognito.clientId, ...payload }),
+      body: JSON.stringify(CLIENT_ACTIONS.has(action) ? { ClientId: config.cognito.clientId, ...payload } : payload),
     });
   } catch {
     throw new AuthError("network", "Le service de connexion est injoignable. Vérifiez votre connexion et réessayez.");
@@ -116,11 +122,29 @@ async function call(action, payload) {
   }
   if (!response.ok) {
     const type = String(body.__type || "").split("#").pop();
-    throw new AuthError(type || "unknown", COGNITO_MESSAGES[type] || "La connexion a échoué. Réessayez dans un instant.");
+    throw new AuthError(type || "unknown", messages[type] || COGNITO_MESSAGES[type] || "La connexion a échoué. Réessayez dans un instant.");
   }
+  return body;
+}
+
+const MFA_MESSAGES = {
+  CodeMismatchException: "Code incorrect : saisissez le code à 6 chiffres affiché maintenant par votre application.",
+  ExpiredCodeException: "Ce code a expiré : saisissez le code affiché maintenant par votre application.",
+  EnableSoftwareTokenMFAException: "Code incorrect : saisissez le code à 6 chiffres affiché maintenant par votre application.",
+  NotAuthorizedException: "La session de connexion a expiré : reconnectez-vous avec votre mot de passe.",
+};
+
+async function call(action, payload, messages) {
+  const body = await request(action, payload, messages);
   if (body.ChallengeName === "NEW_PASSWORD_REQUIRED") {
     // A new member's first login: they choose their own password (see choosePassword).
     const error = new AuthError("NEW_PASSWORD_REQUIRED", "Choisissez votre mot de passe pour terminer l'activation de votre compte.");
+    error.challengeSession = body.Session;
+    throw error;
+  }
+  if (body.ChallengeName === "SOFTWARE_TOKEN_MFA") {
+    // Two-factor sign-in: the code of the member's authenticator app (see answerMfa).
+    const error = new AuthError("SOFTWARE_TOKEN_MFA", "Saisissez le code à 6 chiffres affiché par votre application d'authentification.");
     error.challengeSession = body.Session;
     throw error;
   }
@@ -163,6 +187,46 @@ export async function choosePassword(email, newPassword, challengeSession) {
       ChallengeResponses: { USERNAME: email, NEW_PASSWORD: newPassword },
     }),
   );
+}
+
+/** Answers the two-factor challenge with the code of the member's authenticator app. */
+export async function answerMfa(email, code, challengeSession) {
+  return open(
+    await call(
+      "RespondToAuthChallenge",
+      {
+        ChallengeName: "SOFTWARE_TOKEN_MFA",
+        Session: challengeSession,
+        ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: code },
+      },
+      MFA_MESSAGES,
+    ),
+  );
+}
+
+async function accessToken() {
+  if (!session) throw new AuthError("expired", "Votre session a expiré.");
+  if (session.expiresAt - Date.now() < 60 * 1000) await refresh();
+  if (!session.accessToken) {
+    throw new AuthError("expired", "Reconnectez-vous pour modifier la sécurité de votre compte.");
+  }
+  return session.accessToken;
+}
+
+/** Starts setting up two-factor sign-in: the secret key to enter in an authenticator app. */
+export async function startMfaSetup() {
+  const result = await request("AssociateSoftwareToken", { AccessToken: await accessToken() });
+  return result.SecretCode;
+}
+
+/** Finishes it with a first code from the app; Cognito asks a code at every sign-in after. */
+export async function confirmMfaSetup(code) {
+  const token = await accessToken();
+  await request("VerifySoftwareToken", { AccessToken: token, UserCode: code, FriendlyDeviceName: "Console Concerto" }, MFA_MESSAGES);
+  await request("SetUserMFAPreference", {
+    AccessToken: token,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  });
 }
 
 function open(result) {

@@ -56,6 +56,7 @@ export const ACTIVITY = {
   "staff.invited": "Membre de l'équipe invité",
   "staff.role_changed": "Rôle d'un membre modifié",
   "staff.removed": "Membre de l'équipe retiré",
+  "contact.erased": "Données d'un citoyen effacées",
 };
 export const ACTOR = { citizen: "Citoyen·ne", system: "Système" };
 

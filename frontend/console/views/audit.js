@@ -25,12 +25,20 @@ const DETAIL_LABELS = {
   role: "rôle",
   kind: "type",
   format: "format",
+  threads: "fils concernés",
+  exports: "fichiers d'export supprimés",
+  reason: "motif",
+};
+
+const VALUE_LABELS = {
+  reason: { request: "demande du citoyen ou d'un administrateur", retention: "durée de conservation échue" },
 };
 
 function detailsText(details) {
   const entries = Object.entries(details || {});
   if (!entries.length) return "—";
   return entries
+    .map(([key, raw]) => [key, (VALUE_LABELS[key] && VALUE_LABELS[key][raw]) || raw])
     .map(([key, value]) => `${DETAIL_LABELS[key] || key} : ${value === true ? "oui" : value === false ? "non" : value === null ? "—" : value}`)
     .join(" ; ");
 }

@@ -9,6 +9,14 @@ import { CHANNEL, EXPORT_STATUS, integer, dateTime, longDay, isoDay, addDays, ti
 
 const KIND = { threads: "Fils de discussion (un par ligne)", indicators: "Indicateurs (par jour, thème, quartier)" };
 const FORMAT = { csv: "CSV (tableur, séparateur point-virgule)", xlsx: "Excel (.xlsx)" };
+// A failed job with this error had its file deleted by a citizen's erasure (services/exports.py).
+const ERASED = "contact_erased";
+const ERASED_STATE = "Fichier supprimé (effacement RGPD)";
+const ERASED_TEXT =
+  "Le fichier a été supprimé : un citoyen a fait effacer ses données personnelles et cet export pouvait contenir ses textes tels qu'écrits. Relancez l'export : ses textes y seront anonymisés.";
+
+const erased = (job) => job.status === "failed" && job.error === ERASED;
+const stateText = (job) => (erased(job) ? ERASED_STATE : EXPORT_STATUS[job.status] || job.status);
 
 export async function render(ctx) {
   ctx.outlet.append(h("h1", null, "Exports"));
@@ -66,6 +74,9 @@ export async function render(ctx) {
       { class: "panel", "aria-labelledby": "titre-exports-recents" },
       h("h2", { id: "titre-exports-recents" }, "Exports récents"),
       h("p", { class: "hint" }, "Les exports et leurs fichiers sont supprimés après 7 jours ; un lien de téléchargement vaut 15 minutes."),
+      can("admin")
+        ? h("p", { class: "hint" }, "Quand un citoyen fait effacer ses données, les fichiers des exports de textes tels qu'écrits qui couvrent la date de ses avis sont supprimés.")
+        : null,
       refresh,
       listStatus,
       listBox,
@@ -89,14 +100,14 @@ export async function render(ctx) {
     progressBox.hidden = false;
     const percent = Math.max(0, Math.min(100, Number(job.percent) || 0));
     const parts = [
-      h("p", { id: "export-etat" }, `${EXPORT_STATUS[job.status] || job.status} — ${integer(percent)} %${job.rows ? `, ${integer(job.rows)} ligne${job.rows > 1 ? "s" : ""}` : ""}`),
+      h("p", { id: "export-etat" }, `${stateText(job)} — ${integer(percent)} %${job.rows ? `, ${integer(job.rows)} ligne${job.rows > 1 ? "s" : ""}` : ""}`),
       h("progress", { max: "100", value: String(percent), "aria-labelledby": "export-etat" }, `${percent} %`),
     ];
     if (job.status === "done") {
       const link = downloadLink(job);
       if (link) parts.push(h("p", null, link));
     }
-    if (job.status === "failed") parts.push(h("p", { class: "message-box message-box--error" }, "L'export a échoué. Réessayez, ou réduisez la période."));
+    if (job.status === "failed") parts.push(h("p", { class: "message-box message-box--error" }, erased(job) ? ERASED_TEXT : "L'export a échoué. Réessayez, ou réduisez la période."));
     progressBox.replaceChildren(...parts);
   }
 
@@ -114,7 +125,7 @@ export async function render(ctx) {
         return;
       }
       if (job.status === "failed") {
-        announce("L'export a échoué.");
+        announce(erased(job) ? ERASED_TEXT : "L'export a échoué.");
         submit.disabled = false;
         loadList();
         return;
@@ -189,7 +200,7 @@ export async function render(ctx) {
           { label: "Contenu", cell: (job) => `${job.kind === "threads" ? "Fils" : "Indicateurs"} (${job.format.toUpperCase()})` },
           { label: "Période", cell: (job) => `du ${longDay(job.from)} au ${longDay(job.to)}` },
           { label: "Filtres", cell: filters },
-          { label: "État", cell: (job) => `${EXPORT_STATUS[job.status] || job.status}${job.status === "running" ? ` (${integer(job.percent)} %)` : ""}` },
+          { label: "État", cell: (job) => `${stateText(job)}${job.status === "running" ? ` (${integer(job.percent)} %)` : ""}` },
           { label: "Lignes", numeric: true, cell: (job) => integer(job.rows) },
           { label: "Textes", cell: (job) => (job.masked ? "Masqués" : "Tels qu'écrits") },
           {

@@ -1,7 +1,7 @@
 // Login: e-mail and password (Cognito USER_PASSWORD_AUTH); errors announced.
 
 import { h, field } from "../lib/dom.js";
-import { choosePassword, login } from "../lib/auth.js";
+import { answerMfa, choosePassword, login } from "../lib/auth.js";
 
 export function render(ctx) {
   ctx.outlet.append(h("h1", null, "Connexion à la console"));
@@ -60,6 +60,10 @@ export function render(ctx) {
     } catch (failure) {
       if (failure.code === "NEW_PASSWORD_REQUIRED") {
         form.replaceWith(newPasswordForm(address, failure.challengeSession, failure.message));
+        return;
+      }
+      if (failure.code === "SOFTWARE_TOKEN_MFA") {
+        form.replaceWith(mfaCodeForm(address, failure.challengeSession, failure.message));
         return;
       }
       error.className = "message-box message-box--error";
@@ -123,5 +127,62 @@ function newPasswordForm(address, challengeSession, intro) {
     }
   });
   window.setTimeout(() => form.querySelector("h2").focus(), 0);
+  return form;
+}
+
+// Two-factor sign-in: the 6-digit code of the member's authenticator app.
+function mfaCodeForm(address, challengeSession, intro) {
+  const error = h("div", { class: "message-box", role: "alert" });
+  const code = h("input", {
+    type: "text",
+    name: "code",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    pattern: "[0-9]{6}",
+    maxlength: "6",
+    required: true,
+    spellcheck: "false",
+  });
+  const submit = h("button", { type: "submit", class: "button" }, "Valider le code");
+  const form = h(
+    "form",
+    { class: "form form--narrow", novalidate: true },
+    h("h2", { tabindex: "-1" }, "Double authentification"),
+    h("p", null, intro),
+    error,
+    field("Code à 6 chiffres", code, "Le code change toutes les 30 secondes."),
+    h("div", { class: "form__actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.className = "message-box";
+    error.textContent = "";
+    const value = code.value.replace(/\s/g, "");
+    if (!/^[0-9]{6}$/.test(value)) {
+      code.setAttribute("aria-invalid", "true");
+      error.className = "message-box message-box--error";
+      error.textContent = "Le code compte 6 chiffres.";
+      code.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await answerMfa(address, value, challengeSession);
+    } catch (failure) {
+      if (failure.code === "NotAuthorizedException") {
+        // The sign-in session is spent: start again from the password.
+        window.location.reload();
+        return;
+      }
+      error.className = "message-box message-box--error";
+      error.textContent = failure.message || "Le code n'a pas pu être vérifié.";
+      code.value = "";
+      code.setAttribute("aria-invalid", "true");
+      code.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  window.setTimeout(() => code.focus(), 0);
   return form;
 }

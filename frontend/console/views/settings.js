@@ -23,7 +23,10 @@ export async function render(ctx) {
     retentionDays: h("input", { type: "number", name: "retentionDays", min: "30", max: "3650", step: "1", required: true, inputmode: "numeric", value: String(settings.retentionDays) }),
     publicIndicators: h("input", { type: "checkbox", name: "publicIndicators", id: "reglage-indicateurs", checked: settings.publicIndicators }),
     comprehendEnabled: h("input", { type: "checkbox", name: "comprehendEnabled", id: "reglage-comprehend", checked: settings.comprehendEnabled }),
+    allowedOrigins: h("textarea", { name: "allowedOrigins", rows: "3", spellcheck: "false", autocomplete: "off" }),
   };
+  controls.allowedOrigins.value = (settings.allowedOrigins || []).join("\n");
+  const origins = () => controls.allowedOrigins.value.split(/[\s,]+/).filter(Boolean);
   const form = h(
     "form",
     { class: "form form--narrow", novalidate: true },
@@ -43,6 +46,12 @@ export async function render(ctx) {
       h("div", { class: "field field--check" }, controls.publicIndicators, h("label", { for: "reglage-indicateurs" }, "Publier les indicateurs de la commune (volumes, sentiment, taux et délais de réponse)")),
       h("div", { class: "field field--check" }, controls.comprehendEnabled, h("label", { for: "reglage-comprehend" }, "Autoriser l'analyse des textes par Amazon Comprehend (sinon : modèle local uniquement)")),
     ),
+    h(
+      "fieldset",
+      { class: "fieldset" },
+      h("legend", null, "Sites de la commune"),
+      field("Sites autorisés à utiliser le formulaire intégré", controls.allowedOrigins, "Une adresse par ligne, sans chemin : https://www.ma-commune.fr (20 au plus)."),
+    ),
     h("div", { class: "form__actions" }, h("button", { type: "submit", class: "button" }, "Enregistrer les réglages")),
   );
   ctx.outlet.append(form);
@@ -50,6 +59,7 @@ export async function render(ctx) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     status.hide();
+    controls.allowedOrigins.removeAttribute("aria-invalid");
     const numbers = {};
     for (const name of ["answerSlaDays", "escalationDays", "retentionDays"]) {
       const control = controls[name];
@@ -74,6 +84,7 @@ export async function render(ctx) {
     const body = {};
     for (const [name, value] of Object.entries(numbers)) if (value !== settings[name]) body[name] = value;
     for (const name of ["publicIndicators", "comprehendEnabled"]) if (controls[name].checked !== settings[name]) body[name] = controls[name].checked;
+    if (origins().join("\n") !== (settings.allowedOrigins || []).join("\n")) body.allowedOrigins = origins();
     if (!Object.keys(body).length) {
       status.show("Aucune modification à enregistrer.", "info");
       return;
@@ -82,6 +93,12 @@ export async function render(ctx) {
       settings = await patch("/console/settings", body);
       status.show("Réglages enregistrés.", "success");
     } catch (failure) {
+      if (failure && failure.code === "invalid_origin") {
+        controls.allowedOrigins.setAttribute("aria-invalid", "true");
+        status.show("Adresse de site invalide : indiquez https:// suivi du nom du site, sans chemin (par exemple https://www.ma-commune.fr).", "error");
+        controls.allowedOrigins.focus();
+        return;
+      }
       status.show(errorText(failure), "error");
     }
   });

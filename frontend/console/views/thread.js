@@ -280,7 +280,7 @@ export async function render(ctx) {
     button.addEventListener("click", async () => {
       const confirmed = await confirmDialog({
         title: "Effacer les données du citoyen",
-        message: "Son adresse, son nom, ses e-mails d'origine et leurs pièces jointes seront effacés, pour ce fil et ses autres fils. Ses messages ne resteront que sous forme anonymisée. C'est définitif.",
+        message: "Son adresse, son nom, ses e-mails d'origine et leurs pièces jointes seront effacés, pour ce fil et ses autres fils, ainsi que les fichiers d'export non anonymisés qui contiennent ses messages. Ses messages ne resteront que sous forme anonymisée. C'est définitif.",
         confirmLabel: "Effacer définitivement",
         danger: true,
       });

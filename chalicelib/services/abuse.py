@@ -1,0 +1,81 @@
+"""Admission of public submissions: rate limits per client address and per commune, and
+flood detection of near-identical texts, counted through the RateLimiter port."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from chalicelib import config
+from chalicelib.domain import abuse
+from chalicelib.domain.abuse import Limit
+from chalicelib.domain.ids import CommuneId
+from chalicelib.ports import Ports, RateLimiter
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who submits, as far as limits care: the client's address (None when unknown, or for
+    a commune's own server, which only the commune's limit applies to)."""
+
+    address: str | None = None
+
+
+def client_key(address: str) -> str:
+    """A keyed digest of the address: counters never hold a raw IP (personal data), and
+    without the stack's secret nobody can test which addresses submitted."""
+    digest = hmac.new(config.seal_key().encode(), address.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def admit(
+    ports: Ports, commune_id: CommuneId, submitter: Submitter, text: str | None = None
+) -> None:
+    """Counts one submission to the commune, then raises RateLimitedError (429) when the
+    client, the commune, or (with `text`) copies of the same text went past their limit.
+    A client already over its own limit is refused before it counts against the commune."""
+    limiter = ports.rate_limiter
+    now = ports.clock().timestamp()
+    if submitter.address is not None:
+        _count(
+            limiter,
+            commune_id,
+            f"ip:{client_key(submitter.address)}",
+            config.rate_limit_per_ip(),
+            now,
+        )
+    _count(limiter, commune_id, "commune", config.rate_limit_per_commune(), now)
+    fingerprint = abuse.text_fingerprint(text) if text is not None else None
+    if fingerprint is not None:
+        _count(
+            limiter, commune_id, f"text:{fingerprint}", config.flood_limit(), now, "duplicate_flood"
+        )
+
+
+# Links to one's data asked for one address: enough to retry a lost e-mail, too few to
+# flood someone's inbox with the commune's messages.
+RIGHTS_REQUESTS_PER_ADDRESS = Limit(3, 3600)
+
+
+def admit_rights_request(
+    ports: Ports, commune_id: CommuneId, submitter: Submitter, email: str
+) -> None:
+    """As `admit`, and at most RIGHTS_REQUESTS_PER_ADDRESS per e-mail address. Raises
+    RateLimitedError."""
+    admit(ports, commune_id, submitter)
+    limiter, now = ports.rate_limiter, ports.clock().timestamp()
+    _count(limiter, commune_id, f"rights:{client_key(email)}", RIGHTS_REQUESTS_PER_ADDRESS, now)
+
+
+def _count(
+    limiter: RateLimiter,
+    commune_id: CommuneId,
+    name: str,
+    limit: Limit,
+    now: float,
+    code: str = "rate_limited",
+) -> None:
+    window = limit.window(now)
+    hits = limiter.hit(commune_id, f"{name}:{window.start}", window.end)
+    abuse.check(limit, hits, window, now, code)
