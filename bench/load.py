@@ -253,6 +253,9 @@ def embedded_runtime(seed_opinions: bool) -> Iterator[tuple[str, str, int]]:
         **{name: str(port) for name, port in ports.items()},
         **UNLIMITED,
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
+        "CONCERTO_RUNTIME_FILE": os.path.join(
+            tempfile.gettempdir(), f"concerto-runtime-{os.getpid()}.json"
+        ),
         "CONCERTO_SEED_OPINIONS": "1" if seed_opinions else "0",
         "PYTHONUNBUFFERED": "1",
     }

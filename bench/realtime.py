@@ -49,6 +49,9 @@ def start_runtime(ports: dict[str, int], log: Path) -> subprocess.Popen[bytes]:
         **os.environ,
         **{name: str(port) for name, port in ports.items()},
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
+        "CONCERTO_RUNTIME_FILE": os.path.join(
+            tempfile.gettempdir(), f"concerto-runtime-{os.getpid()}.json"
+        ),
         "CONCERTO_SEED_OPINIONS": "0",
         "PYTHONUNBUFFERED": "1",
     }
@@ -110,6 +113,9 @@ def main() -> None:
         "CONCERTO_AWS_PORT",
         "CONCERTO_WEB_PORT",
         "CONCERTO_REALTIME_PORT",
+        "CONCERTO_SMTP_PORT",
+        "CONCERTO_OUTBOX_PORT",
+        "CONCERTO_GRAPH_PORT",
     )
     ports = {name: free_port() for name in names}
     with tempfile.TemporaryDirectory() as folder:

@@ -20,8 +20,9 @@ from typing import Any
 REGION = "eu-west-1"
 DEFAULT_DEMO_PASSWORD = "Concerto-Demo-2026!"
 ROOT = Path(__file__).resolve().parent.parent
-# The running runtime's environment, for commands that act on it (`make retrain`).
-RUNTIME_FILE = ROOT / ".concerto" / "runtime.json"
+# The running runtime's environment, for commands that act on it (`make retrain`). Tests and
+# benchmarks point theirs elsewhere, not to overwrite (then delete) that of `make run`.
+RUNTIME_FILE = Path(os.environ.get("CONCERTO_RUNTIME_FILE") or ROOT / ".concerto" / "runtime.json")
 _RUNTIME_KEYS = ("AWS_", "CONCERTO_", "POWERTOOLS_")
 
 

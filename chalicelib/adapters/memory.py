@@ -11,9 +11,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from chalicelib.domain import indicators
 from chalicelib.domain.activity import Activity
 from chalicelib.domain.alerts import Alert
-from chalicelib.domain.commune import Commune
+from chalicelib.domain.commune import UNSORTED, Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
@@ -400,8 +401,13 @@ class InMemoryThreadRepository(ThreadRepository):
             stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
             if stored.analysis.status is AnalysisStatus.DONE:
                 return False
-            self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
             key = (message.commune_id, message.thread_id)
+            # As DynamoDB's condition: the counters were computed for the theme the thread
+            # had when the worker read it.
+            counted = UNSORTED if theme else indicators.theme_of(counters)
+            if counted is not None and self._threads[key].theme != counted:
+                raise ConflictError("the thread changed meanwhile", code="version_conflict")
+            self._set_analysis(stored, Analysis(AnalysisStatus.DONE, analysis), on_thread)
             if on_thread and theme:
                 self._threads[key] = replace(self._threads[key], theme=theme)
             self.indicators.add(message.commune_id, counters)
@@ -466,7 +472,9 @@ class InMemoryThreadRepository(ThreadRepository):
 
     @staticmethod
     def _check_version(stored: Thread, thread: Thread) -> None:
-        if stored.version != thread.version:
+        # As DynamoDB's condition: the version, and the analysis state the writer read (an
+        # analysis does not bump the version but may set the theme).
+        if (stored.version, stored.analysis.status) != (thread.version, thread.analysis.status):
             raise ConflictError("the thread changed meanwhile", code="version_conflict")
 
 

@@ -39,7 +39,13 @@ def deliver_answer(ports: Ports, job: DeliveryJob) -> Delivery:
         stale_before=now - STALE_CLAIM,
     )
     if not claimed:
-        return message.delivery  # another worker has it
+        current = ports.threads.get_message(job.commune_id, job.thread_id, job.message_id)
+        if current.delivery is Delivery.SENDING:
+            # Another worker has it. This copy of the job comes back later (SQS retries it)
+            # rather than going: should that worker die, the claim goes stale and is taken
+            # over here, instead of the answer staying `sending` for ever.
+            raise DeliveryError("another worker is sending this answer", code="send_in_progress")
+        return current.delivery
     thread = ports.threads.get(job.commune_id, job.thread_id)
     contact = ports.contacts.get(job.commune_id, thread.contact_id) if thread.contact_id else None
     # Erased since: nobody to write to (a public reply to a comment needs no contact).

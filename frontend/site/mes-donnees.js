@@ -1,7 +1,7 @@
 // /mes-donnees: a citizen without their follow-up link asks for a link to their data by
 // e-mail (POST /communes/{slug}/privacy-requests); /mes-donnees#token (the link received)
 // shows every opinion sent with that address, downloads them and erases them.
-import { $, el, clear, api, errorMessage, tokenFromHash, showState, timeEl, announce } from "/site/lib.js";
+import { $, el, clear, api, errorMessage, tokenFromHash, showState, timeEl } from "/site/lib.js";
 
 const page = $("#contenu-page");
 
@@ -149,7 +149,6 @@ async function show(token) {
       confirm.hidden = true;
       erase.hidden = true;
       status.textContent = `Vos données personnelles ont été effacées (${done.erased} avis concerné(s)).`;
-      announce(status.textContent);
     } catch (error) {
       status.textContent = errorMessage(error, "L'effacement n'a pas abouti. Réessayez.");
     }

@@ -190,6 +190,29 @@ def test_an_analysis_and_its_counters_are_recorded_once(ports):
     assert ports.indicators.counts(VALBONNE, ["2026-11-02"]) == {"2026-11-02": {}}
 
 
+def test_counters_computed_for_a_theme_staff_changed_since_are_refused(ports):
+    from chalicelib.domain import indicators
+    from chalicelib.domain.threads import Channel
+
+    thread = stored(ports)  # theme "proprete"
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    facets = indicators.Facets("proprete", None, Channel.WEB)
+    counters = indicators.verbatim("2026-11-02", facets, Sentiment.NEGATIVE, [], opinion=True)
+    ports.threads.update(replace(thread, theme="voirie"))  # a staff edit meanwhile
+    with pytest.raises(ConflictError):
+        ports.threads.record_analysis(message, ANALYSIS, counters, on_thread=True)
+    assert ports.threads.get(BIOT, thread.thread_id).analysis.status is AnalysisStatus.PENDING
+    assert ports.indicators.counts(BIOT, ["2026-11-02"]) == {"2026-11-02": {}}
+
+
+def test_a_staff_write_read_before_the_analysis_landed_is_a_conflict(ports):
+    thread = stored(ports)
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    ports.threads.record_analysis(message, ANALYSIS, [], on_thread=True)
+    with pytest.raises(ConflictError):
+        ports.threads.update(replace(thread, assignee="agent@example.org"))
+
+
 def test_a_failure_is_recorded_but_never_overwrites_a_done_analysis(ports):
     failing = stored(ports)
     message = ports.threads.get_message(BIOT, failing.thread_id, failing.thread_id)

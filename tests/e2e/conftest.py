@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,9 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
         "CONCERTO_GRAPH_PORT": str(graph_port),
         "CONCERTO_REALTIME_PORT": str(realtime_port),
         "CONCERTO_DEMO_PASSWORD": PASSWORD,
+        "CONCERTO_RUNTIME_FILE": os.path.join(
+            tempfile.gettempdir(), f"concerto-runtime-{os.getpid()}.json"
+        ),
         "CONCERTO_ALERTS_EVERY_SECONDS": "5",
         "PYTHONUNBUFFERED": "1",
     }

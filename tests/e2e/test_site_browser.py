@@ -278,5 +278,7 @@ def test_a_citizen_without_their_link_gets_one_by_email_and_erases_their_data(pa
     assert violations(page, "mes-donnees-avis") == []
     page.get_by_role("button", name="Effacer mes données").click()
     page.get_by_role("button", name="Confirmer l'effacement").click()
-    page.get_by_text("Vos données personnelles ont été effacées (1 avis concerné(s)).").wait_for()
+    status = page.locator("#donnees-etat")
+    status.get_by_text("Vos données personnelles ont été effacées (1 avis concerné(s)).").wait_for()
+    assert status.get_attribute("role") == "status"
     assert problems(page) == []

@@ -103,7 +103,10 @@ def test_a_send_claimed_by_a_worker_that_died_is_taken_over():
     message = reply(ports, receipt.thread_id)
     [job] = answer_jobs(ports)
     ports.threads.set_delivery(message, Delivery.SENDING, clock(), expected=[Delivery.PENDING])
-    assert notifications.deliver_answer(ports, job) is Delivery.SENDING  # someone else's
+    # Someone else's claim: this copy of the job is retried later, not dropped.
+    with pytest.raises(DeliveryError) as busy:
+        notifications.deliver_answer(ports, job)
+    assert (busy.value.code, busy.value.retryable) == ("send_in_progress", True)
     clock.advance(minutes=10)
     assert notifications.deliver_answer(ports, job) is Delivery.SENT
     assert len(ports.mailer.sent) == 1
