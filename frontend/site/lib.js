@@ -282,3 +282,35 @@ export function communeNotFound(main, slug) {
     el("p", {}, el("a", { href: "/" }, "Chercher ma commune depuis l'accueil")),
   ]);
 }
+
+/** Saves `data` as the file mes-donnees-concerto.json and says so in `status`. */
+export function saveJson(data, status) {
+  const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+  const link = el("a", { href: URL.createObjectURL(blob), download: "mes-donnees-concerto.json" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  status.textContent = "Vos données ont été téléchargées (fichier mes-donnees-concerto.json).";
+}
+
+/** « Effacer mes données », which reveals `warning` and « Confirmer l'effacement »; that
+ *  one runs `erase` (which reports in the page's status). Returns the three nodes. */
+export function eraseControls(warning, erase) {
+  const notice = el("p", { id: "effacement-avertissement", hidden: true }, warning);
+  const confirm = el("button", { type: "button", class: "bouton bouton-danger", hidden: true }, "Confirmer l'effacement");
+  const button = el("button", { type: "button", class: "bouton bouton-secondaire", "aria-controls": "effacement-avertissement", "aria-expanded": "false" }, "Effacer mes données");
+  button.addEventListener("click", () => {
+    notice.hidden = false;
+    confirm.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    confirm.focus();
+  });
+  confirm.addEventListener("click", async () => {
+    if (await erase()) {
+      notice.hidden = true;
+      confirm.hidden = true;
+      button.hidden = true;
+    }
+  });
+  return { button, notice, confirm };
+}

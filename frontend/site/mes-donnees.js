@@ -1,7 +1,7 @@
 // /mes-donnees: a citizen without their follow-up link asks for a link to their data by
 // e-mail (POST /communes/{slug}/privacy-requests); /mes-donnees#token (the link received)
 // shows every opinion sent with that address, downloads them and erases them.
-import { $, el, clear, api, errorMessage, tokenFromHash, showState, timeEl } from "/site/lib.js";
+import { $, el, clear, api, errorMessage, tokenFromHash, showState, timeEl, saveJson, eraseControls } from "/site/lib.js";
 
 const page = $("#contenu-page");
 
@@ -123,36 +123,21 @@ async function show(token) {
   page.setAttribute("aria-busy", "false");
   const status = el("p", { role: "status", id: "donnees-etat" });
   const download = el("button", { type: "button", class: "bouton bouton-secondaire" }, "Télécharger mes données");
-  download.addEventListener("click", () => {
-    const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
-    const link = el("a", { href: URL.createObjectURL(blob), download: "mes-donnees-concerto.json" });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    status.textContent = "Vos données ont été téléchargées (fichier mes-donnees-concerto.json).";
-  });
-  const warning = el("p", { id: "effacement-avertissement", hidden: true },
-    "Votre adresse, votre nom, vos e-mails et leurs pièces jointes seront effacés pour tous ces avis. Vos messages ne resteront que sous une forme anonymisée. C'est définitif.");
-  const confirm = el("button", { type: "button", class: "bouton bouton-danger", hidden: true }, "Confirmer l'effacement");
-  const erase = el("button", { type: "button", class: "bouton bouton-secondaire", "aria-controls": "effacement-avertissement", "aria-expanded": "false" }, "Effacer mes données");
-  erase.addEventListener("click", () => {
-    warning.hidden = false;
-    confirm.hidden = false;
-    erase.setAttribute("aria-expanded", "true");
-    confirm.focus();
-  });
-  confirm.addEventListener("click", async () => {
-    status.textContent = "Effacement en cours…";
-    try {
-      const done = await api(`/privacy/${token}`, { method: "DELETE" });
-      warning.hidden = true;
-      confirm.hidden = true;
-      erase.hidden = true;
-      status.textContent = `Vos données personnelles ont été effacées (${done.erased} avis concerné(s)).`;
-    } catch (error) {
-      status.textContent = errorMessage(error, "L'effacement n'a pas abouti. Réessayez.");
-    }
-  });
+  download.addEventListener("click", () => saveJson(data, status));
+  const erase = eraseControls(
+    "Votre adresse, votre nom, vos e-mails et leurs pièces jointes seront effacés pour tous ces avis. Vos messages ne resteront que sous une forme anonymisée. C'est définitif.",
+    async () => {
+      status.textContent = "Effacement en cours…";
+      try {
+        const done = await api(`/privacy/${token}`, { method: "DELETE" });
+        status.textContent = `Vos données personnelles ont été effacées (${done.erased} avis concerné(s)).`;
+        return true;
+      } catch (error) {
+        status.textContent = errorMessage(error, "L'effacement n'a pas abouti. Réessayez.");
+        return false;
+      }
+    },
+  );
   const threads = data.threads || [];
   page.append(
     el("p", {}, `Voici ce que la mairie de ${data.commune} conserve sur les avis envoyés avec votre adresse.`),
@@ -161,8 +146,8 @@ async function show(token) {
       ? el("ul", { class: "liste-simple" }, ...threads.map(opinion))
       : el("p", {}, "La mairie ne conserve plus de données personnelles liées à cette adresse."),
     el("h2", {}, "Télécharger ou effacer"),
-    el("div", { class: "actions" }, download, threads.length ? erase : ""),
-    warning, confirm, status,
+    el("div", { class: "actions" }, download, threads.length ? erase.button : ""),
+    erase.notice, erase.confirm, status,
   );
 }
 

@@ -2,7 +2,7 @@
 // The token stays in the fragment: it is sent only to the API, in the request path.
 import {
   $, el, append, clear, api, errorMessage, tokenFromHash, announce, showState, timeEl, store,
-  loadCommune, themeLabel, setTitle,
+  loadCommune, themeLabel, setTitle, saveJson, eraseControls,
 } from "/site/lib.js";
 
 const page = $("#contenu-page");
@@ -157,43 +157,30 @@ function dataSection(token) {
   download.addEventListener("click", async () => {
     status.textContent = "Préparation de vos données…";
     try {
-      const data = await api(`/followup/${token}/data`);
-      const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
-      const link = el("a", { href: URL.createObjectURL(blob), download: "mes-donnees-concerto.json" });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      status.textContent = "Vos données ont été téléchargées (fichier mes-donnees-concerto.json).";
+      saveJson(await api(`/followup/${token}/data`), status);
     } catch (error) {
       status.textContent = errorMessage(error, "Vos données n'ont pas pu être préparées. Réessayez.");
     }
   });
-  const confirm = el("button", { type: "button", class: "bouton bouton-danger", hidden: true }, "Confirmer l'effacement");
-  const warning = el("p", { id: "effacement-avertissement", hidden: true },
-    "Votre adresse, votre nom, vos e-mails et leurs pièces jointes seront effacés. Vos messages ne resteront que sous une forme anonymisée. C'est définitif.");
-  const erase = el("button", { type: "button", class: "bouton bouton-secondaire", "aria-controls": "effacement-avertissement", "aria-expanded": "false" }, "Effacer mes données");
-  erase.addEventListener("click", () => {
-    warning.hidden = false;
-    confirm.hidden = false;
-    erase.setAttribute("aria-expanded", "true");
-    confirm.focus();
-  });
-  confirm.addEventListener("click", async () => {
-    status.textContent = "Effacement en cours…";
-    try {
-      await api(`/followup/${token}`, { method: "DELETE" });
-      warning.hidden = true;
-      confirm.hidden = true;
-      status.textContent = "Vos données personnelles ont été effacées.";
-    } catch (error) {
-      status.textContent = errorMessage(error, "L'effacement n'a pas abouti. Réessayez.");
-    }
-  });
+  const erase = eraseControls(
+    "Votre adresse, votre nom, vos e-mails et leurs pièces jointes seront effacés. Vos messages ne resteront que sous une forme anonymisée. C'est définitif.",
+    async () => {
+      status.textContent = "Effacement en cours…";
+      try {
+        await api(`/followup/${token}`, { method: "DELETE" });
+        status.textContent = "Vos données personnelles ont été effacées.";
+        return true;
+      } catch (error) {
+        status.textContent = errorMessage(error, "L'effacement n'a pas abouti. Réessayez.");
+        return false;
+      }
+    },
+  );
   return el("section", { class: "section", "aria-labelledby": "titre-donnees" },
     el("h2", { id: "titre-donnees" }, "Vos données personnelles"),
     el("p", {}, "Vous pouvez obtenir une copie de ce que la mairie conserve sur cet avis, ou effacer vos données personnelles."),
-    el("div", { class: "actions" }, download, erase),
-    warning, confirm, status);
+    el("div", { class: "actions" }, download, erase.button),
+    erase.notice, erase.confirm, status);
 }
 
 async function load(token, notice) {

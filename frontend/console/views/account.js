@@ -1,7 +1,8 @@
 // The member's own account (GET /console/me): who the API takes them for, and two-factor
 // sign-in, which admins need for admin actions (set up here with an authenticator app).
 
-import { h, field, messageBox } from "../lib/dom.js";
+import { h, messageBox } from "../lib/dom.js";
+import { codeField, readCode } from "../lib/totp.js";
 import { get, errorText } from "../lib/api.js";
 import { ROLE_LABELS, confirmMfaSetup, startMfaSetup } from "../lib/auth.js";
 
@@ -79,15 +80,8 @@ function renderMfa(section, me) {
 function setupForm(section, me, secret) {
   const uri = `otpauth://totp/${encodeURIComponent(`Concerto:${me.email}`)}?secret=${secret}&issuer=Concerto`;
   const error = h("div", { class: "message-box", role: "alert" });
-  const code = h("input", {
-    type: "text",
-    name: "code",
-    inputmode: "numeric",
-    autocomplete: "one-time-code",
-    pattern: "[0-9]{6}",
-    maxlength: "6",
-    required: true,
-  });
+  const codeWrap = codeField();
+  const code = codeWrap.input;
   const submit = h("button", { type: "submit", class: "button" }, "Vérifier et activer");
   const form = h(
     "form",
@@ -100,21 +94,15 @@ function setupForm(section, me, secret) {
     ),
     h("p", null, "Clé secrète : ", h("code", { class: "secret-key", id: "cle-secrete" }, groups(secret))),
     error,
-    field("Code à 6 chiffres", code, "Le code change toutes les 30 secondes."),
+    codeWrap,
     h("div", { class: "form__actions" }, submit),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.className = "message-box";
     error.textContent = "";
-    const value = code.value.replace(/\s/g, "");
-    if (!/^[0-9]{6}$/.test(value)) {
-      code.setAttribute("aria-invalid", "true");
-      error.className = "message-box message-box--error";
-      error.textContent = "Le code compte 6 chiffres.";
-      code.focus();
-      return;
-    }
+    const value = readCode(code, error);
+    if (value === null) return;
     submit.disabled = true;
     try {
       await confirmMfaSetup(value);

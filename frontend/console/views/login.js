@@ -2,6 +2,7 @@
 
 import { h, field } from "../lib/dom.js";
 import { answerMfa, choosePassword, login } from "../lib/auth.js";
+import { codeField, readCode } from "../lib/totp.js";
 
 export function render(ctx) {
   ctx.outlet.append(h("h1", null, "Connexion à la console"));
@@ -133,16 +134,8 @@ function newPasswordForm(address, challengeSession, intro) {
 // Two-factor sign-in: the 6-digit code of the member's authenticator app.
 function mfaCodeForm(address, challengeSession, intro) {
   const error = h("div", { class: "message-box", role: "alert" });
-  const code = h("input", {
-    type: "text",
-    name: "code",
-    inputmode: "numeric",
-    autocomplete: "one-time-code",
-    pattern: "[0-9]{6}",
-    maxlength: "6",
-    required: true,
-    spellcheck: "false",
-  });
+  const codeWrap = codeField();
+  const code = codeWrap.input;
   const submit = h("button", { type: "submit", class: "button" }, "Valider le code");
   const form = h(
     "form",
@@ -150,21 +143,15 @@ function mfaCodeForm(address, challengeSession, intro) {
     h("h2", { tabindex: "-1" }, "Double authentification"),
     h("p", null, intro),
     error,
-    field("Code à 6 chiffres", code, "Le code change toutes les 30 secondes."),
+    codeWrap,
     h("div", { class: "form__actions" }, submit),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.className = "message-box";
     error.textContent = "";
-    const value = code.value.replace(/\s/g, "");
-    if (!/^[0-9]{6}$/.test(value)) {
-      code.setAttribute("aria-invalid", "true");
-      error.className = "message-box message-box--error";
-      error.textContent = "Le code compte 6 chiffres.";
-      code.focus();
-      return;
-    }
+    const value = readCode(code, error);
+    if (value === null) return;
     submit.disabled = true;
     try {
       await answerMfa(address, value, challengeSession);
