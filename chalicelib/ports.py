@@ -208,6 +208,11 @@ class CorrectionRepository(ABC):
     @abstractmethod
     def list(self, commune_id: CommuneId, limit: int = 5000) -> list[Correction]: ...
 
+    @abstractmethod
+    def anonymise(self, commune_id: CommuneId, thread_id: str, text: str) -> None:
+        """Replaces the text of the thread's correction, if it has one, by `text` (its
+        anonymised version): an erasure keeps what staff taught the model, not the words."""
+
 
 class ConsultationRepository(ABC):
     @abstractmethod

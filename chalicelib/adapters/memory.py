@@ -522,6 +522,11 @@ class InMemoryCorrectionRepository(CorrectionRepository):
         own = [c for (commune, _), c in self._corrections.items() if commune == commune_id]
         return own[:limit]
 
+    def anonymise(self, commune_id: CommuneId, thread_id: str, text: str) -> None:
+        known = self._corrections.get((commune_id, thread_id))
+        if known is not None:
+            self._corrections[(commune_id, thread_id)] = replace(known, text=text)
+
 
 class InMemoryConsultationRepository(ConsultationRepository):
     def __init__(self) -> None:

@@ -216,6 +216,9 @@ def _forget(ports: Ports, thread: Thread) -> None:
         replace(thread, contact_id=None, sealed_followup="", subject="", preview=preview),
         anonymised,
     )
+    # A staff correction keeps the opinion's text to retrain the model: masked too.
+    if opinion is not None:
+        ports.corrections.anonymise(thread.commune_id, thread.thread_id, opinion.text)
 
 
 def _anonymised(ports: Ports, message: Message) -> Message:

@@ -305,6 +305,18 @@ def test_a_correction_of_a_pending_analysis_is_a_conflict(ports):
         ports.threads.update(fixed, [], corrected=True)
 
 
+def test_an_erasure_anonymises_a_corrections_text_and_keeps_its_label(ports):
+    from chalicelib.domain.corrections import Correction
+
+    taught = Correction(
+        BIOT, "t1", "Jeanne Martin, 06 12 34 56 78", Sentiment.NEGATIVE, None, "a@x.fr", T0
+    )
+    ports.corrections.save(taught)
+    ports.corrections.anonymise(BIOT, "t1", "[NAME], [PHONE]")
+    ports.corrections.anonymise(BIOT, "t-without-correction", "[NAME]")  # nothing to do
+    assert ports.corrections.list(BIOT) == [replace(taught, text="[NAME], [PHONE]")]
+
+
 def test_corrections_keep_the_latest_per_thread_and_stay_in_their_commune(ports):
     from chalicelib.domain.corrections import Correction
 

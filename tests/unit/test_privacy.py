@@ -128,3 +128,24 @@ def test_the_retention_sweep_erases_contacts_past_their_date_and_no_others():
     assert ports.threads.get(BIOT, recent.thread_id).contact_id is not None
     assert privacy.sweep_expired(ports, BIOT) == 0
     assert privacy.sweep_expired(ports, VALBONNE) == 0
+
+
+def test_an_erasure_leaves_staff_corrections_only_their_masked_text():
+    from chalicelib.domain.threads import Sentiment, ThreadChanges
+    from chalicelib.services import analysis
+
+    ports = memory_ports()
+    receipt = feedback.submit_feedback(ports, "biot", OPINION)
+    job = ports.analysis_queue.jobs[-1]
+    analysis.record(ports, analysis.prepare(ports, [job])[job])
+    changes = ThreadChanges(sentiment=Sentiment.MIXED)
+    inbox.update_thread(ports, staff(), receipt.thread_id, changes)
+    [taught] = ports.corrections.list(BIOT)
+    assert "Jeanne Martin" in taught.text
+
+    privacy.erase_by_citizen(ports, receipt.followup_token)
+
+    [kept] = ports.corrections.list(BIOT)
+    [message] = ports.threads.messages(BIOT, receipt.thread_id)
+    assert (kept.text, kept.sentiment) == (message.text, Sentiment.MIXED)
+    assert "Jeanne" not in kept.text

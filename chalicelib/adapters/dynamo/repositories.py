@@ -903,6 +903,16 @@ class DynamoCorrectionRepository(CorrectionRepository):
             for item in CorrectionModel.query(commune_id, limit=limit)
         ]
 
+    def anonymise(self, commune_id: CommuneId, thread_id: str, text: str) -> None:
+        try:
+            CorrectionModel(commune_id, thread_id).update(
+                actions=[CorrectionModel.text.set(text)],
+                condition=CorrectionModel.thread_id.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise  # no correction for this thread: nothing to anonymise
+
 
 class DynamoContactRepository(ContactRepository):
     def save(self, contact: Contact) -> None:
