@@ -26,6 +26,7 @@ from chalicelib.domain.errors import (
     ValidationError,
 )
 from chalicelib.domain.staff import StaffIdentity
+from chalicelib.services import staff_access
 
 logger = logging.getLogger(__name__)
 SchemaT = TypeVar("SchemaT", bound=Schema)
@@ -211,16 +212,16 @@ def client_address() -> str | None:
     return str(source) if source else None
 
 
-def staff() -> StaffIdentity:
-    """The verified staff member behind this request. Raises UnauthorizedError."""
+def staff(fresh: bool = False) -> StaffIdentity:
+    """The verified staff member behind this request, as the directory has them (`fresh`:
+    asked now rather than the container's recent answer). Raises UnauthorizedError."""
     authorization = header("authorization") or ""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("a Bearer token is required", code="missing_token")
-    from chalicelib.services import staff_access
-
     ports = bootstrap.ports()
-    return staff_access.resolve(ports, ports.tokens.verify(token.strip()))
+    identity = ports.tokens.verify(token.strip())
+    return (staff_access.renew if fresh else staff_access.resolve)(ports, identity)
 
 
 def _validation_error(invalid: pydantic.ValidationError) -> ValidationError:

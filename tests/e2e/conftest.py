@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -141,3 +142,30 @@ def screenshot(page: Any, name: str) -> None:
     """Key screens kept as test artifacts (test-artifacts/, uploaded by CI when present)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def axe_violations(page: Any, area: str, name: str) -> list[str]:
+    """axe-core's WCAG 2.1 AA violations on the page as it is; the results are logged in
+    test-artifacts/axe-<area>.json (for the closing report) with a screenshot."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG).response
+    found = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    axe_log = ARTIFACTS / f"axe-{area}.json"
+    log = json.loads(axe_log.read_text()) if axe_log.exists() else {}
+    log[name] = {"violations": len(found), "passes": len(results.get("passes", []))}
+    axe_log.write_text(json.dumps(log, indent=1))
+    screenshot(page, f"{area}-{name}")
+    return found
+
+
+def script_problems(page: Any) -> list[str]:
+    """Script errors; failed loads of optional data (a 404 the page handles) excepted."""
+    return [p for p in page.problems if "Failed to load resource" not in p]

@@ -12,35 +12,18 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import axe_violations, screenshot, script_problems
 from tests.e2e.story import Citizen, Staff, call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-# Pages and states checked by axe, with their results, written for the closing report.
-AXE_LOG = ARTIFACTS / "axe-site.json"
-
 
 def violations(page: Any, name: str) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG).response
-    found = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results["violations"]
-    ]
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = json.loads(AXE_LOG.read_text()) if AXE_LOG.exists() else {}
-    log[name] = {"violations": len(found), "passes": len(results.get("passes", []))}
-    AXE_LOG.write_text(json.dumps(log, indent=1))
-    screenshot(page, f"site-{name}")
-    return found
+    return axe_violations(page, "site", name)
 
 
 def problems(page: Any) -> list[str]:
-    """Script errors; failed loads of optional data (a 404 the page handles) excepted."""
-    return [p for p in page.problems if "Failed to load resource" not in p]
+    return script_problems(page)
 
 
 def followed_opinion(runtime) -> tuple[Citizen, str]:

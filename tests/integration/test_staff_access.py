@@ -3,25 +3,15 @@ on moto (codes checked), the API through Chalice's test client."""
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
 from local import mfa
 from tests.integration.conftest import PASSWORD, REGION, login
+from tests.integration.test_admin_api import call
 
 pytestmark = pytest.mark.integration
 JSON = {"content-type": "application/json"}
-
-
-def call(client, method: str, path: str, token: str, body=None):
-    response = getattr(client.http, method)(
-        path,
-        headers={**JSON, "authorization": f"Bearer {token}"},
-        **({"body": json.dumps(body)} if body is not None else {}),
-    )
-    return response.status_code, json.loads(response.body or b"null")
 
 
 def new_member(client, aws, email: str, role: str) -> None:
