@@ -83,11 +83,13 @@ def submit_feedback(
             _fingerprint(slug, command),
             {"id": thread_id, "sealedToken": followup.seal(token, idempotency_key)},
         )
-        thread_id = stored["id"]
-        token = followup.unseal(stored["sealedToken"], idempotency_key)
-        replayed = _existing(ports, commune.commune_id, thread_id)
-        if replayed is not None:
-            return FeedbackReceipt(thread_id, token)
+        if stored["id"] != thread_id:
+            # The key was used before: a repeat, whose thread may already exist. (A key
+            # stored just now holds a fresh id: no thread can have it, nothing to read.)
+            thread_id = stored["id"]
+            token = followup.unseal(stored["sealedToken"], idempotency_key)
+            if _existing(ports, commune.commune_id, thread_id) is not None:
+                return FeedbackReceipt(thread_id, token)
     if submitter is not None:
         # After the replay check: a client retrying the same request is not flooding. A
         # refused request keeps its key, and its retry after Retry-After creates the thread.
