@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.worker import Foreground
+
 REGION = "eu-west-1"
 DEFAULT_DEMO_PASSWORD = "Concerto-Demo-2026!"
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +82,7 @@ class Settings:
 class Runtime:
     settings: Settings
     stoppers: list[Any] = field(default_factory=list)
+    foreground: Foreground = field(default_factory=Foreground)
 
     def start(self) -> dict[str, str]:
         settings = self.settings
@@ -167,10 +170,18 @@ class Runtime:
 
         from app import app
 
+        foreground = self.foreground
+
         class ApiRequestHandler(ChaliceRequestHandler):
-            # http.server answers 501 (in HTML) to a method without a do_ handler; these
-            # reach the app, which answers 405 in the API's error format, with Allow.
-            do_TRACE = do_QUERY = ChaliceRequestHandler._generic_handle
+            def _counted_handle(self) -> None:
+                with foreground:
+                    self._generic_handle()
+
+            # http.server answers 501 (in HTML) to a method without a do_ handler; TRACE
+            # and QUERY reach the app, which answers 405 in the API's error format.
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = (
+                do_QUERY
+            ) = _counted_handle
 
         config = CLIFactory(str(ROOT)).create_config_obj(chalice_stage_name="dev")
         server = create_local_server(app, config, self.settings.host, self.settings.api_port)
@@ -228,17 +239,26 @@ class Runtime:
         from chalicelib.workers.retention import handle_retention_sweep
         from local.worker import QueuePoller, Schedule
 
-        for name, queue, handler in (
-            ("analysis", resources.ANALYSIS_QUEUE, handle_analysis),
-            ("inbound", resources.INBOUND_QUEUE, handle_inbound),
-            ("exports", resources.EXPORTS_QUEUE, handle_export),
-            ("delivery", resources.DELIVERY_QUEUE, handle_delivery),
+        # Lambda runs many consumers of a queue at once; two for the analysis here, so that
+        # one embeds texts (the e5 engine, outside the interpreter lock) while the other
+        # reads and writes its batch.
+        for name, queue, handler, consumers in (
+            ("analysis", resources.ANALYSIS_QUEUE, handle_analysis, 2),
+            ("inbound", resources.INBOUND_QUEUE, handle_inbound, 1),
+            ("exports", resources.EXPORTS_QUEUE, handle_export, 1),
+            ("delivery", resources.DELIVERY_QUEUE, handle_delivery, 1),
         ):
-            poller = QueuePoller(
-                name, env[queue.env_var], handler, REGION, queue.consumer_timeout_seconds
-            )
-            poller.start()
-            self.stoppers.append(poller.stop)
+            for _ in range(consumers):
+                poller = QueuePoller(
+                    name,
+                    env[queue.env_var],
+                    handler,
+                    REGION,
+                    queue.consumer_timeout_seconds,
+                    foreground=self.foreground,
+                )
+                poller.start()
+                self.stoppers.append(poller.stop)
         alerts = Schedule(
             "detect_alerts", handle_alert_detection, REGION, self.settings.alerts_every_seconds
         )

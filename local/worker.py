@@ -52,12 +52,46 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     }
 
 
+class Foreground:
+    """Requests being served by the embedded API. In AWS the API and the queue consumers
+    are separate Lambdas; here they share one Python process, so a burst of citizens would
+    share its one interpreter lock with the analysis of their opinions. Background work
+    waits for a moment without a request (within `patience` seconds, so that a continuous
+    load delays it, never starves it): opinions are accepted first, analysed right after."""
+
+    def __init__(self, patience: float = 5.0) -> None:
+        self._patience = patience
+        self._serving = 0
+        self._lock = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._serving += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._serving -= 1
+            if not self._serving:
+                self._lock.notify_all()
+
+    def wait_for_a_pause(self) -> None:
+        with self._lock:
+            self._lock.wait_for(lambda: not self._serving, timeout=self._patience)
+
+
 class QueuePoller(threading.Thread):
     """Polls one queue and hands each batch to `handler`, like a Lambda event source
-    mapping with ReportBatchItemFailures."""
+    mapping with ReportBatchItemFailures; with a `foreground`, each batch waits for a pause
+    in the API's requests."""
 
     def __init__(
-        self, name: str, queue_url: str, handler: Handler, region: str, timeout_seconds: int = 60
+        self,
+        name: str,
+        queue_url: str,
+        handler: Handler,
+        region: str,
+        timeout_seconds: int = 60,
+        foreground: Foreground | None = None,
     ) -> None:
         super().__init__(name=f"worker-{name}", daemon=True)
         self._function_name = name
@@ -66,6 +100,7 @@ class QueuePoller(threading.Thread):
         self._region = region
         self._timeout = timeout_seconds
         self._stop = threading.Event()
+        self._foreground = foreground
         self._sqs = boto3.client("sqs", region_name=region)
         self._arn = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -93,6 +128,8 @@ class QueuePoller(threading.Thread):
         ).get("Messages", [])
         if not messages:
             return 0
+        if self._foreground is not None:
+            self._foreground.wait_for_a_pause()
         event = sqs_event(messages, self._arn, self._region)
         try:
             result = self._handler(event, LambdaContext(self._function_name, self._timeout))
