@@ -1,5 +1,5 @@
-"""The embedded runtime's background work waits for a pause in the API's requests, but
-never longer than its patience."""
+"""The embedded runtime runs the app for one request at a time, and its background work
+waits for the API to be quiet, but never longer than its patience."""
 
 from __future__ import annotations
 
@@ -15,25 +15,39 @@ def waited(foreground: Foreground) -> float:
     return time.monotonic() - started
 
 
-def test_without_requests_background_work_goes_at_once() -> None:
-    assert waited(Foreground(patience=5)) < 0.1
-
-
-def test_background_work_waits_for_the_request_being_served() -> None:
-    foreground = Foreground(patience=5)
-    served = threading.Event()
+def serve_for(foreground: Foreground, seconds: float) -> threading.Event:
+    """Serves one request of `seconds` in a thread; the event is set once it started."""
+    started = threading.Event()
 
     def request() -> None:
         with foreground:
-            served.set()
-            time.sleep(0.3)
+            started.set()
+            time.sleep(seconds)
 
     threading.Thread(target=request).start()
-    served.wait()
-    assert 0.2 < waited(foreground) < 2
+    started.wait()
+    return started
+
+
+def test_without_requests_background_work_goes_at_once() -> None:
+    assert waited(Foreground(patience=5, quiet=0.2)) < 0.1
+
+
+def test_background_work_waits_for_the_request_then_for_the_quiet() -> None:
+    foreground = Foreground(patience=5, quiet=0.2)
+    serve_for(foreground, 0.3)
+    assert 0.45 < waited(foreground) < 2
 
 
 def test_a_continuous_load_delays_background_work_by_the_patience_only() -> None:
-    foreground = Foreground(patience=0.3)
+    foreground = Foreground(patience=0.3, quiet=0.2)
     with foreground:
         assert 0.25 < waited(foreground) < 2
+
+
+def test_requests_run_the_app_one_at_a_time() -> None:
+    foreground = Foreground()
+    serve_for(foreground, 0.3)
+    started = time.monotonic()
+    with foreground:
+        assert time.monotonic() - started > 0.25

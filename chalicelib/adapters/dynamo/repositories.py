@@ -6,6 +6,7 @@ import base64
 import contextlib
 import functools
 import json
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -81,7 +82,20 @@ def transaction_connection() -> Connection:
     )
 
 
+# Public pages find their commune by slug on every request (each citizen's submission).
+SLUG_LOOKUP_SECONDS = 10.0
+
+
 class DynamoCommuneRepository(CommuneRepository):
+    """A commune found by slug is kept SLUG_LOOKUP_SECONDS in this container: one DynamoDB
+    read fewer per public request. A commune saved here is seen at once; one saved by
+    another container within those seconds (the slug index itself is eventually
+    consistent)."""
+
+    def __init__(self, slug_lookup_seconds: float = SLUG_LOOKUP_SECONDS) -> None:
+        self._slug_lookup_seconds = slug_lookup_seconds
+        self._by_slug: dict[str, tuple[Commune, float]] = {}
+
     def get(self, commune_id: CommuneId) -> Commune:
         try:
             return _commune(CommuneModel.get(commune_id))
@@ -89,8 +103,14 @@ class DynamoCommuneRepository(CommuneRepository):
             raise NotFoundError("unknown commune", code="commune_not_found") from error
 
     def get_by_slug(self, slug: str) -> Commune:
+        now = time.monotonic()
+        kept = self._by_slug.get(slug)
+        if kept is not None and now - kept[1] < self._slug_lookup_seconds:
+            return kept[0]
         for item in CommuneModel.by_slug.query(slug, limit=1):
-            return _commune(item)
+            commune = _commune(item)
+            self._by_slug[slug] = (commune, now)
+            return commune
         raise NotFoundError("unknown commune", code="commune_not_found")
 
     def list_all(self) -> list[Commune]:
@@ -107,6 +127,7 @@ class DynamoCommuneRepository(CommuneRepository):
             services=codec.services_to_json(commune.services),
             rules=codec.rules_to_json(commune.rules),
         ).save()
+        self._by_slug.clear()
 
 
 def _commune(item: CommuneModel) -> Commune:
