@@ -19,42 +19,20 @@ import json
 import os
 import queue
 import random
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
+from embedded import PASSWORD, embedded_runtime, id_token
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Bench-Password-2026!"  # noqa: S105 - a throwaway local account
-PORT_VARIABLES = (
-    "CONCERTO_API_PORT",
-    "CONCERTO_AWS_PORT",
-    "CONCERTO_WEB_PORT",
-    "CONCERTO_REALTIME_PORT",
-    "CONCERTO_SMTP_PORT",
-    "CONCERTO_OUTBOX_PORT",
-    "CONCERTO_GRAPH_PORT",
-)
-# The bench is one client address sending thousands of opinions a minute: the anti-abuse
-# limits (per IP, per commune, near-duplicate floods) would rightly refuse it.
-UNLIMITED = {
-    "CONCERTO_RATE_LIMIT_PER_IP": "1000000/60",
-    "CONCERTO_RATE_LIMIT_PER_COMMUNE": "1000000/60",
-    "CONCERTO_FLOOD_THRESHOLD": "1000000",
-}
 # The target allows for the last submissions still in flight when the clock stops.
 ACHIEVED_SHARE = 0.95
 
@@ -235,80 +213,6 @@ class ProcessClock:
         # Fields 14 and 15 (utime, stime), counted after the parenthesised command name.
         fields = self._stat.read_text().rpartition(")")[2].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def embedded_runtime(seed_opinions: bool) -> Iterator[tuple[str, str, int]]:
-    """Starts `python -m local` on free ports; yields (API URL, AWS URL, pid); stops it after.
-    Its log is kept (the path is printed): a 5xx under load is explained there."""
-    ports = {name: free_port() for name in PORT_VARIABLES}
-    env = {
-        **os.environ,
-        **{name: str(port) for name, port in ports.items()},
-        **UNLIMITED,
-        "CONCERTO_DEMO_PASSWORD": PASSWORD,
-        "CONCERTO_RUNTIME_FILE": os.path.join(
-            tempfile.gettempdir(), f"concerto-runtime-{os.getpid()}.json"
-        ),
-        "CONCERTO_SEED_OPINIONS": "1" if seed_opinions else "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = Path(tempfile.mkdtemp(prefix="concerto-load-")) / "runtime.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=output, stderr=output
-        )
-    print(f"runtime        pid {process.pid}, log {log}", flush=True)
-    try:
-        _wait_running(process, log)
-        yield (
-            f"http://127.0.0.1:{ports['CONCERTO_API_PORT']}",
-            f"http://127.0.0.1:{ports['CONCERTO_AWS_PORT']}",
-            process.pid,
-        )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            # A runtime still busy with a backlog may not stop in time: it must not outlive us.
-            process.kill()
-            process.wait()
-
-
-def _wait_running(process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while "is running" not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit(f"the runtime did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
-def id_token(api_url: str, aws_url: str | None, email: str, password: str) -> str:
-    status, runtime_config = Api(api_url).call("GET", "/config")
-    if status != 200:
-        raise SystemExit(f"GET /config answered {status}")
-    cognito_config = runtime_config["cognito"]
-    cognito = boto3.client(
-        "cognito-idp",
-        endpoint_url=aws_url or cognito_config["endpoint"],
-        region_name=cognito_config["region"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - moto's embedded AWS
-    )
-    result = cognito.initiate_auth(
-        ClientId=cognito_config["clientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )
-    return str(result["AuthenticationResult"]["IdToken"])
 
 
 def load_commune(api_url: str, slug: str) -> Commune:
@@ -540,7 +444,7 @@ def bench(args: argparse.Namespace, api_url: str, aws_url: str | None, pid: int 
     communes = [load_commune(api_url, slug) for slug in slugs]
     # Agents read threads (admin routes may require a second factor).
     staff = {
-        slug: Api(api_url, id_token(api_url, aws_url, f"agent@{slug}.demo", args.password))
+        slug: Api(api_url, id_token(api_url, f"agent@{slug}.demo", args.password, aws_url))
         for slug in slugs
     }
     backlog = AnalysisBacklog(aws_url) if aws_url else None
@@ -589,7 +493,9 @@ def main() -> int:
         )
         return 0 if bench(args, args.api.rstrip("/"), args.aws, args.pid) else 1
     args.password = PASSWORD
-    with embedded_runtime(args.seed_opinions) as (api_url, aws_url, pid):
+    with embedded_runtime(args.seed_opinions) as (ports, pid):
+        api_url = f"http://127.0.0.1:{ports['CONCERTO_API_PORT']}"
+        aws_url = f"http://127.0.0.1:{ports['CONCERTO_AWS_PORT']}"
         met = bench(args, api_url, aws_url, pid)
     return 0 if met else 1
 
