@@ -20,6 +20,47 @@ export function codeField() {
   return wrap;
 }
 
+/**
+ * A form asking the code: `intro` (nodes) above the field, `button` its label. On a
+ * well-formed code it awaits `onCode(code)`; what that throws is shown (`describe(failure)`
+ * when it has no message), the field emptied and focused again.
+ */
+export function codeForm({ intro, button, onCode, describe }) {
+  const error = h("div", { class: "message-box", role: "alert" });
+  const codeWrap = codeField();
+  const code = codeWrap.input;
+  const submit = h("button", { type: "submit", class: "button" }, button);
+  const form = h(
+    "form",
+    { class: "form form--narrow", novalidate: true },
+    ...intro,
+    error,
+    codeWrap,
+    h("div", { class: "form__actions" }, submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.className = "message-box";
+    error.textContent = "";
+    const value = readCode(code, error);
+    if (value === null) return;
+    submit.disabled = true;
+    try {
+      await onCode(value);
+    } catch (failure) {
+      error.className = "message-box message-box--error";
+      error.textContent = failure.message || describe(failure);
+      code.value = "";
+      code.setAttribute("aria-invalid", "true");
+      code.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  window.setTimeout(() => code.focus(), 0);
+  return form;
+}
+
 /** The code typed (spaces removed), or null after saying in `error` what is wrong. */
 export function readCode(input, error) {
   const value = input.value.replace(/\s/g, "");

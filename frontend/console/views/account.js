@@ -2,7 +2,7 @@
 // sign-in, which admins need for admin actions (set up here with an authenticator app).
 
 import { h, messageBox } from "../lib/dom.js";
-import { codeField, readCode } from "../lib/totp.js";
+import { codeForm } from "../lib/totp.js";
 import { get, errorText } from "../lib/api.js";
 import { ROLE_LABELS, confirmMfaSetup, startMfaSetup } from "../lib/auth.js";
 
@@ -79,45 +79,24 @@ function renderMfa(section, me) {
 
 function setupForm(section, me, secret) {
   const uri = `otpauth://totp/${encodeURIComponent(`Concerto:${me.email}`)}?secret=${secret}&issuer=Concerto`;
-  const error = h("div", { class: "message-box", role: "alert" });
-  const codeWrap = codeField();
-  const code = codeWrap.input;
-  const submit = h("button", { type: "submit", class: "button" }, "Vérifier et activer");
-  const form = h(
-    "form",
-    { class: "form form--narrow", novalidate: true },
-    h(
-      "ol",
-      null,
-      h("li", null, "Ouvrez votre application d'authentification (Microsoft Authenticator, Google Authenticator, FreeOTP, Aegis…) et ajoutez un compte avec la clé ci-dessous, ou ", h("a", { href: uri }, "ouvrez ce lien sur votre téléphone"), "."),
-      h("li", null, "Saisissez le code à 6 chiffres que l'application affiche."),
-    ),
-    h("p", null, "Clé secrète : ", h("code", { class: "secret-key", id: "cle-secrete" }, groups(secret))),
-    error,
-    codeWrap,
-    h("div", { class: "form__actions" }, submit),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.className = "message-box";
-    error.textContent = "";
-    const value = readCode(code, error);
-    if (value === null) return;
-    submit.disabled = true;
-    try {
+  return codeForm({
+    intro: [
+      h(
+        "ol",
+        null,
+        h("li", null, "Ouvrez votre application d'authentification (Microsoft Authenticator, Google Authenticator, FreeOTP, Aegis…) et ajoutez un compte avec la clé ci-dessous, ou ", h("a", { href: uri }, "ouvrez ce lien sur votre téléphone"), "."),
+        h("li", null, "Saisissez le code à 6 chiffres que l'application affiche."),
+      ),
+      h("p", null, "Clé secrète : ", h("code", { class: "secret-key", id: "cle-secrete" }, groups(secret))),
+    ],
+    button: "Vérifier et activer",
+    describe: errorText,
+    onCode: async (value) => {
       await confirmMfaSetup(value);
-      const me = await get("/console/me");
-      renderMfa(section, me);
+      const updated = await get("/console/me");
+      renderMfa(section, updated);
       section.firstChild.focus();
-      window.dispatchEvent(new CustomEvent(ACCOUNT_CHANGED, { detail: me }));
-    } catch (failure) {
-      error.className = "message-box message-box--error";
-      error.textContent = failure.message || errorText(failure);
-      code.value = "";
-      code.focus();
-      submit.disabled = false;
-    }
+      window.dispatchEvent(new CustomEvent(ACCOUNT_CHANGED, { detail: updated }));
+    },
   });
-  window.setTimeout(() => code.focus(), 0);
-  return form;
 }

@@ -2,7 +2,7 @@
 
 import { h, field } from "../lib/dom.js";
 import { answerMfa, choosePassword, login } from "../lib/auth.js";
-import { codeField, readCode } from "../lib/totp.js";
+import { codeForm } from "../lib/totp.js";
 
 export function render(ctx) {
   ctx.outlet.append(h("h1", null, "Connexion à la console"));
@@ -133,43 +133,18 @@ function newPasswordForm(address, challengeSession, intro) {
 
 // Two-factor sign-in: the 6-digit code of the member's authenticator app.
 function mfaCodeForm(address, challengeSession, intro) {
-  const error = h("div", { class: "message-box", role: "alert" });
-  const codeWrap = codeField();
-  const code = codeWrap.input;
-  const submit = h("button", { type: "submit", class: "button" }, "Valider le code");
-  const form = h(
-    "form",
-    { class: "form form--narrow", novalidate: true },
-    h("h2", { tabindex: "-1" }, "Double authentification"),
-    h("p", null, intro),
-    error,
-    codeWrap,
-    h("div", { class: "form__actions" }, submit),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.className = "message-box";
-    error.textContent = "";
-    const value = readCode(code, error);
-    if (value === null) return;
-    submit.disabled = true;
-    try {
-      await answerMfa(address, value, challengeSession);
-    } catch (failure) {
-      if (failure.code === "NotAuthorizedException") {
+  return codeForm({
+    intro: [h("h2", { tabindex: "-1" }, "Double authentification"), h("p", null, intro)],
+    button: "Valider le code",
+    describe: () => "Le code n'a pas pu être vérifié.",
+    onCode: async (value) => {
+      try {
+        await answerMfa(address, value, challengeSession);
+      } catch (failure) {
         // The sign-in session is spent: start again from the password.
-        window.location.reload();
-        return;
+        if (failure.code === "NotAuthorizedException") window.location.reload();
+        else throw failure;
       }
-      error.className = "message-box message-box--error";
-      error.textContent = failure.message || "Le code n'a pas pu être vérifié.";
-      code.value = "";
-      code.setAttribute("aria-invalid", "true");
-      code.focus();
-    } finally {
-      submit.disabled = false;
-    }
+    },
   });
-  window.setTimeout(() => code.focus(), 0);
-  return form;
 }
