@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from chalicelib.analysis.courtesy import without_courtesy
 from chalicelib.analysis.embeddings import Embedder, load_embedder
+from chalicelib.analysis.neutral_cues import Polarity, neutral_cues
 from chalicelib.analysis.text import fold
 
 
@@ -669,9 +671,11 @@ class SentimentModel:
 
     def predict(self, texts: Sequence[str]) -> list[SentimentPrediction]:
         """One prediction per text, in order; scores sum to 1; empty text is NEUTRAL. The
-        texts are embedded in one batch."""
+        texts are embedded in one batch. Greetings and closing formulas ("Bonjour,",
+        "Merci d'avance. Cordialement") are left out, as in training."""
         if not texts:
             return []
+        texts = [without_courtesy(text) for text in texts]
         has_tokens = [bool(sentiment_tokens(text[:MAX_CHARS])) for text in texts]
         to_score = [text for text, keep in zip(texts, has_tokens, strict=True) if keep]
         probabilities = self.probabilities(to_score) if to_score else np.zeros((0, len(CLASSES)))
@@ -681,7 +685,7 @@ class SentimentModel:
             if not keep:
                 predictions.append(_empty_prediction())
                 continue
-            row = next(rows)
+            row = with_neutral_cues(next(rows), text)
             opinionated = 1.0 - float(row[NEUTRAL])
             predictions.append(_prediction(row, opinionated * self._mixed_evidence(text)))
         return predictions
@@ -706,6 +710,24 @@ class SentimentModel:
                 if i != j:
                     best = max(best, min(float(positive_direction), float(negative_direction)))
         return best
+
+
+def lexicon_polarity(text: str) -> Polarity:
+    """The lexicon's positive and negative weights and negator count in a text."""
+    evidence = lexicon_evidence(sentiment_tokens(text))
+    return Polarity(evidence.positive, evidence.negative, evidence.negators)
+
+
+def with_neutral_cues(probabilities: FloatArray, text: str) -> FloatArray:
+    """Moves part of the mass to NEUTRAL when the text is lukewarm or a plain request
+    (`neutral_cues`): what the training data, without lukewarm or municipal neutral
+    examples, cannot teach either head."""
+    weight = neutral_cues(fold(text[:MAX_CHARS]), lexicon_polarity, word_polarity).weight
+    if weight == 0.0:
+        return probabilities
+    shifted: FloatArray = probabilities * (1.0 - weight)
+    shifted[NEUTRAL] += weight
+    return shifted
 
 
 def _load_embedding_head(artifact: np.lib.npyio.NpzFile) -> EmbeddingHead:

@@ -12,12 +12,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from chalicelib.analysis.courtesy import without_courtesy
 from chalicelib.analysis.embeddings import Embedder, load_embedder
 from chalicelib.analysis.sentiment_model import (
     CLASSES,
@@ -36,6 +38,7 @@ from chalicelib.analysis.sentiment_model import (
     compute_idf,
     raw_features,
     softmax,
+    with_neutral_cues,
 )
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment"
@@ -308,14 +311,16 @@ def train(
     embedding again). Raises ValueError on an unknown label or an empty training set."""
     if not examples:
         raise ValueError("no training examples")
-    raws = [raw_features(text, hash_size) for text, _ in examples]
+    # Scored as `SentimentModel.predict` scores them: without greetings and closings.
+    texts = [without_courtesy(text) for text, _ in examples]
+    raws = [raw_features(text, hash_size) for text in texts]
     labels = [label for _, label in examples]
     ids = domain_ids(domains, len(examples))
     weights, bias, idf = _fit_raws(raws, labels, ids, hash_size, l2, max_iterations)
     head = None
     if embedder is not None:
         if embeddings is None:
-            embeddings = embedder.embed([text for text, _ in examples])
+            embeddings = embedder.embed(texts)
         head = _fit_embedding_head(
             raws, embeddings, labels, ids, idf, l2, max_iterations, embedder.name
         )
@@ -343,7 +348,9 @@ def load_examples(data_dir: Path) -> list[LabelledText]:
     for filename, delimiter, source in sources:
         with (data_dir / filename).open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter=delimiter):
-                examples.append(LabelledText(text=row["text"], label=row["label"], source=source))
+                # Without greetings and closings, as the model scores texts.
+                text = without_courtesy(row["text"])
+                examples.append(LabelledText(text=text, label=row["label"], source=source))
     return examples
 
 
@@ -425,20 +432,35 @@ def _report(name: str, truth: IntArray, predicted: IntArray, classes: Sequence[i
     accuracy = float(np.mean(truth == predicted))
     macro = sum(per_class.values()) / len(per_class)
     details = "  ".join(f"F1 {CLASSES[c]}={per_class[c]:.3f}" for c in classes)
-    print(f"{name:<34} n={len(truth):>5}  acc={accuracy:.3f}  macro-F1={macro:.3f}  {details}")
+    print(f"{name:<36} n={len(truth):>5}  acc={accuracy:.3f}  macro-F1={macro:.3f}  {details}")
 
 
-def report_cv(logits: FloatArray, examples: Sequence[LabelledText]) -> None:
+def report_cv(
+    logits: FloatArray, examples: Sequence[LabelledText], temperature: float = 1.0
+) -> None:
     truth = np.array([CLASSES.index(e.label.lower()) for e in examples])
-    predicted = logits.argmax(axis=1)
     tweets = np.array([e.source == "tweets" for e in examples])
     reviews = ~tweets
-    # Reviews have no neutral class: score them on the positive/negative decision.
+    # Reviews have no neutral class: score them on the positive/negative decision, which the
+    # neutral cues do not change (they scale both polar scores alike).
     binary = np.where(logits[:, POSITIVE] >= logits[:, NEGATIVE], POSITIVE, NEGATIVE)
-    _report("tweets (3 classes)", truth[tweets], predicted[tweets], (NEGATIVE, NEUTRAL, POSITIVE))
     _report("reviews (pos/neg decision)", truth[reviews], binary[reviews], (NEGATIVE, POSITIVE))
-    _report("reviews (3-way argmax)", truth[reviews], predicted[reviews], (NEGATIVE, POSITIVE))
-    _report("pooled (3 classes)", truth, predicted, (NEGATIVE, NEUTRAL, POSITIVE))
+    probabilities = softmax(logits / temperature)
+    cued = np.array(
+        [with_neutral_cues(row, e.text) for row, e in zip(probabilities, examples, strict=True)]
+    )
+    three, polar = (NEGATIVE, NEUTRAL, POSITIVE), (NEGATIVE, POSITIVE)
+    for name, scores in (("", probabilities), (" + cues", cued)):
+        predicted = scores.argmax(axis=1)
+        _report(f"tweets (3 classes){name}", truth[tweets], predicted[tweets], three)
+        _report(f"reviews (3-way argmax){name}", truth[reviews], predicted[reviews], polar)
+        _report(f"pooled (3 classes){name}", truth, predicted, three)
+    changed = cued.argmax(axis=1) != probabilities.argmax(axis=1)
+    by_label = Counter(examples[i].label for i in np.flatnonzero(changed & reviews))
+    print(
+        f"neutral cues turn {int(changed[tweets].sum())} tweets and "
+        f"{int(changed[reviews].sum())} reviews NEUTRAL (reviews: {dict(sorted(by_label.items()))})"
+    )
 
 
 def _benchmark(model: SentimentModel, path: Path) -> None:
@@ -485,10 +507,10 @@ def _calibrated_temperature(
 ) -> float:
     logits = out_of_fold_logits(raws, examples, args.cv, HASH_SIZE, args.l2, embeddings)
     name = "n-gram head" if embeddings is None else "embedding head"
-    print(f"{args.cv}-fold cross-validation, {name}:")
-    report_cv(logits, examples)
     target = [i for i, e in enumerate(examples) if e.source == TARGET_DOMAIN]
     temperature = fit_temperature(logits[target], [examples[i].label for i in target])
+    print(f"{args.cv}-fold cross-validation, {name}:")
+    report_cv(logits, examples, temperature)
     print(f"temperature fitted on out-of-fold log-loss ({TARGET_DOMAIN}): {temperature:.2f}")
     return temperature
 

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from chalicelib.analysis.sentiment_model import FloatArray
-from chalicelib.analysis.train import _targets, domain_balanced_weights, domain_ids
+from chalicelib.analysis.train import (
+    LabelledText,
+    _targets,
+    domain_balanced_weights,
+    domain_ids,
+    report_cv,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -43,3 +49,20 @@ def test_corrections_in_the_target_domain_pool_with_it() -> None:
     weights = domain_balanced_weights(_targets(labels), domain_ids(None, len(labels)))
     assert weights[0] + weights[1] == pytest.approx(weights[2])
     assert weights[2] == pytest.approx(weights[3])
+
+
+def test_cross_validation_report_counts_what_the_neutral_cues_change(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    examples = [
+        LabelledText("Service moyen, ni bon ni mauvais.", "NEGATIVE", "reviews"),
+        LabelledText("Série géniale, bravo.", "POSITIVE", "reviews"),
+        LabelledText("Le conseil se réunit mardi.", "NEUTRAL", "tweets"),
+    ]
+    # Out-of-fold logits that call the lukewarm review NEGATIVE with some confidence.
+    logits = np.log(np.array([[0.7, 0.1, 0.2], [0.1, 0.1, 0.8], [0.2, 0.6, 0.2]]))
+    report_cv(logits, examples)
+    printed = capsys.readouterr().out
+    assert "neutral cues turn 0 tweets and 1 reviews NEUTRAL (reviews: {'NEGATIVE': 1})" in printed
+    # The positive/negative decision on reviews is scored before the cues and unchanged.
+    assert "reviews (pos/neg decision)" in printed and "acc=1.000" in printed
