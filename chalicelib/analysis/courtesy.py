@@ -3,9 +3,10 @@
 Nearly every e-mail to a town hall opens with "Bonjour," and closes with "Merci d'avance pour
 votre réponse. Cordialement, Marie Dupont". Those words carry no opinion, but "merci" and
 "bonne journée" are positive to a sentiment model, and the e5 embedding of a short request
-wrapped in them reads as a thank-you note: a neutral question then came out POSITIVE. The
-sentiment model scores the text without them (`without_courtesy`); a text made only of
-courtesy ("Merci !") is kept whole, since then it is the message.
+wrapped in them reads as a thank-you note: a neutral question then came out POSITIVE, and a
+signed name became a key phrase. Sentiment (in training too), key phrases and theme read the
+text without them (`without_courtesy`); personal data and toxicity read all of it. A text
+made only of courtesy ("Merci !") is kept whole, since then it is the message.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ _CLOSING = re.compile(
     r"(?:(?:bien |tres |tres bien )?cordialement(?: a vous)?|cdlt|"
     r"(?:sinceres |meilleures |bien sinceres )?salutations(?: distinguees| respectueuses)?|"
     r"bien a vous|a bientot|respectueusement|bonne (?:fin de )?(?:journee|soiree|semaine)|"
-    r"merci(?: beaucoup| bien)?(?: d'avance| par avance| encore)?"
+    r"merci(?: beaucoup| bien)?(?: d'? ?avance| par avance| encore)?"
     r"(?: (?:pour|de) votre (?:reponse|retour|aide|attention|comprehension))?|"
-    r"(?:en vous remerciant|je vous remercie)(?: d'avance| par avance)?"
+    r"(?:en vous remerciant|je vous remercie)(?: d'? ?avance| par avance)?"
     r"(?: (?:pour|de) votre (?:reponse|retour|aide|attention|comprehension))?|"
     r"dans l'attente de votre (?:reponse|retour))"
 )
@@ -42,9 +43,10 @@ _FORMAL_CLOSING = re.compile(
     r"(?:salutations|sentiments|consid[ée]ration|respects)[^.!?\n]*[.!]?",
     re.IGNORECASE,
 )
-# A signature under a closing: a name, a role or an association, short and without a
-# sentence ("Marie Dupont", "L'association des riverains", "J. Leroy").
-_SIGNATURE_MAX_WORDS = 5
+# A signature under a closing: a name, a role, an association or a phone number, short
+# and without a question or an exclamation ("Marie Dupont", "L'association des riverains",
+# "J. Leroy, 06 12 34 56 78").
+_SIGNATURE_MAX_WORDS = 8
 
 
 def without_courtesy(text: str) -> str:
@@ -58,7 +60,7 @@ def without_courtesy(text: str) -> str:
     start = 0
     while start < len(segments) and _GREETING.fullmatch(_bare(segments[start][1])):
         start += 1  # "Madame, Monsieur," is two segments
-    end = _closing_start(segments, start)
+    end = _closing_start(segments, start, body)
     if end <= start:
         return text  # nothing but courtesy: that is the message
     kept = body[segments[start][0] : segments[end - 1][0] + len(segments[end - 1][1])]
@@ -83,21 +85,33 @@ def _bare(segment: str) -> str:
     return " ".join(fold(segment).strip(_EDGE_PUNCTUATION).split())
 
 
-def _closing_start(segments: list[tuple[int, str]], start: int) -> int:
-    """Index of the first segment of the closing block (len(segments) if there is none).
-    Signature lines count only when a closing formula stands above them."""
+def _closing_start(segments: list[tuple[int, str]], start: int, body: str) -> int:
+    """Index of the first segment of the closing block (len(segments) if there is none). A
+    signature counts only under a closing formula and on lines of its own: in "Bravo,
+    merci, c'est super" the last words are the message, not a signature."""
+    index = len(segments) - 1
+    signature = len(segments)
+    while (
+        index >= start
+        and _looks_like_signature(segments[index][1])
+        and not _CLOSING.fullmatch(_bare(segments[index][1]))
+    ):
+        signature, index = index, index - 1
     end = len(segments)
-    for index in range(len(segments) - 1, start - 1, -1):
-        if _CLOSING.fullmatch(_bare(segments[index][1])):
-            end = index
-        elif end < len(segments) or not _looks_like_signature(segments[index][1]):
-            break
+    while index >= start and _CLOSING.fullmatch(_bare(segments[index][1])):
+        end, index = index, index - 1
+    if end == len(segments):
+        return end
+    if signature < len(segments):
+        offset, last_closing = segments[signature - 1]
+        if "\n" not in body[offset + len(last_closing) : segments[signature][0]]:
+            return len(segments)
     return end
 
 
 def _looks_like_signature(segment: str) -> bool:
     words = segment.split()
-    return 0 < len(words) <= _SIGNATURE_MAX_WORDS and not re.search(r"[!?]|\d{3}", segment)
+    return 0 < len(words) <= _SIGNATURE_MAX_WORDS and not re.search(r"[!?]", segment)
 
 
 def _is_signature_block(tail: str) -> bool:

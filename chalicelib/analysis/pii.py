@@ -412,11 +412,23 @@ def _names(text: str) -> Iterator[PiiSpan]:
         *_names_after(_NAME_CUE_RE, text, allow_lower=False),
         *_names_after(_TITLE_RE, text, allow_lower=False),
     ]
-    # A closing formula only introduces a name when the name ends the message.
-    tail = len(text.rstrip(" \t\r\n.!"))
-    found += [(s, e) for s, e in _names_after(_CLOSING_RE, text, False) if e == tail]
+    # A closing formula only introduces a name when the name ends the message, or is
+    # followed by nothing but contact details ("Marie Dupont, 06 12 34 56 78").
+    found += [(s, e) for s, e in _names_after(_CLOSING_RE, text, False) if _ends_signature(text, e)]
     for start, end in found:
         yield PiiSpan(PiiType.NAME, start, end)
+
+
+_CONTACT_LABELS_RE = re.compile(
+    r"\b(?:t[ée]l(?:[ée]phone)?|mobile|portable|fixe|e-?mail|courriel|mail)\b\.?", re.I
+)
+
+
+def _ends_signature(text: str, end: int) -> bool:
+    rest = text[end:]
+    for span in sorted([*_phones(rest), *_emails(rest)], key=lambda s: s.start, reverse=True):
+        rest = rest[: span.start] + " " + rest[span.end :]
+    return not _CONTACT_LABELS_RE.sub(" ", rest).strip(" \t\r\n.,;:!/|-–")
 
 
 _DETECTORS: tuple[Callable[[str], Iterator[PiiSpan]], ...] = (

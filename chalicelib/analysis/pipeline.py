@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from chalicelib.analysis import pii, toxicity
+from chalicelib.analysis.courtesy import without_courtesy
 from chalicelib.analysis.themes import ThemeClassifier
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
@@ -34,10 +35,15 @@ class CompositeAnalyzer(Analyzer):
         self._lock = threading.Lock()
 
     def analyze(self, texts: Sequence[str], commune: Commune) -> list[TextAnalysis]:
-        results = self._engine.analyze(texts, commune)
+        # Sentiment, key phrases and theme read the message without its greeting, closing
+        # and signature (a signed name is no key phrase, "merci d'avance" no praise);
+        # personal data and toxicity read all of it.
+        bodies = [without_courtesy(text) for text in texts]
+        results = self._engine.analyze(bodies, commune)
         classifier = self.classifier(commune)
         return [
-            enrich(text, result, classifier) for text, result in zip(texts, results, strict=True)
+            enrich(text, body, result, classifier)
+            for text, body, result in zip(texts, bodies, results, strict=True)
         ]
 
     def classifier(self, commune: Commune) -> ThemeClassifier:
@@ -61,11 +67,13 @@ class CompositeAnalyzer(Analyzer):
         return classifier
 
 
-def enrich(text: str, result: TextAnalysis, classifier: ThemeClassifier) -> TextAnalysis:
+def enrich(text: str, body: str, result: TextAnalysis, classifier: ThemeClassifier) -> TextAnalysis:
+    """`result` (the engine's, on `body`: `text` without courtesy) with the theme of `body`
+    and the personal data, masked text and toxicity of the whole `text`."""
     spans = pii.find_pii(text)
     return replace(
         result,
-        theme=classifier.classify(text),
+        theme=classifier.classify(body),
         pii=tuple(spans),
         masked_text=pii.mask(text, spans),
         toxic=toxicity.assess(text).toxic,

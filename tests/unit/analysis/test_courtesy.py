@@ -55,3 +55,16 @@ def test_a_short_last_line_without_a_closing_above_it_is_kept() -> None:
 
 def test_the_opinion_stays_when_thanks_close_it() -> None:
     assert without_courtesy("Le parc est sale.\nMerci") == "Le parc est sale."
+
+
+def test_signature_with_a_phone_number_and_no_apostrophe() -> None:
+    text = (
+        "Bonjour,\n\nQuels sont les horaires de la déchetterie ?\n\nMerci d avance.\n"
+        "Cordialement,\nMarie Dupont, 06 12 34 56 78"
+    )
+    assert without_courtesy(text) == "Quels sont les horaires de la déchetterie ?"
+
+
+def test_short_words_after_thanks_on_the_same_line_are_the_message() -> None:
+    text = "Bravo pour le marché, merci, c'est super"
+    assert without_courtesy(text) == text

@@ -163,6 +163,18 @@ def test_names(text: str, expected: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Merci d'avance.\nCordialement,\nMarie Dupont, 06 12 34 56 78", "Marie Dupont"),
+        ("Cordialement,\nPaul Martin\nTél. : 04 93 65 00 00", "Paul Martin"),
+    ],
+)
+def test_a_signed_name_followed_by_contact_details(text: str, name: str) -> None:
+    assert [kind for kind, _ in found(text)] == [PiiType.NAME, PiiType.PHONE]
+    assert found(text)[0] == (PiiType.NAME, name)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Le marché du 12/05/2026 a été annulé.",
@@ -179,6 +191,7 @@ def test_names(text: str, expected: list[str]) -> None:
         "Madame, Monsieur, je vous écris au sujet du parc.",
         "Bonjour Monsieur Le Maire, merci pour la fête.",
         "Cordialement, un habitant du quartier",
+        "Cordialement, Le Comité, et merci encore pour la fête.",
         "Cordialement.",
         "Dossier n° 123456789 reçu le 01/02/2025 à 08h15.",
         "Le COVID-19 et la route D2085 au km 12.",
