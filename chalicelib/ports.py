@@ -146,6 +146,13 @@ class ThreadRepository(ABC):
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
 
     @abstractmethod
+    def move_contact(
+        self, commune_id: CommuneId, thread_id: str, from_contact: str, to_contact: str
+    ) -> bool:
+        """Gives the thread another contact (a citizen proved two contacts are one), if it
+        still has `from_contact`; returns whether it did. Whatever the thread's version."""
+
+    @abstractmethod
     def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
         """Erasure: stores the thread without its contact, follow-up seal, subject and with
         its preview, and the messages with their (anonymised) text and no envelope — in one

@@ -440,6 +440,17 @@ class InMemoryThreadRepository(ThreadRepository):
             )
             return True
 
+    def move_contact(
+        self, commune_id: CommuneId, thread_id: str, from_contact: str, to_contact: str
+    ) -> bool:
+        with self._lock:
+            stored = self._threads.get((commune_id, thread_id))
+            if stored is None or stored.contact_id != from_contact:
+                return False
+            moved = replace(stored, contact_id=to_contact, version=stored.version + 1)
+            self._threads[(commune_id, thread_id)] = moved
+            return True
+
     def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
         with self._lock:
             key = (thread.commune_id, thread.thread_id)

@@ -6,7 +6,6 @@ which commune's partition to look in, so the lookup stays tenant-scoped.
 
 import base64
 import hashlib
-import hmac
 import secrets
 
 from chalicelib.domain.errors import NotFoundError, ValidationError
@@ -34,27 +33,6 @@ def commune_of(token: str) -> CommuneId:
     if len(raw) != _SECRET_BYTES:
         raise NotFoundError("unknown follow-up link", code="followup_not_found")
     return commune
-
-
-def seal(token: str, idempotency_key: str) -> str:
-    """Encrypts `token` with a pad derived from the client's Idempotency-Key, so a replay of
-    the same request can return the same token while the server keeps no readable copy."""
-    commune, _, secret = token.partition(".")
-    sealed = _xor(_decode(secret), _pad(commune, idempotency_key))
-    return f"{commune}.{_encode(sealed)}"
-
-
-def unseal(sealed: str, idempotency_key: str) -> str:
-    commune, _, secret = sealed.partition(".")
-    return f"{commune}.{_encode(_xor(_decode(secret), _pad(commune, idempotency_key)))}"
-
-
-def _pad(commune: str, idempotency_key: str) -> bytes:
-    return hmac.new(idempotency_key.encode(), f"followup|{commune}".encode(), "sha256").digest()
-
-
-def _xor(left: bytes, right: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(left, right, strict=True))
 
 
 def _encode(raw: bytes) -> str:

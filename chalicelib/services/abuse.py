@@ -68,6 +68,19 @@ def admit_rights_request(
     _count(limiter, commune_id, f"rights:{client_key(email)}", RIGHTS_REQUESTS_PER_ADDRESS, now)
 
 
+# Verification links sent to one address: a citizen gives a few opinions a day; a stranger
+# typing someone's address cannot make the commune flood that mailbox. Past it the opinion
+# is filed as usual and stays unjoined: the submitter sees no difference.
+VERIFICATIONS_PER_ADDRESS = Limit(3, 86400)
+
+
+def admit_verification(ports: Ports, commune_id: CommuneId, email: str) -> bool:
+    """Counts one verification link for `email`; False past VERIFICATIONS_PER_ADDRESS."""
+    window = VERIFICATIONS_PER_ADDRESS.window(ports.clock().timestamp())
+    name = f"verify:{client_key(email.strip().lower())}:{window.start}"
+    return ports.rate_limiter.hit(commune_id, name, window.end) <= VERIFICATIONS_PER_ADDRESS.count
+
+
 def _count(
     limiter: RateLimiter,
     commune_id: CommuneId,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from chalicelib.domain import activity, followup, sla
 from chalicelib.domain.activity import Activity, ActivityKind
 from chalicelib.domain.commune import Commune
-from chalicelib.domain.contacts import Contact, email_key
+from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId, commune_id, new_id
 from chalicelib.domain.threads import (
@@ -81,13 +81,15 @@ def submit_feedback(
             commune.commune_id,
             idempotency_key,
             _fingerprint(slug, command),
-            {"id": thread_id, "sealedToken": followup.seal(token, idempotency_key)},
+            # Sealed with the stack's secret: whoever reads the table (or the key, which
+            # the client chose) learns no follow-up link from it.
+            {"id": thread_id, "sealedToken": ports.sealer.seal(token)},
         )
         if stored["id"] != thread_id:
             # The key was used before: a repeat, whose thread may already exist. (A key
             # stored just now holds a fresh id: no thread can have it, nothing to read.)
             thread_id = stored["id"]
-            token = followup.unseal(stored["sealedToken"], idempotency_key)
+            token = ports.sealer.unseal(stored["sealedToken"])
             if _existing(ports, commune.commune_id, thread_id) is not None:
                 return FeedbackReceipt(thread_id, token)
     if submitter is not None:
@@ -96,9 +98,9 @@ def submit_feedback(
         abuse.admit(ports, commune.commune_id, submitter, command.text)
 
     now = ports.clock()
-    contact, new_contact = None, False
+    contact, send_link = None, False
     if command.email is not None:
-        contact, new_contact = _contact_for(ports, commune, command, now)
+        contact, send_link = _contact_for(ports, commune, command, now)
     contact_id = contact.contact_id if contact else None
     thread = Thread(
         commune_id=commune.commune_id,
@@ -141,8 +143,8 @@ def submit_feedback(
         # A concurrent replay of the same Idempotency-Key created it first.
         return FeedbackReceipt(thread_id, token)
     ports.analysis_queue.enqueue(AnalysisJob(commune.commune_id, thread_id, thread_id))
-    if new_contact and contact is not None:
-        # The link that proves the address: then the citizen's next opinions join them.
+    if send_link and contact is not None:
+        # The link that proves the address: then this opinion joins the citizen's others.
         job = DeliveryJob(commune.commune_id, contact.contact_id, "", verify=True)
         _enqueue_quietly(ports, job)
     ports.events.publish([created])
@@ -152,17 +154,16 @@ def submit_feedback(
 def _contact_for(
     ports: Ports, commune: Commune, command: SubmitFeedback, now: datetime
 ) -> tuple[Contact, bool]:
-    """The citizen's contact: the one whose address they verified before (their history
-    follows), else a new one. (contact, whether it is new)."""
+    """A new contact for this opinion, always: an address is only a claim (anyone can type
+    one), so the opinion joins the citizen's history only once its sender opens the link
+    e-mailed there (`verify_contact`). Whether the address wrote before changes nothing a
+    submitter can see. (contact, whether its verification link may be sent)."""
     email = command.email or ""
-    known = ports.contacts.verified(commune.commune_id, email_key(commune.commune_id, email))
-    if known is not None:
-        return known, False
     retention = timedelta(days=commune.settings.retention_days)
     name = (command.name or "").strip()
     contact = Contact(commune.commune_id, new_id(), email, name, now, now + retention)
     ports.contacts.save(contact)
-    return contact, True
+    return contact, abuse.admit_verification(ports, commune.commune_id, email)
 
 
 def _enqueue_quietly(ports: Ports, job: DeliveryJob) -> None:
@@ -173,8 +174,10 @@ def _enqueue_quietly(ports: Ports, job: DeliveryJob) -> None:
 
 
 def verify_contact(ports: Ports, token: str) -> Contact:
-    """Marks the address of the contact the (sealed) token names as verified. NotFoundError
-    for a token this stack did not make, or a contact erased since."""
+    """Proves the address of the contact the (sealed) token names: the opinion it came
+    with joins the contact that proved the same address before (one citizen, one contact),
+    or the contact becomes that citizen's. Returns the contact the opinion now belongs to.
+    NotFoundError for a token this stack did not make, or a contact erased since."""
     try:
         data = json.loads(ports.sealer.unseal(token))
         commune = commune_id(str(data["c"]))
@@ -184,10 +187,34 @@ def verify_contact(ports: Ports, token: str) -> Contact:
     contact = ports.contacts.get(commune, contact_id)
     if contact is None:
         raise NotFoundError("unknown verification link", code="verification_not_found")
-    if contact.verified_at is None:
+    if contact.verified_at is not None:
+        return contact
+    known = ports.contacts.verified(commune, contact.email_key) if contact.email else None
+    if known is None or known.contact_id == contact.contact_id:
         contact = replace(contact, verified_at=ports.clock())
         ports.contacts.save(contact)
-    return contact
+        return contact
+    return _join(ports, contact, known)
+
+
+# A contact is one opinion until verified: a few threads at most (an e-mail conversation).
+_JOINED_THREADS = 50
+
+
+def _join(ports: Ports, contact: Contact, known: Contact) -> Contact:
+    """Moves the proven contact's threads to the citizen's contact, which keeps the later
+    retention date (the citizen consented again), then forgets the duplicate."""
+    commune = contact.commune_id
+    for thread in ports.threads.of_contact(commune, contact.contact_id, _JOINED_THREADS):
+        ports.threads.move_contact(commune, thread.thread_id, contact.contact_id, known.contact_id)
+    joined = replace(
+        known,
+        name=known.name or contact.name,
+        expires_at=max(known.expires_at, contact.expires_at),
+    )
+    ports.contacts.save(joined)
+    ports.contacts.delete(commune, contact.contact_id)
+    return joined
 
 
 def verification_token(ports: Ports, contact: Contact) -> str:

@@ -37,7 +37,9 @@ RIGHTS_LINK_HOURS = 24
 
 
 def citizen_data(ports: Ports, token: str) -> dict[str, Any]:
-    """Everything the commune holds about the follow-up link's thread, and its contact."""
+    """Everything the commune holds about the follow-up link's thread: its messages and the
+    contact details it came with. Nothing of the author's other opinions (a link proves
+    only this one; the rights link e-mailed to their address shows them all)."""
     commune_id = followup.commune_of(token)
     thread = ports.threads.get_by_followup(commune_id, followup.hash_token(token))
     contact = ports.contacts.get(commune_id, thread.contact_id) if thread.contact_id else None
@@ -148,10 +150,17 @@ def erase_by_link(ports: Ports, token: str) -> int:
 
 
 def erase_by_citizen(ports: Ports, token: str) -> int:
-    """Erases the link's thread (and, with a contact, every thread of that contact)."""
+    """Erases the link's thread only: a follow-up link proves nothing about its author's
+    other opinions (the rights link e-mailed to their address reaches those). The contact
+    goes with it unless another of its threads still needs it."""
     commune_id = followup.commune_of(token)
     thread = ports.threads.get_by_followup(commune_id, followup.hash_token(token))
-    return _erase(ports, commune_id, thread, activity.CITIZEN)
+    contact_id = thread.contact_id
+    if contact_id:
+        others = ports.threads.of_contact(commune_id, contact_id, 2)
+        if any(other.thread_id != thread.thread_id for other in others):
+            contact_id = None
+    return _erase_all(ports, commune_id, [thread], contact_id, activity.CITIZEN, "request")
 
 
 def erase_by_admin(ports: Ports, staff: StaffIdentity, thread_id: str) -> int:

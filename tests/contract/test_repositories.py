@@ -262,6 +262,17 @@ def test_forgetting_a_contact_keeps_the_thread_and_its_anonymised_texts(ports):
     assert ports.threads.of_contact(BIOT, "c1", 10) == []
 
 
+def test_a_thread_moves_to_another_contact_only_from_the_one_it_has(ports):
+    thread = stored(ports, contact_id="c1")
+    assert ports.threads.move_contact(BIOT, thread.thread_id, "c2", "c3") is False
+    assert ports.threads.move_contact(VALBONNE, thread.thread_id, "c1", "c3") is False
+    assert ports.threads.move_contact(BIOT, thread.thread_id, "c1", "c3") is True
+    moved = ports.threads.get(BIOT, thread.thread_id)
+    assert (moved.contact_id, moved.version) == ("c3", thread.version + 1)
+    assert [t.thread_id for t in ports.threads.of_contact(BIOT, "c3", 10)] == [thread.thread_id]
+    assert ports.threads.of_contact(BIOT, "c1", 10) == []
+
+
 def test_idempotency_keys_are_per_commune_and_bound_to_their_request(ports):
     first = ports.idempotency.remember(BIOT, "k", "fp1", {"id": "1"})
     assert ports.idempotency.remember(BIOT, "k", "fp1", {"id": "2"}) == first == {"id": "1"}

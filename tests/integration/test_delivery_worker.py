@@ -74,7 +74,15 @@ def test_the_citizen_gets_the_answer_by_email_and_the_link_opens_their_thread(
     assert thread["messages"][-1]["delivery"] == "sent"
 
 
-def test_a_citizen_verifies_their_address_and_their_next_opinion_joins_their_history(
+def _verification_link(client, headers) -> str:
+    """Delivers the queued jobs; the token of the last verification e-mail SES sent."""
+    assert deliver() == {"batchItemFailures": []}
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages[-1]
+    text = email.message_from_string(sent.raw_data, policy=default).get_body(("plain",))
+    return re.search(r"/verification#(\S+)", text.get_content()).group(1)
+
+
+def test_a_citizen_proves_each_opinion_and_only_proven_ones_join_their_history(
     client, aws, monkeypatch
 ):
     monkeypatch.setenv("CONCERTO_SITE_URL", "http://127.0.0.1:8080")
@@ -83,15 +91,18 @@ def test_a_citizen_verifies_their_address_and_their_next_opinion_joins_their_his
         "theme": "proprete",
         "text": "Les poubelles débordent rue du Portugon.",
         "email": "marie@citoyens.test",
+        "name": "Marie Curie",
         "consent": True,
     }
-    first = json.loads(
-        client.http.post("/communes/biot/feedback", headers=headers, body=json.dumps(opinion)).body
-    )["id"]
-    assert deliver() == {"batchItemFailures": []}
-    [sent] = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
-    text = email.message_from_string(sent.raw_data, policy=default).get_body(("plain",))
-    token = re.search(r"/verification#(\S+)", text.get_content()).group(1)
+
+    def submit(**changes) -> dict:
+        body = json.dumps({**opinion, **changes})
+        answer = client.http.post("/communes/biot/feedback", headers=headers, body=body)
+        assert answer.status_code == 202
+        return json.loads(answer.body)
+
+    first = submit()["id"]
+    token = _verification_link(client, headers)
     verified = client.http.post(
         "/contacts/verification", headers=headers, body=json.dumps({"token": token})
     )
@@ -101,23 +112,32 @@ def test_a_citizen_verifies_their_address_and_their_next_opinion_joins_their_his
     )
     assert forged.status_code == 404
 
-    second = json.loads(
-        client.http.post(
-            "/communes/biot/feedback",
-            headers=headers,
-            body=json.dumps({**opinion, "text": "Le parc des Bouillides est sale."}),
-        ).body
-    )["id"]
-    agent = login(aws, "agent@biot.demo")
-    thread = json.loads(
-        client.http.get(
-            f"/console/threads/{second}", headers={"authorization": f"Bearer {agent}"}
-        ).body
-    )
-    assert thread["contact"] == {
-        "name": None,
+    # A stranger types Marie's verified address: the answer says nothing of her, the
+    # follow-up link shows only what the stranger gave, and erases only their thread.
+    stranger = submit(text="Le parc des Bouillides est sale.", name="Toto")
+    agent = {"authorization": f"Bearer {login(aws, 'agent@biot.demo')}"}
+
+    def thread(thread_id: str) -> dict:
+        return json.loads(client.http.get(f"/console/threads/{thread_id}", headers=agent).body)
+
+    seen = thread(stranger["id"])
+    assert seen["contact"]["verified"] is False and seen["contact"]["name"] == "Toto"
+    assert seen["history"] == []
+    data = json.loads(client.http.get(f"/followup/{stranger['followUpToken']}/data").body)
+    assert data["contact"]["name"] == "Toto"
+    assert "Marie" not in json.dumps(data)
+    erased = client.http.delete(f"/followup/{stranger['followUpToken']}")
+    assert json.loads(erased.body) == {"erased": 1}
+    assert thread(first)["contact"] == {
+        "name": "Marie Curie",
         "email": "marie@citoyens.test",
         "verified": True,
         "platform": None,
     }
-    assert [item["id"] for item in thread["history"]] == [first]
+
+    # Marie's own second opinion joins her once she opens the link sent for it.
+    second = submit(text="Le parc est enfin propre, merci.")["id"]
+    token = _verification_link(client, headers)
+    client.http.post("/contacts/verification", headers=headers, body=json.dumps({"token": token}))
+    assert thread(second)["contact"]["verified"] is True
+    assert [item["id"] for item in thread(second)["history"]] == [first]

@@ -25,11 +25,12 @@ def submit(ports, email="marie@citoyens.test", text="Les poubelles débordent.")
     return ports.threads.get(BIOT, receipt.thread_id), receipt
 
 
-def verify_by_email(ports):
+def verify_by_email(ports, to="marie@citoyens.test"):
     [job] = [j for j in ports.delivery_queue.jobs if j.verify]
+    ports.delivery_queue.jobs.remove(job)
     assert notifications.send_verification(ports, job) is True
     mail = ports.mailer.sent[-1]
-    assert mail.subject == "Confirmez votre adresse — mairie de Biot"
+    assert (mail.to, mail.subject) == (to, "Confirmez votre adresse — mairie de Biot")
     token = mail.text.split(f"{SITE}/verification#", 1)[1].split()[0]
     return feedback.verify_contact(ports, token)
 
@@ -42,20 +43,34 @@ def test_an_unverified_address_links_nothing():
     assert [job.verify for job in ports.delivery_queue.jobs] == [True, True]
 
 
-def test_once_verified_the_citizens_next_opinions_join_their_history():
+def test_a_verified_address_joins_nothing_until_the_new_opinion_proves_it_too():
+    # A stranger typing a citizen's verified address must not join their contact.
     ports = memory_ports()
     first, _ = submit(ports)
     contact = verify_by_email(ports)
     assert contact.verified_at is not None
-    ports.delivery_queue.jobs.clear()
     second, _ = submit(ports, email="  Marie@Citoyens.TEST ", text="Le parc est sale.")
-    assert second.contact_id == first.contact_id
-    assert ports.delivery_queue.jobs == []  # nothing left to verify
+    assert second.contact_id != first.contact_id
+    stranger = inbox.get_thread(ports, staff(), second.thread_id)
+    assert stranger.history == []
+    assert stranger.contact is not None and stranger.contact.verified_at is None
 
+    # The address's owner opens the link sent for the second opinion: it joins them.
+    joined = verify_by_email(ports)
+    assert joined.contact_id == first.contact_id
+    assert ports.threads.get(BIOT, second.thread_id).contact_id == first.contact_id
+    assert ports.contacts.get(BIOT, second.contact_id) is None
     detail = inbox.get_thread(ports, staff(), second.thread_id)
     assert [t.thread_id for t in detail.history] == [first.thread_id]
     viewer = inbox.get_thread(ports, staff(role=Role.VIEWER), second.thread_id)
     assert (viewer.contact, viewer.history) == (None, [])
+
+
+def test_one_address_gets_a_few_verification_links_a_day_whatever_is_submitted():
+    ports = memory_ports()
+    for n in range(5):
+        submit(ports, text=f"Avis numéro {n} sur la propreté.")
+    assert [job.verify for job in ports.delivery_queue.jobs] == [True, True, True]
 
 
 def test_each_threads_answer_links_to_its_own_follow_up_page():

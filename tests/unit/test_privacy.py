@@ -84,20 +84,57 @@ def test_an_emails_original_and_files_go_and_the_analysed_masked_text_stays():
     assert ports.threads.get(BIOT, received.thread_id).subject == ""
 
 
-def test_erasure_takes_every_thread_of_the_contact_and_nothing_of_others():
-    ports = memory_ports()
+def _verified_citizen(ports):
+    """Jeanne gives two opinions and proves her address for both: one contact, two threads."""
     first = feedback.submit_feedback(ports, "biot", OPINION)
-    contact_id = ports.threads.get(BIOT, first.thread_id).contact_id
-    # Once the citizen proved the address is theirs, their next opinion joins the contact.
-    contact = ports.contacts.get(BIOT, contact_id)
-    feedback.verify_contact(ports, feedback.verification_token(ports, contact))
     second = feedback.submit_feedback(ports, "biot", replace(OPINION, text="Autre avis, merci."))
+    for receipt in (first, second):
+        contact_id = ports.threads.get(BIOT, receipt.thread_id).contact_id
+        contact = ports.contacts.get(BIOT, contact_id)
+        feedback.verify_contact(ports, feedback.verification_token(ports, contact))
+    contact_id = ports.threads.get(BIOT, first.thread_id).contact_id
     assert ports.threads.get(BIOT, second.thread_id).contact_id == contact_id
+    return first, second, contact_id
+
+
+def test_a_follow_up_link_erases_its_own_thread_only():
+    ports = memory_ports()
+    first, second, contact_id = _verified_citizen(ports)
     other = feedback.submit_feedback(ports, "biot", replace(OPINION, email="paul@example.org"))
 
-    assert privacy.erase_by_citizen(ports, first.followup_token) == 2
-    assert ports.threads.get(BIOT, second.thread_id).contact_id is None
+    assert privacy.erase_by_citizen(ports, first.followup_token) == 1
+    assert ports.threads.get(BIOT, first.thread_id).contact_id is None
+    # Her other opinion keeps its contact: the link proved nothing about it.
+    assert ports.threads.get(BIOT, second.thread_id).contact_id == contact_id
+    assert ports.contacts.get(BIOT, contact_id) is not None
     assert ports.threads.get(BIOT, other.thread_id).contact_id is not None
+    # Her last thread's link takes the contact with it.
+    assert privacy.erase_by_citizen(ports, second.followup_token) == 1
+    assert ports.contacts.get(BIOT, contact_id) is None
+
+
+def test_a_stranger_using_a_verified_address_reaches_nothing_of_its_owner():
+    ports = memory_ports()
+    first, second, contact_id = _verified_citizen(ports)
+    stranger = feedback.submit_feedback(
+        ports, "biot", replace(OPINION, name="Toto", text="Avis d'un inconnu, merci.")
+    )
+
+    data = privacy.citizen_data(ports, stranger.followup_token)
+    assert data["contact"]["name"] == "Toto"  # what that submission gave, nothing more
+    assert [m["text"] for m in data["messages"]] == ["Avis d'un inconnu, merci."]
+    assert privacy.erase_by_citizen(ports, stranger.followup_token) == 1
+    for receipt in (first, second):
+        assert ports.threads.get(BIOT, receipt.thread_id).contact_id == contact_id
+    assert ports.contacts.get(BIOT, contact_id).name == "Jeanne"
+
+
+def test_the_admins_erasure_takes_every_thread_of_the_contact():
+    ports = memory_ports()
+    first, second, contact_id = _verified_citizen(ports)
+    assert privacy.erase_by_admin(ports, staff(role=Role.ADMIN), first.thread_id) == 2
+    assert ports.threads.get(BIOT, second.thread_id).contact_id is None
+    assert ports.contacts.get(BIOT, contact_id) is None
 
 
 def test_only_admins_erase_and_only_in_their_commune():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import hashlib
 import json
 import time
 import zlib
@@ -378,6 +379,24 @@ class DynamoThreadRepository(ThreadRepository):
                     else MessageModel.delivery_detail.remove(),
                 ],
                 condition=condition,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def move_contact(
+        self, commune_id: CommuneId, thread_id: str, from_contact: str, to_contact: str
+    ) -> bool:
+        try:
+            ThreadModel(commune_id, thread_id).update(
+                actions=[
+                    ThreadModel.contact_id.set(to_contact),
+                    ThreadModel.contact_key.set(f"{commune_id}#{to_contact}"),
+                    ThreadModel.version.add(1),
+                ],
+                condition=ThreadModel.contact_id == from_contact,
             )
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
@@ -1035,4 +1054,5 @@ class DynamoIdempotencyStore(IdempotencyStore):
 
 
 def _idempotency_id(commune_id: CommuneId, key: str) -> str:
-    return f"{commune_id}#feedback#{key}"
+    # The client's key only as a digest: the table holds nothing a client sent as is.
+    return f"{commune_id}#feedback#{hashlib.sha256(key.encode()).hexdigest()}"

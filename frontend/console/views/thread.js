@@ -308,7 +308,7 @@ export async function render(ctx) {
           { class: "summary" },
           ...defRow("Nom", c.name || "Non communiqué"),
           ...defRow("E-mail", c.email || "Non communiqué"),
-          ...defRow("Adresse vérifiée", c.verified ? "Oui" : "Non"),
+          ...defRow("Adresse vérifiée", c.verified ? "Oui" : "Non : déclarée, pas prouvée (non reliée à ses autres avis)"),
           c.platform ? defRow("Réseau social", PLATFORM[c.platform] || c.platform) : [],
         ),
         can("admin") ? erasureButton() : null,
