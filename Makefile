@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint format typecheck clean retrain replay totp
+.PHONY: run test check lint format typecheck clean retrain replay totp clean-key-phrases
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ retrain: $(STAMP)
 # Move a queue's dead-letter messages back to it (needs `make run` running), e.g. QUEUE=analysis.
 replay: $(STAMP)
 	$(PY) -m local.replay $(QUEUE)
+
+# Remove key phrases naming personal data recorded by older analyses (needs `make run`
+# running, or a stack's CONCERTO_* variables and AWS credentials); COMMUNE=slug for one.
+clean-key-phrases: $(STAMP)
+	$(PY) -m local.clean_key_phrases $(if $(COMMUNE),--commune $(COMMUNE))
 
 # The demo admins' current TOTP code (admin actions need two-factor sign-in).
 totp: $(STAMP)

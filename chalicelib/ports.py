@@ -146,6 +146,18 @@ class ThreadRepository(ABC):
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None: ...
 
     @abstractmethod
+    def replace_key_phrases(
+        self,
+        message: Message,
+        key_phrases: Sequence[str],
+        counters: Sequence[CounterIncrement],
+        theme: str,
+    ) -> bool:
+        """Stores the analysed message's key phrases (and its thread's, for the opinion)
+        and adds `counters`, in one transaction, if the thread still has `theme` (the
+        counters' theme); False otherwise."""
+
+    @abstractmethod
     def move_contact(
         self, commune_id: CommuneId, thread_id: str, from_contact: str, to_contact: str
     ) -> bool:
@@ -190,6 +202,10 @@ class IndicatorRepository(ABC):
         self, commune_id: CommuneId, months: Sequence[str], phrases: Sequence[str]
     ) -> dict[str, list[str]]:
         """Up to QUOTES_PER_PHRASE quotes per phrase over the months (YYYY-MM)."""
+
+    @abstractmethod
+    def drop_quotes(self, commune_id: CommuneId, month: str, phrases: Sequence[str]) -> None:
+        """Forgets the month's quotes of these phrases."""
 
     @abstractmethod
     def record_vote(

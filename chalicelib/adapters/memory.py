@@ -160,6 +160,10 @@ class InMemoryIndicators(IndicatorRepository):
                 found[phrase] = merged[:QUOTES_PER_PHRASE]
         return found
 
+    def drop_quotes(self, commune_id: CommuneId, month: str, phrases: Sequence[str]) -> None:
+        for phrase in phrases:
+            self.quoted.pop((commune_id, month, phrase), None)
+
     def record_vote(
         self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]
     ) -> bool:
@@ -440,6 +444,30 @@ class InMemoryThreadRepository(ThreadRepository):
             )
             return True
 
+    def replace_key_phrases(
+        self,
+        message: Message,
+        key_phrases: Sequence[str],
+        counters: Sequence[CounterIncrement],
+        theme: str,
+    ) -> bool:
+        with self._lock:
+            key = (message.commune_id, message.thread_id)
+            stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
+            thread = self._threads[key]
+            if stored.analysis.result is None or thread.theme != theme:
+                return False
+            phrases = tuple(key_phrases)
+            self._messages[key][message.message_id] = replace(
+                stored, analysis=_with_phrases(stored.analysis, phrases)
+            )
+            if message.message_id == message.thread_id and thread.analysis.result is not None:
+                self._threads[key] = replace(
+                    thread, analysis=_with_phrases(thread.analysis, phrases)
+                )
+            self.indicators.add(message.commune_id, counters)
+            return True
+
     def move_contact(
         self, commune_id: CommuneId, thread_id: str, from_contact: str, to_contact: str
     ) -> bool:
@@ -487,6 +515,11 @@ class InMemoryThreadRepository(ThreadRepository):
         # analysis does not bump the version but may set the theme).
         if (stored.version, stored.analysis.status) != (thread.version, thread.analysis.status):
             raise ConflictError("the thread changed meanwhile", code="version_conflict")
+
+
+def _with_phrases(analysis: Analysis, phrases: tuple[str, ...]) -> Analysis:
+    assert analysis.result is not None
+    return replace(analysis, result=replace(analysis.result, key_phrases=phrases))
 
 
 def _matches(thread: Thread, filter: ThreadFilter) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from chalicelib.analysis import pii, toxicity
 from chalicelib.analysis.courtesy import without_courtesy
+from chalicelib.analysis.personal_phrases import without_personal_data
 from chalicelib.analysis.themes import ThemeClassifier
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
@@ -69,10 +70,12 @@ class CompositeAnalyzer(Analyzer):
 
 def enrich(text: str, body: str, result: TextAnalysis, classifier: ThemeClassifier) -> TextAnalysis:
     """`result` (the engine's, on `body`: `text` without courtesy) with the theme of `body`
-    and the personal data, masked text and toxicity of the whole `text`."""
+    and the personal data, masked text and toxicity of the whole `text`; its key phrases
+    lose those that name personal data."""
     spans = pii.find_pii(text)
     return replace(
         result,
+        key_phrases=without_personal_data(result.key_phrases, text, spans),
         theme=classifier.classify(body),
         pii=tuple(spans),
         masked_text=pii.mask(text, spans),

@@ -237,6 +237,23 @@ def consultation_verbatim(
     return increments
 
 
+def phrases_taken_back(
+    day: str, theme: str, consultation_id: str | None, phrases: Iterable[str]
+) -> list[CounterIncrement]:
+    """What takes back the key-phrase counts a verbatim added (`verbatim`, and
+    `consultation_verbatim` for a consultation answer) for `phrases`."""
+    taken = [
+        CounterIncrement(day, f"{KEY_PHRASE}|t={theme}|p={phrase}", -1)
+        for phrase in sorted(set(phrases))
+    ]
+    if consultation_id:
+        taken += [
+            CounterIncrement(day, f"{CONSULTATION_PHRASE}|c={consultation_id}|p={phrase}", -1)
+            for phrase in sorted(set(phrases))
+        ]
+    return taken
+
+
 @dataclass
 class ConsultationTotals:
     choices: Counter[int]

@@ -18,6 +18,7 @@ from openpyxl.cell.cell import Cell as OpenpyxlCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from chalicelib.analysis.personal_phrases import without_personal_data
 from chalicelib.domain import indicators
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.threads import (
@@ -153,19 +154,13 @@ def _masked_text(thread: Thread, result: TextAnalysis | None) -> str:
 
 
 def _key_phrases(result: TextAnalysis | None, text: str, masked: bool) -> list[str]:
-    """Key phrases come from the unmasked text, so a masked row drops those that overlap
-    personal data (a phrase inside an address, an e-mail inside a phrase)."""
+    """The analysis drops key phrases that overlap personal data; a masked row checks again
+    (a record analysed before that rule)."""
     if result is None:
         return []
     if not masked:
         return list(result.key_phrases)
-    personal = [text[span.start : span.end].casefold() for span in result.pii]
-    return [phrase for phrase in result.key_phrases if not _overlaps(phrase, personal)]
-
-
-def _overlaps(phrase: str, personal: Sequence[str]) -> bool:
-    folded = phrase.casefold()
-    return any(value and (value in folded or folded in value) for value in personal)
+    return list(without_personal_data(result.key_phrases, text, result.pii))
 
 
 def indicator_rows(counts: Mapping[str, Mapping[str, int]], commune: Commune) -> list[Row]:

@@ -190,6 +190,37 @@ def test_an_analysis_and_its_counters_are_recorded_once(ports):
     assert ports.indicators.counts(VALBONNE, ["2026-11-02"]) == {"2026-11-02": {}}
 
 
+def test_key_phrases_are_rewritten_with_their_counters_while_the_theme_holds(ports):
+    thread = stored(ports)
+    message = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    analysis = replace(ANALYSIS, key_phrases=("poubelle", "mme durand"))
+    day, dimension = "2026-11-02", "kp|t=proprete|p=mme durand"
+    counted = [CounterIncrement(day, dimension)]
+    assert ports.threads.record_analysis(message, analysis, counted, on_thread=True)
+    taken = [CounterIncrement(day, dimension, -1)]
+
+    assert ports.threads.replace_key_phrases(message, ["poubelle"], taken, "voirie") is False
+    assert ports.indicators.counts(BIOT, [day])[day] == {dimension: 1}
+    assert ports.threads.replace_key_phrases(message, ["poubelle"], taken, "proprete") is True
+    assert ports.indicators.counts(BIOT, [day])[day] == {dimension: 0}
+    assert ports.threads.get(BIOT, thread.thread_id).analysis.result.key_phrases == ("poubelle",)
+    kept = ports.threads.get_message(BIOT, thread.thread_id, thread.thread_id)
+    assert kept.analysis.result == replace(analysis, key_phrases=("poubelle",))
+
+
+def test_a_phrases_quotes_can_be_dropped_for_one_month_and_commune(ports):
+    for commune, month in ((BIOT, "2026-11"), (BIOT, "2026-10"), (VALBONNE, "2026-11")):
+        ports.indicators.add_quote(commune, month, "mme durand", f"{commune} {month}")
+    ports.indicators.add_quote(BIOT, "2026-11", "poubelle", "kept")
+    ports.indicators.drop_quotes(BIOT, "2026-11", ["mme durand", "absent"])
+    november = ports.indicators.quotes(BIOT, ["2026-11"], ["mme durand", "poubelle"])
+    assert november == {"poubelle": ["kept"]}
+    assert ports.indicators.quotes(BIOT, ["2026-10"], ["mme durand"]) == {
+        "mme durand": ["06018 2026-10"]
+    }
+    assert ports.indicators.quotes(VALBONNE, ["2026-11"], ["mme durand"]) != {}
+
+
 def test_counters_computed_for_a_theme_staff_changed_since_are_refused(ports):
     from chalicelib.domain import indicators
     from chalicelib.domain.threads import Channel

@@ -10,6 +10,7 @@ import json
 import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -384,6 +385,49 @@ class DynamoThreadRepository(ThreadRepository):
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
+        return True
+
+    def replace_key_phrases(
+        self,
+        message: Message,
+        key_phrases: Sequence[str],
+        counters: Sequence[CounterIncrement],
+        theme: str,
+    ) -> bool:
+        stored = self.get_message(message.commune_id, message.thread_id, message.message_id)
+        thread = self.get(message.commune_id, message.thread_id)
+        if stored.analysis.result is None:
+            return False
+        phrases = tuple(key_phrases)
+
+        def rewritten(analysis: Analysis) -> dict[str, Any]:
+            assert analysis.result is not None
+            result = replace(analysis.result, key_phrases=phrases)
+            return codec.analysis_to_json(replace(analysis, result=result))
+
+        same_theme = ThreadModel.thread_id.exists() & (ThreadModel.theme == theme)
+        try:
+            with TransactWrite(connection=transaction_connection()) as transaction:
+                transaction.update(
+                    MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id),
+                    actions=[MessageModel.analysis.set(rewritten(stored.analysis))],
+                    condition=MessageModel.analysis_status == AnalysisStatus.DONE.value,
+                )
+                if message.message_id == message.thread_id and thread.analysis.result:
+                    transaction.update(
+                        ThreadModel(message.commune_id, message.thread_id),
+                        actions=[ThreadModel.analysis.set(rewritten(thread.analysis))],
+                        condition=same_theme,
+                    )
+                else:
+                    transaction.condition_check(
+                        ThreadModel, message.commune_id, message.thread_id, condition=same_theme
+                    )
+                _add_counters(transaction, message.commune_id, counters)
+        except TransactWriteError as error:
+            if not _cancelled_by_condition(error):
+                raise
+            return False
         return True
 
     def move_contact(
@@ -812,6 +856,10 @@ class DynamoIndicatorRepository(IndicatorRepository):
         for item in CounterModel.batch_get(keys):
             found.setdefault(item.day_dimension, []).extend(str(q) for q in item.quotes or [])
         return {phrase: quotes[:QUOTES_PER_PHRASE] for phrase, quotes in found.items()}
+
+    def drop_quotes(self, commune_id: CommuneId, month: str, phrases: Sequence[str]) -> None:
+        for phrase in phrases:
+            CounterModel(f"{commune_id}#{month}#quotes", phrase).delete()
 
     def record_vote(
         self, commune_id: CommuneId, vote_key: str, counters: Sequence[CounterIncrement]

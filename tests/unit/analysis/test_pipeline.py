@@ -44,3 +44,33 @@ def test_personal_data_is_found_and_masked_in_the_whole_text() -> None:
     assert [span.type for span in result.pii] == ["NAME", "PHONE"]
     assert result.masked_text.endswith("Cordialement,\n[nom], [téléphone]")
     assert result.masked_text.startswith("Bonjour,\n\nLa rue Pasteur")
+
+
+def test_no_key_phrase_names_personal_data_with_either_engine() -> None:
+    from chalicelib.analysis.local import LocalAnalyzer
+
+    text = (
+        "Ma voisine Mme Durand brûle ses déchets verts tous les soirs au 12 chemin des "
+        "Aspres, écrivez-moi à paul.girard@exemple.fr ou au 06 12 34 56 78."
+    )
+
+    class PhrasesEngine(RecordingEngine):
+        """Answers the phrases Comprehend finds in that text."""
+
+        def analyze(self, texts: Sequence[str], commune: Commune) -> list[TextAnalysis]:
+            phrases = (
+                "Ma voisine Mme Durand",
+                "ses déchets verts",
+                "12 chemin des Aspres",
+                "chemin des Aspres",
+                "paul.girard@exemple.fr",
+                "tous les soirs",
+            )
+            return [TextAnalysis("fr", Sentiment.NEGATIVE, {}, phrases, "comprehend")]
+
+    [aws] = CompositeAnalyzer(PhrasesEngine()).analyze([text], commune())
+    assert aws.key_phrases == ("ses déchets verts", "chemin des Aspres", "tous les soirs")
+    [local] = CompositeAnalyzer(LocalAnalyzer()).analyze([text], commune())
+    assert local.key_phrases, "the local engine still finds what the text is about"
+    for phrase in local.key_phrases:
+        assert not {"durand", "girard", "paul", "12", "06"} & set(phrase.lower().split())
