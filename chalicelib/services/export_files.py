@@ -23,12 +23,12 @@ from chalicelib.domain import indicators
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.threads import (
     CHANNEL_LABELS,
-    AnalysisStatus,
     Sentiment,
     TextAnalysis,
     Thread,
     ThreadStatus,
 )
+from chalicelib.services import redaction
 from chalicelib.services.dashboard import Dialogue, Figures
 
 Cell = str | int | float | None
@@ -87,8 +87,6 @@ SENTIMENT_LABELS = {
     Sentiment.NEUTRAL: "Neutre",
     Sentiment.MIXED: "Mitigé",
 }
-PENDING_TEXT = "[texte en attente d'analyse]"
-FAILED_TEXT = "[texte indisponible : analyse en échec]"
 YES, NO = "oui", "non"
 DEFAULT_SHEET_TITLE = "Export"
 
@@ -117,7 +115,7 @@ def thread_row(thread: Thread, commune: Commune, text: str, masked: bool) -> Row
         "toxic": (YES if result.toxic else NO) if result else None,
         "firstAnswerAt": _iso(thread.first_answer_at) if thread.first_answer_at else None,
         "hoursToFirstAnswer": _hours_to_first_answer(thread),
-        "text": _masked_text(thread, result) if masked else text,
+        "text": redaction.masked_text(thread.analysis) if masked else text,
     }
 
 
@@ -143,14 +141,6 @@ def _hours_to_first_answer(thread: Thread) -> float | None:
         return None
     seconds = (thread.first_answer_at - thread.created_at).total_seconds()
     return round(seconds / 3600, 1)
-
-
-def _masked_text(thread: Thread, result: TextAnalysis | None) -> str:
-    # An empty masked text (a record from before masking existed) is not proof that the text
-    # holds no personal data: fail closed.
-    if result is not None and result.masked_text:
-        return result.masked_text
-    return FAILED_TEXT if thread.analysis.status == AnalysisStatus.FAILED else PENDING_TEXT
 
 
 def _key_phrases(result: TextAnalysis | None, text: str, masked: bool) -> list[str]:

@@ -7,7 +7,6 @@ token, never from the request, and a thread of another commune is simply not fou
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -34,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, validation
+from chalicelib.services import analysis, redaction, validation
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -59,22 +58,33 @@ def list_threads(
     cursor: str | None,
     overdue: bool = False,
 ) -> Page[Thread]:
-    """The inbox; with `overdue`, only threads whose answer is late, the latest first."""
+    """The inbox; with `overdue`, only threads whose answer is late, the latest first.
+    Viewers get masked previews (`redaction`)."""
     staff.require(Role.VIEWER)
     validation.check_limit(limit, LIMIT_MAX)
     if overdue:
         filter = replace(filter, overdue_at=ports.clock())
-    return ports.threads.list_page(staff.commune_id, filter, limit, cursor)
+    page = ports.threads.list_page(staff.commune_id, filter, limit, cursor)
+    if redaction.sees_personal_data(staff):
+        return page
+    return replace(page, items=[redaction.thread_for_viewer(thread) for thread in page.items])
 
 
 def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDetail:
+    """The thread, its messages and, for staff who answer citizens, its contact and the
+    contact's other threads. Viewers (elected officials) see what citizens say, not who
+    they are: masked texts, no contact, no history, no e-mail envelopes."""
     staff.require(Role.VIEWER)
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     messages = ports.threads.messages(staff.commune_id, thread_id)
-    # Viewers (elected officials) see what citizens say, not who they are.
-    contact, history = None, []
-    if thread.contact_id and staff.role.rank >= Role.AGENT.rank:
+    contact = None
+    if thread.contact_id:
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
+    if not redaction.sees_personal_data(staff):
+        masked = [redaction.message_for_viewer(message, contact) for message in messages]
+        return ThreadDetail(redaction.thread_for_viewer(thread), masked, None, [])
+    history: list[Thread] = []
+    if thread.contact_id:
         others = ports.threads.of_contact(staff.commune_id, thread.contact_id, HISTORY + 1)
         history = [other for other in others if other.thread_id != thread_id][:HISTORY]
     return ThreadDetail(thread, messages, contact, history)
@@ -262,20 +272,11 @@ def add_note(ports: Ports, staff: StaffIdentity, thread_id: str, text: str) -> M
 
 
 def _publishable(ports: Ports, thread: Thread, text: str) -> str:
-    """A staff answer as the public page shows it: with any personal data it quotes
-    (an address, a phone number…) masked, and the citizen's own name and address too
-    (a greeting "Bonjour Marie Curie" would otherwise name them next to their opinion)."""
-    from chalicelib.analysis import pii  # regexes only; paid when a public answer is given
-
-    masked = pii.mask(text)
+    """A staff answer as the public page shows it (`redaction.mask_answer`)."""
     contact = (
         ports.contacts.get(thread.commune_id, thread.contact_id) if thread.contact_id else None
     )
-    if contact is not None:
-        for value, placeholder in ((contact.name, "[nom]"), (contact.email, "[courriel]")):
-            if value.strip():
-                masked = re.sub(re.escape(value.strip()), placeholder, masked, flags=re.I)
-    return masked
+    return redaction.mask_answer(text, contact)
 
 
 def reply_to_thread(

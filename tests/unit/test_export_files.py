@@ -25,7 +25,7 @@ from chalicelib.domain.threads import (
     Thread,
     ThreadStatus,
 )
-from chalicelib.services import export_files
+from chalicelib.services import redaction
 from chalicelib.services.export_files import (
     INDICATOR_COLUMNS,
     THREAD_COLUMNS,
@@ -150,7 +150,7 @@ def test_masked_row_drops_key_phrases_holding_personal_data():
     ("analysis", "placeholder"),
     [
         (Analysis(), "[texte en attente d'analyse]"),
-        (Analysis(status=AnalysisStatus.FAILED, error="boom"), export_files.FAILED_TEXT),
+        (Analysis(status=AnalysisStatus.FAILED, error="boom"), redaction.FAILED_TEXT),
         # A result recorded before masking existed proves nothing: still no text.
         (analysed(masked_text=""), "[texte en attente d'analyse]"),
     ],

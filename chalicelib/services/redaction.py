@@ -1,0 +1,58 @@
+"""What staff who may not see personal data read of a thread: elected officials (viewers)
+see what citizens say, never who they are or whom they name (GDPR art. 9). Texts come masked
+by the analysis; until it has run, a placeholder stands in for them, never the raw text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from chalicelib.domain.contacts import Contact
+from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.threads import Analysis, AnalysisStatus, Author, Message, Thread, preview_of
+
+PENDING_TEXT = "[texte en attente d'analyse]"
+FAILED_TEXT = "[texte indisponible : analyse en échec]"
+
+
+def sees_personal_data(staff: StaffIdentity) -> bool:
+    """Agents and admins answer citizens: they read texts as written and contacts."""
+    return staff.role.rank >= Role.AGENT.rank
+
+
+def masked_text(analysis: Analysis) -> str:
+    """The analysed text with its personal data masked, or a placeholder. An empty masked
+    text (a record from before masking existed) proves nothing: it fails closed."""
+    result = analysis.result
+    if result is not None and result.masked_text:
+        return result.masked_text
+    return FAILED_TEXT if analysis.status is AnalysisStatus.FAILED else PENDING_TEXT
+
+
+def thread_for_viewer(thread: Thread) -> Thread:
+    """The thread with its preview masked and no e-mail subject (it may name someone)."""
+    return replace(thread, preview=preview_of(masked_text(thread.analysis)), subject="")
+
+
+def message_for_viewer(message: Message, contact: Contact | None) -> Message:
+    """A citizen's message masked by its analysis; a staff answer or note with the personal
+    data it quotes masked; no e-mail envelope (subject, original, attachments)."""
+    if message.author is Author.CITIZEN:
+        text = masked_text(message.analysis)
+    else:
+        text = mask_answer(message.text, contact)
+    return replace(message, text=text, envelope=None, delivery_detail="")
+
+
+def mask_answer(text: str, contact: Contact | None) -> str:
+    """A staff text with any personal data it quotes (an address, a phone number…) masked,
+    and the citizen's own name and address too ("Bonjour Marie Curie" would otherwise name
+    them next to their opinion)."""
+    from chalicelib.analysis import pii  # regexes only; paid when such a text is shown
+
+    masked = pii.mask(text)
+    if contact is not None:
+        for value, placeholder in ((contact.name, "[nom]"), (contact.email, "[courriel]")):
+            if value.strip():
+                masked = re.sub(re.escape(value.strip()), placeholder, masked, flags=re.I)
+    return masked
