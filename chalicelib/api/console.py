@@ -165,7 +165,9 @@ def reply_to_thread(thread_id: str) -> schemas.MessageCreated:
     ports = bootstrap.ports()
     public = body.visibility == "public"
     text = templates.answer_text(ports, identity, thread_id, body.text, body.template_id, public)
-    message = inbox.reply_to_thread(ports, identity, thread_id, text, Visibility(body.visibility))
+    message = inbox.reply_to_thread(
+        ports, identity, thread_id, text, Visibility(body.visibility), body.template_id
+    )
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
 
 

@@ -21,8 +21,8 @@ class Contact:
     consented_at: datetime
     # Erased by the retention sweep (and DynamoDB TTL) at this date.
     expires_at: datetime
-    # The thread's follow-up token, encrypted (Sealer): e-mailed answers link to it, and
-    # it goes with the contact when the contact is erased.
+    # Unused since each thread keeps its own sealed link (contacts stored before still
+    # hold one; it goes with the contact when the contact is erased).
     sealed_followup: str = ""
     verified_at: datetime | None = None
     # A social network's id for the citizen (the e-mail is then empty), to answer there.

@@ -20,6 +20,8 @@ VARIABLES = {
     "theme": "the thread's theme label",
     "agent": "the answering agent's name (their e-mail's local part)",
 }
+# How an answer greets a citizen whose name is unknown.
+UNNAMED = "Madame, Monsieur"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_TEMPLATES = 200
 
@@ -63,7 +65,7 @@ def render(text: str, values: Values) -> str:
     """The template's text for one thread."""
     agent = values.agent_email.partition("@")[0].replace(".", " ").title()
     filled = {
-        "citoyen": values.citizen_name.strip() or "Madame, Monsieur",
+        "citoyen": values.citizen_name.strip() or UNNAMED,
         "commune": values.commune_name,
         "theme": values.theme_label,
         "agent": agent,

@@ -76,4 +76,4 @@ def _one(ports: Ports, staff: StaffIdentity, thread_id: str, wanted: BulkRequest
         text = templates.answer_text(
             ports, staff, thread_id, wanted.text, wanted.template_id, public
         )
-        inbox.reply_to_thread(ports, staff, thread_id, text, wanted.visibility)
+        inbox.reply_to_thread(ports, staff, thread_id, text, wanted.visibility, wanted.template_id)

@@ -33,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, validation
+from chalicelib.services import analysis, redaction, templates, validation
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -273,27 +273,44 @@ def add_note(ports: Ports, staff: StaffIdentity, thread_id: str, text: str) -> M
 
 def _publishable(ports: Ports, thread: Thread, text: str) -> str:
     """A staff answer as the public page shows it (`redaction.mask_answer`)."""
-    contact = (
-        ports.contacts.get(thread.commune_id, thread.contact_id) if thread.contact_id else None
-    )
-    return redaction.mask_answer(text, contact)
+    return redaction.mask_answer(text, _contact_of(ports, thread))
 
 
 def reply_to_thread(
-    ports: Ports, staff: StaffIdentity, thread_id: str, text: str, visibility: Visibility
+    ports: Ports,
+    staff: StaffIdentity,
+    thread_id: str,
+    text: str,
+    visibility: Visibility,
+    template_id: str | None = None,
 ) -> Message:
     """Answers the citizen — and the citizens of the duplicates merged into this thread,
-    each on their own follow-up thread (privately: the page publishes one)."""
+    each on their own follow-up thread (privately: the page publishes one). `text` is the
+    answer to this thread's citizen (a template's text filled in for them, with
+    `template_id`): each other citizen gets the template filled in for themselves, or the
+    text with this citizen's name and address replaced by their own."""
     staff.require(Role.AGENT)
     cleaned = validation.clean_text(text)
     validation.check_thread_id(thread_id)
     message, thread = _answer(ports, staff, thread_id, cleaned, visibility)
-    for duplicate in thread.merged_from:
+    addressee = _contact_of(ports, thread)
+    for duplicate_id in thread.merged_from:
         try:
-            _answer(ports, staff, duplicate, cleaned, Visibility.PRIVATE)
+            duplicate = ports.threads.get(staff.commune_id, duplicate_id)
         except NotFoundError:  # erased since the merge
             continue
+        if template_id is not None:
+            own = templates.render_for(ports, staff, template_id, duplicate)
+        else:
+            own = redaction.readdressed(cleaned, addressee, _contact_of(ports, duplicate))
+        _answer(ports, staff, duplicate_id, validation.clean_text(own), Visibility.PRIVATE)
     return message
+
+
+def _contact_of(ports: Ports, thread: Thread) -> Contact | None:
+    if not thread.contact_id:
+        return None
+    return ports.contacts.get(thread.commune_id, thread.contact_id)
 
 
 def _answer(

@@ -78,7 +78,9 @@ def _send(
     if thread.channel is Channel.EMAIL:
         email = email_reply(ports, commune, thread, message, contact)
         return ports.mailer.send(email)
-    link = _follow_up_link(ports, thread.sealed_followup or contact.sealed_followup)
+    # The thread's own link only: a contact gathers several opinions once proven, and an
+    # answer must never carry the link to another of them.
+    link = _follow_up_link(ports, thread.sealed_followup)
     return ports.mailer.send(
         answer_email(commune, thread, message, contact.email, contact.name, link)
     )

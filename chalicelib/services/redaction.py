@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.staff import Role, StaffIdentity
+from chalicelib.domain.templates import UNNAMED
 from chalicelib.domain.threads import Analysis, AnalysisStatus, Author, Message, Thread, preview_of
 
 PENDING_TEXT = "[texte en attente d'analyse]"
@@ -56,3 +57,21 @@ def mask_answer(text: str, contact: Contact | None) -> str:
             if value.strip():
                 masked = re.sub(re.escape(value.strip()), placeholder, masked, flags=re.I)
     return masked
+
+
+def readdressed(text: str, addressee: Contact | None, other: Contact | None) -> str:
+    """An answer written to `addressee` as another citizen (`other`) must get it: with the
+    addressee's name and address replaced by the other's (or a neutral greeting)."""
+    if addressee is None:
+        return text
+    replacements = (
+        (addressee.name, other.name if other and other.name else UNNAMED),
+        (addressee.email, other.email if other and other.email else "[courriel]"),
+    )
+    for value, replacement in replacements:
+        if value.strip():
+            # Replaced literally: a name may hold characters `re.sub` reads as escapes.
+            text = re.compile(re.escape(value.strip()), re.I).sub(
+                replacement.replace("\\", r"\\"), text
+            )
+    return text

@@ -76,3 +76,77 @@ def test_viewers_cannot_merge():
     b = submit(ports, "Second avis sur la propreté.").thread_id
     with pytest.raises(ForbiddenError):
         inbox.merge(ports, staff(role=Role.VIEWER), a, b)
+
+
+def _merged_pair(ports):
+    """Marie's opinion, and Paul's duplicate merged into it; both left a name and address."""
+    marie = feedback.submit_feedback(
+        ports,
+        "biot",
+        SubmitFeedback(
+            theme="proprete",
+            text="Dépôt sauvage chemin des Combes.",
+            email="marie@citoyens.test",
+            name="Marie Curie",
+            consent=True,
+        ),
+    )
+    paul = feedback.submit_feedback(
+        ports,
+        "biot",
+        SubmitFeedback(
+            theme="proprete",
+            text="Encore des gravats chemin des Combes !",
+            email="paul@citoyens.test",
+            name="Paul",
+            consent=True,
+        ),
+    )
+    inbox.merge(ports, staff(), paul.thread_id, marie.thread_id)
+    return marie, paul
+
+
+def _answers(ports, receipt):
+    messages = feedback.get_follow_up(ports, receipt.followup_token).messages
+    return [m.text for m in messages if m.author is Author.COMMUNE]
+
+
+def test_a_template_answer_greets_each_merged_citizen_by_their_own_name():
+    from chalicelib.services import templates
+
+    ports = memory_ports()
+    marie, paul = _merged_pair(ports)
+    template = templates.save_template(
+        ports, staff(), "Enlèvement", "Bonjour {citoyen}, enlèvement jeudi."
+    )
+    text = templates.answer_text(ports, staff(), marie.thread_id, None, template.template_id)
+    inbox.reply_to_thread(
+        ports, staff(), marie.thread_id, text, Visibility.PRIVATE, template.template_id
+    )
+    assert _answers(ports, marie) == ["Bonjour Marie Curie, enlèvement jeudi."]
+    assert _answers(ports, paul) == ["Bonjour Paul, enlèvement jeudi."]
+
+
+def test_a_typed_answer_never_carries_another_citizens_name_or_address():
+    ports = memory_ports()
+    marie, paul = _merged_pair(ports)
+    text = "Bonjour Marie Curie, nous vous écrirons à marie@citoyens.test jeudi."
+    inbox.reply_to_thread(ports, staff(), marie.thread_id, text, Visibility.PRIVATE)
+    assert _answers(ports, marie) == [text]
+    assert _answers(ports, paul) == ["Bonjour Paul, nous vous écrirons à paul@citoyens.test jeudi."]
+
+
+def test_a_bulk_template_answer_is_filled_in_for_each_recipient():
+    from chalicelib.services import bulk, templates
+
+    ports = memory_ports()
+    marie, paul = _merged_pair(ports)
+    template = templates.save_template(ports, staff(), "Merci", "Merci {citoyen}, c'est noté.")
+    wanted = bulk.BulkRequest(
+        thread_ids=(marie.thread_id,),
+        action=bulk.BulkAction.ANSWER,
+        template_id=template.template_id,
+    )
+    assert [outcome.ok for outcome in bulk.apply(ports, staff(), wanted)] == [True]
+    assert _answers(ports, marie) == ["Merci Marie Curie, c'est noté."]
+    assert _answers(ports, paul) == ["Merci Paul, c'est noté."]
