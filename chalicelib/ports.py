@@ -306,12 +306,22 @@ class ConnectionRepository(ABC):
         """The commune's connections whose token is still valid: a console whose token
         expired (or whose member lost their access) gets nothing more."""
 
+    @abstractmethod
+    def of_member(self, commune_id: CommuneId, email: str) -> list[str]:
+        """The connections a staff member of the commune opened (valid or not)."""
+
 
 class EventPublisher(ABC):
     @abstractmethod
     def publish(self, entries: Sequence[Activity]) -> None:
         """Pushes the entries to the consoles open on their commune, at once. Best effort:
         never raises (a console that missed a push catches up from the feed)."""
+
+    @abstractmethod
+    def disconnect_member(self, commune_id: CommuneId, email: str) -> int:
+        """Closes the consoles a staff member has open, at once (their account went), and
+        forgets them; returns how many. Best effort: never raises (what it could not close
+        gets pushes until its token expires, within the hour)."""
 
 
 class ExportRepository(ABC):

@@ -57,14 +57,27 @@ def enrol(cognito: Any, pool_id: str, client_id: str, username: str, password: s
 
 
 def sign_in(
-    cognito: Any, client_id: str, username: str, password: str, secret: str = DEMO_SECRET
+    cognito: Any,
+    client_id: str,
+    username: str,
+    password: str,
+    secret: str = DEMO_SECRET,
+    new_password: str | None = None,
 ) -> dict[str, Any]:
-    """Cognito's tokens for a password sign-in, answering the TOTP challenge if asked."""
+    """Cognito's tokens for a password sign-in, answering the TOTP challenge if asked, and
+    (with `new_password`) the first sign-in of an invited member."""
     result: dict[str, Any] = cognito.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED" and new_password:
+        result = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=result["Session"],
+            ChallengeResponses={"USERNAME": username, "NEW_PASSWORD": new_password},
+        )
     if result.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
         result = cognito.respond_to_auth_challenge(
             ClientId=client_id,

@@ -108,6 +108,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
     communes.save(commune())
     communes.save(commune(VALBONNE, "valbonne", "Valbonne"))
     threads = InMemoryThreadRepository()
+    connections = InMemoryConnectionRepository()
     return Ports(
         communes=communes,
         threads=threads,
@@ -117,8 +118,8 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         consultations=InMemoryConsultationRepository(),
         activity=threads.activity,
         templates=InMemoryTemplateRepository(),
-        events=RecordingPublisher(),
-        connections=InMemoryConnectionRepository(),
+        events=RecordingPublisher(connections),
+        connections=connections,
         alerts=InMemoryAlertRepository(),
         subscriptions=InMemorySubscriptionRepository(),
         mailer=OutboxMailer(),

@@ -792,11 +792,18 @@ class InMemoryFileStore(FileStore):
 class RecordingPublisher(EventPublisher):
     """Keeps what would have been pushed to open consoles."""
 
-    def __init__(self) -> None:
+    def __init__(self, connections: InMemoryConnectionRepository | None = None) -> None:
         self.published: list[Activity] = []
+        self.connections = connections or InMemoryConnectionRepository()
 
     def publish(self, entries: Sequence[Activity]) -> None:
         self.published.extend(entries)
+
+    def disconnect_member(self, commune_id: CommuneId, email: str) -> int:
+        closed = self.connections.of_member(commune_id, email)
+        for connection_id in closed:
+            self.connections.remove(connection_id)
+        return len(closed)
 
 
 class InMemoryConnectionRepository(ConnectionRepository):
@@ -816,6 +823,13 @@ class InMemoryConnectionRepository(ConnectionRepository):
             c
             for c, (commune, _, expires) in self.connections.items()
             if commune == commune_id and expires > now
+        )
+
+    def of_member(self, commune_id: CommuneId, email: str) -> list[str]:
+        return sorted(
+            c
+            for c, (commune, owner, _) in self.connections.items()
+            if commune == commune_id and owner == email
         )
 
 

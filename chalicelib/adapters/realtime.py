@@ -4,6 +4,7 @@ API (local/realtime.py), so this code is the same in both runtimes."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -49,6 +50,12 @@ class DynamoConnectionRepository(ConnectionRepository):
         )
         return [item.connection_id for item in live]
 
+    def of_member(self, commune_id: CommuneId, email: str) -> list[str]:
+        # A query of the commune's partition (its open consoles: a few dozen at most).
+        mine = ConnectionModel.staff_email == email
+        own = ConnectionModel.query(commune_id, filter_condition=mine)
+        return [item.connection_id for item in own]
+
 
 def event_message(entry: Activity) -> dict[str, Any]:
     """What a console receives: the same fields as an item of GET /console/events."""
@@ -74,6 +81,24 @@ class WebSocketPublisher(EventPublisher):
             self._push(endpoint, entries)
         except Exception:  # best effort by contract: the change itself is already saved
             logger.warning("real-time push failed", exc_info=True)
+
+    def disconnect_member(self, commune_id: CommuneId, email: str) -> int:
+        try:
+            connections = self._connections.of_member(commune_id, email)
+            endpoint = config.realtime_management_url()
+            for connection_id in connections:
+                if endpoint:
+                    self._close(_management_client(endpoint), connection_id)
+                self._connections.remove(connection_id)
+        except Exception:  # best effort by contract: the account is already gone
+            logger.warning("could not close a removed member's consoles", exc_info=True)
+            return 0
+        return len(connections)
+
+    @staticmethod
+    def _close(api: Any, connection_id: str) -> None:
+        with contextlib.suppress(api.exceptions.GoneException):  # closed already
+            api.delete_connection(ConnectionId=connection_id)
 
     def _push(self, endpoint: str, entries: Sequence[Activity]) -> None:
         by_commune: dict[CommuneId, list[Activity]] = defaultdict(list)

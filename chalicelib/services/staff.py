@@ -9,7 +9,7 @@ from chalicelib.domain.activity import ActivityKind
 from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.staff import Role, StaffIdentity, StaffMember
 from chalicelib.ports import Ports
-from chalicelib.services import staff_access, validation
+from chalicelib.services import alerts, digest, staff_access, validation
 
 
 def members(ports: Ports, staff: StaffIdentity) -> list[StaffMember]:
@@ -45,6 +45,10 @@ def remove(ports: Ports, staff: StaffIdentity, email: str) -> None:
         raise ConflictError("an admin cannot remove their own account", code="own_account")
     ports.staff.remove(staff.commune_id, address)
     staff_access.forget()
+    # What the account still received without asking: its e-mails and its open consoles.
+    for topic in (alerts.TOPIC, digest.TOPIC):
+        ports.subscriptions.set(staff.commune_id, address, topic, False)
+    ports.events.disconnect_member(staff.commune_id, address)
     _audit(ports, staff, ActivityKind.STAFF_REMOVED, address, None)
 
 

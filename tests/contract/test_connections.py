@@ -24,3 +24,13 @@ def test_connections_are_per_commune_and_only_while_their_token_lives(ports):
     ports.connections.remove("a1=")
     ports.connections.remove("unknown=")
     assert ports.connections.of_commune(BIOT, NOW) == ["a2="]
+
+
+def test_a_members_connections_are_found_in_their_commune_only(ports):
+    ports.connections.add(BIOT, "a1=", "agent@biot.demo", LATER)
+    ports.connections.add(BIOT, "a2=", "agent@biot.demo", NOW - timedelta(minutes=5))
+    ports.connections.add(BIOT, "v1=", "viewer@biot.demo", LATER)
+    ports.connections.add(VALBONNE, "x1=", "agent@biot.demo", LATER)
+    assert sorted(ports.connections.of_member(BIOT, "agent@biot.demo")) == ["a1=", "a2="]
+    assert ports.connections.of_member(VALBONNE, "agent@biot.demo") == ["x1="]
+    assert ports.connections.of_member(BIOT, "nobody@biot.demo") == []

@@ -69,7 +69,9 @@ class Citizen:
 class Staff:
     """A staff member logged in through the embedded Cognito, as the console does."""
 
-    def __init__(self, api_url: str, email: str, password: str) -> None:
+    def __init__(
+        self, api_url: str, email: str, password: str, new_password: str | None = None
+    ) -> None:
         self.api_url = api_url
         config = call(api_url, "GET", "/config").body["cognito"]
         cognito = boto3.client(
@@ -79,7 +81,10 @@ class Staff:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
-        self.token = mfa.sign_in(cognito, config["clientId"], email, password)["IdToken"]
+        tokens = mfa.sign_in(
+            cognito, config["clientId"], email, password, new_password=new_password
+        )
+        self.token = tokens["IdToken"]
 
     def inbox(self, query: str = "") -> Reply:
         return call(self.api_url, "GET", f"/console/threads{query}", token=self.token)

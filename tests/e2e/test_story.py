@@ -211,3 +211,29 @@ def test_the_console_socket_refuses_strangers(runtime):
         with pytest.raises(InvalidStatus) as refused:
             connect(url, additional_headers={"Origin": origin}).close()
         assert refused.value.response.status_code == status
+
+
+def test_a_removed_member_s_open_console_is_closed_at_once(runtime):
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    admin = Staff(runtime.api_url, "admin@biot.demo", runtime.password)
+    invited = admin.asks(
+        "POST", "/console/staff", {"email": "ancien.elu@biot.demo", "role": "viewer"}
+    )
+    assert invited.status == 201, invited
+    member = Staff(
+        runtime.api_url,
+        "ancien.elu@biot.demo",
+        invited.body["temporaryPassword"],
+        new_password="Ancien-Elu-2026!",
+    )
+    assert member.asks("PUT", "/console/alerts/subscription", {"subscribed": True}).status == 200
+    origin = {"Origin": runtime.web_origin}
+    with connect(f"{runtime.realtime_url}/?token={member.token}", additional_headers=origin) as ws:
+        assert admin.asks("DELETE", "/console/staff/ancien.elu@biot.demo").status == 204
+        with pytest.raises(ConnectionClosed):
+            while True:  # events already on their way may come first
+                ws.recv(timeout=5)
+    # Its token, still valid for Cognito, opens nothing any more.
+    assert member.asks("GET", "/console/alerts").status == 401
