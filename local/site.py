@@ -118,6 +118,16 @@ class _SiteHandler(BaseHTTPRequestHandler):
             return candidate
         return None
 
+    # What CloudFront's origin request policy forwards to the API (the links' tokens too).
+    _FORWARDED_HEADERS = (
+        "Content-Type",
+        "Authorization",
+        "Idempotency-Key",
+        "Accept",
+        "X-Followup-Token",
+        "X-Rights-Token",
+    )
+
     def _proxy(self, method: str, path: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
@@ -126,7 +136,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else None
         # api_url is the local API (http://127.0.0.1:…), set by the runtime, never a request.
         request = urllib.request.Request(self.api_url + path, data=body, method=method)  # noqa: S310
-        for name in ("Content-Type", "Authorization", "Idempotency-Key", "Accept"):
+        for name in self._FORWARDED_HEADERS:
             if self.headers.get(name):
                 request.add_header(name, self.headers[name])
         # As CloudFront does: the client's address appended to what it sent, for the API's

@@ -118,6 +118,7 @@ def get_thread(thread_id: str) -> schemas.ThreadView:
         body=schemas.UpdateThreadBody,
         staff=True,
         errors=(404, 409),
+        error_bodies={409: schemas.ThreadConflict},
     ),
 )
 def update_thread(thread_id: str) -> Any:
@@ -138,9 +139,8 @@ def update_thread(thread_id: str) -> Any:
     except ConflictError as conflict:
         # The editor gets the thread as it is now, to redo their change on it.
         fresh = views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
-        payload = {"error": {"code": conflict.code, "message": conflict.message}}
-        payload["thread"] = fresh.model_dump(mode="json", by_alias=True)
-        return json_response(payload, 409)
+        error = schemas.ErrorDetail(code=conflict.code, message=conflict.message)
+        return json_response(schemas.ThreadConflict(error=error, thread=fresh), 409)
     return views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
 
 

@@ -49,6 +49,8 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
+    # A status whose body is more than `ErrorBody` (e.g. a 409 carrying the current thread).
+    error_bodies: dict[int, type[Schema]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -191,6 +193,20 @@ def today() -> date:
 def header(name: str) -> str | None:
     value = current_request().headers.get(name)
     return str(value) if value is not None else None
+
+
+# Private links' tokens travel in these headers on the routes without `{token}`: proxies,
+# CDNs and API Gateway log request paths (CloudFront's standard logs do), never headers.
+FOLLOWUP_HEADER = "X-Followup-Token"
+RIGHTS_HEADER = "X-Rights-Token"
+
+
+def token_header(name: str) -> str:
+    """The token sent in header `name`. Raises BadRequestError when it is missing."""
+    value = (header(name) or "").strip()
+    if not value:
+        raise BadRequestError(f"send the link's token in the {name} header", code="missing_token")
+    return value
 
 
 def client_address() -> str | None:

@@ -34,7 +34,7 @@ _CHALICE_CODES = {
 
 
 # What browsers may send and read beyond the CORS-safelisted headers.
-_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key"
+_ALLOW_HEADERS = "Authorization,Content-Type,Idempotency-Key,X-Followup-Token,X-Rights-Token"
 _EXPOSE_HEADERS = "Retry-After"
 _PREFLIGHT_MAX_AGE = "600"
 

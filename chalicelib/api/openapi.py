@@ -61,7 +61,7 @@ def document() -> dict[str, Any]:
 def _models() -> list[type[Schema]]:
     found: list[type[Schema]] = [ErrorBody]
     for spec in OPERATIONS:
-        for model in (spec.body, spec.response):
+        for model in (spec.body, spec.response, *spec.error_bodies.values()):
             if model is not None and model not in found:
                 found.append(model)
     return found
@@ -97,7 +97,9 @@ def _operation(spec: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     for status in sorted(errors):
         result["responses"][str(status)] = {
             "description": _STATUS_TEXT[status],
-            "content": {"application/json": {"schema": ref(ErrorBody)}},
+            "content": {
+                "application/json": {"schema": ref(spec.error_bodies.get(status, ErrorBody))}
+            },
         }
     return result
 

@@ -7,7 +7,16 @@ from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
-from chalicelib.api.http import Operation, client_address, operation, parse_body, staff
+from chalicelib.api.http import (
+    FOLLOWUP_HEADER,
+    RIGHTS_HEADER,
+    Operation,
+    client_address,
+    operation,
+    parse_body,
+    staff,
+    token_header,
+)
 from chalicelib.services import abuse, privacy
 
 privacy_api = Blueprint(__name__)
@@ -26,7 +35,28 @@ privacy_api = Blueprint(__name__)
     ),
 )
 def download_citizen_data(token: str) -> schemas.CitizenData:
+    return _download_citizen_data(token)
+
+
+def _download_citizen_data(token: str) -> schemas.CitizenData:
     return schemas.CitizenData(**privacy.citizen_data(bootstrap.ports(), token))
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "readCitizenData",
+        "GET",
+        "/followup/data",
+        "Everything the commune holds about this opinion, the follow-up token in a header",
+        "citizen",
+        schemas.CitizenData,
+        headers={FOLLOWUP_HEADER: "the private follow-up token"},
+        errors=(400, 404),
+    ),
+)
+def read_citizen_data() -> schemas.CitizenData:
+    return _download_citizen_data(token_header(FOLLOWUP_HEADER))
 
 
 @operation(
@@ -43,7 +73,28 @@ def download_citizen_data(token: str) -> schemas.CitizenData:
     ),
 )
 def erase_citizen_data(token: str) -> schemas.ErasureDone:
+    return _erase_citizen_data(token)
+
+
+def _erase_citizen_data(token: str) -> schemas.ErasureDone:
     return schemas.ErasureDone(erased=privacy.erase_by_citizen(bootstrap.ports(), token))
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "eraseFollowUpData",
+        "DELETE",
+        "/followup",
+        "Erase this opinion's personal data, the follow-up token in a header",
+        "citizen",
+        schemas.ErasureDone,
+        headers={FOLLOWUP_HEADER: "the private follow-up token"},
+        errors=(400, 404),
+    ),
+)
+def erase_follow_up_data() -> schemas.ErasureDone:
+    return _erase_citizen_data(token_header(FOLLOWUP_HEADER))
 
 
 @operation(
@@ -101,7 +152,28 @@ def request_rights_link(slug: str) -> schemas.RightsRequested:
     ),
 )
 def download_rights_data(token: str) -> schemas.RightsData:
+    return _download_rights_data(token)
+
+
+def _download_rights_data(token: str) -> schemas.RightsData:
     return schemas.RightsData(**privacy.rights_data(bootstrap.ports(), token))
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "readRightsData",
+        "GET",
+        "/privacy",
+        "Everything the commune holds about the e-mailed link's address, its token in a header",
+        "citizen",
+        schemas.RightsData,
+        headers={RIGHTS_HEADER: "the token of the link e-mailed to the address"},
+        errors=(400, 404, 410),
+    ),
+)
+def read_rights_data() -> schemas.RightsData:
+    return _download_rights_data(token_header(RIGHTS_HEADER))
 
 
 @operation(
@@ -118,4 +190,26 @@ def download_rights_data(token: str) -> schemas.RightsData:
     ),
 )
 def erase_rights_data(token: str) -> schemas.ErasureDone:
+    return _erase_rights_data(token)
+
+
+def _erase_rights_data(token: str) -> schemas.ErasureDone:
     return schemas.ErasureDone(erased=privacy.erase_by_link(bootstrap.ports(), token))
+
+
+@operation(
+    privacy_api,
+    Operation(
+        "eraseRightsLinkData",
+        "DELETE",
+        "/privacy",
+        "Erase the personal data of every opinion sent with the e-mailed link's address, its "
+        "token in a header",
+        "citizen",
+        schemas.ErasureDone,
+        headers={RIGHTS_HEADER: "the token of the link e-mailed to the address"},
+        errors=(400, 404, 410),
+    ),
+)
+def erase_rights_link_data() -> schemas.ErasureDone:
+    return _erase_rights_data(token_header(RIGHTS_HEADER))

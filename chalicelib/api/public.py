@@ -11,6 +11,7 @@ from chalice import Blueprint, Response  # type: ignore[attr-defined]
 from chalicelib import bootstrap, config
 from chalicelib.api import pages, schemas, views
 from chalicelib.api.http import (
+    FOLLOWUP_HEADER,
     Operation,
     client_address,
     current_request,
@@ -19,6 +20,7 @@ from chalicelib.api.http import (
     operation,
     parse_body,
     today,
+    token_header,
 )
 from chalicelib.domain import abuse as abuse_rules
 from chalicelib.domain import followup
@@ -198,20 +200,44 @@ def submit_feedback(slug: str) -> schemas.FeedbackAccepted | Response:
     return schemas.FeedbackAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)
 
 
+_PATH_LOGGED = " (the token in the path may be logged by proxies: prefer the header form)"
+
+
 @operation(
     public,
     Operation(
         "getFollowUp",
         "GET",
         "/followup/{token}",
-        "The citizen's private thread",
+        "The citizen's private thread" + _PATH_LOGGED,
         "citizen",
         schemas.FollowUpView,
         errors=(404,),
     ),
 )
 def get_follow_up(token: str) -> schemas.FollowUpView:
+    return _follow_up(token)
+
+
+def _follow_up(token: str) -> schemas.FollowUpView:
     return views.follow_up(feedback.get_follow_up(bootstrap.ports(), token))
+
+
+@operation(
+    public,
+    Operation(
+        "readFollowUp",
+        "GET",
+        "/followup",
+        "The citizen's private thread, the token in a header (what the site sends)",
+        "citizen",
+        schemas.FollowUpView,
+        headers={FOLLOWUP_HEADER: "the private follow-up token"},
+        errors=(400, 404),
+    ),
+)
+def read_follow_up() -> schemas.FollowUpView:
+    return _follow_up(token_header(FOLLOWUP_HEADER))
 
 
 @operation(
@@ -220,7 +246,7 @@ def get_follow_up(token: str) -> schemas.FollowUpView:
         "postFollowUp",
         "POST",
         "/followup/{token}",
-        "The citizen answers the commune",
+        "The citizen answers the commune" + _PATH_LOGGED,
         "citizen",
         schemas.MessageCreated,
         status=201,
@@ -229,11 +255,34 @@ def get_follow_up(token: str) -> schemas.FollowUpView:
     ),
 )
 def post_follow_up(token: str) -> schemas.MessageCreated:
+    return _answer_follow_up(token)
+
+
+def _answer_follow_up(token: str) -> schemas.MessageCreated:
     body = parse_body(schemas.FollowUpBody)
     ports = bootstrap.ports()
     abuse.admit(ports, followup.commune_of(token), _submitter())
     message = feedback.post_follow_up(ports, token, body.text)
     return schemas.MessageCreated(id=message.message_id, created_at=message.created_at)
+
+
+@operation(
+    public,
+    Operation(
+        "answerFollowUp",
+        "POST",
+        "/followup",
+        "The citizen answers the commune, the token in a header (what the site sends)",
+        "citizen",
+        schemas.MessageCreated,
+        status=201,
+        body=schemas.FollowUpBody,
+        headers={FOLLOWUP_HEADER: "the private follow-up token"},
+        errors=(400, 404, 429),
+    ),
+)
+def answer_follow_up() -> schemas.MessageCreated:
+    return _answer_follow_up(token_header(FOLLOWUP_HEADER))
 
 
 @operation(

@@ -245,6 +245,13 @@ class ThreadView(ThreadSummary):
     )
 
 
+class ThreadConflict(Schema):
+    """A 409 of an edit: the error, and the thread as it is now (to redo the change on)."""
+
+    error: ErrorDetail
+    thread: ThreadView
+
+
 class UpdateThreadBody(Schema):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"status": "in_progress", "assignee": "agent@biot.demo"}]}

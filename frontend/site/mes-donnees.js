@@ -106,7 +106,7 @@ async function show(token) {
   showState(page, "loading", "Chargement de vos données…");
   let data;
   try {
-    data = await api(`/privacy/${token}`);
+    data = await api("/privacy", { headers: { "X-Rights-Token": token } });
   } catch (error) {
     if (error.status === 410) {
       requestForm("Ce lien a expiré (il est valable 24 heures) : demandez-en un nouveau ci-dessous.");
@@ -129,7 +129,7 @@ async function show(token) {
     async () => {
       status.textContent = "Effacement en cours…";
       try {
-        const done = await api(`/privacy/${token}`, { method: "DELETE" });
+        const done = await api("/privacy", { method: "DELETE", headers: { "X-Rights-Token": token } });
         status.textContent = `Vos données personnelles ont été effacées (${done.erased} avis concerné(s)).`;
         return true;
       } catch (error) {

@@ -1,5 +1,5 @@
 // The citizen's private follow-up (/suivi#token): status, conversation, reply box.
-// The token stays in the fragment: it is sent only to the API, in the request path.
+// The token stays in the fragment and travels to the API in a header (logs keep paths).
 import {
   $, el, append, clear, api, errorMessage, tokenFromHash, announce, showState, timeEl, store,
   loadCommune, themeLabel, setTitle, saveJson, eraseControls,
@@ -95,7 +95,7 @@ function replyForm(token, thread) {
     button.setAttribute("aria-disabled", "true");
     status.textContent = "Envoi en cours…";
     try {
-      await api(`/followup/${token}`, { method: "POST", body: { text: value } });
+      await api("/followup", { method: "POST", body: { text: value }, headers: { "X-Followup-Token": token } });
       text.value = "";
       await load(token, "Votre message a été envoyé à la mairie.");
     } catch (failure) {
@@ -157,7 +157,7 @@ function dataSection(token) {
   download.addEventListener("click", async () => {
     status.textContent = "Préparation de vos données…";
     try {
-      saveJson(await api(`/followup/${token}/data`), status);
+      saveJson(await api("/followup/data", { headers: { "X-Followup-Token": token } }), status);
     } catch (error) {
       status.textContent = errorMessage(error, "Vos données n'ont pas pu être préparées. Réessayez.");
     }
@@ -167,7 +167,7 @@ function dataSection(token) {
     async () => {
       status.textContent = "Effacement en cours…";
       try {
-        await api(`/followup/${token}`, { method: "DELETE" });
+        await api("/followup", { method: "DELETE", headers: { "X-Followup-Token": token } });
         status.textContent = "Vos données personnelles ont été effacées.";
         return true;
       } catch (error) {
@@ -188,7 +188,7 @@ async function load(token, notice) {
   let thread;
   const commune = communeOf(token);
   try {
-    thread = await api(`/followup/${token}`);
+    thread = await api("/followup", { headers: { "X-Followup-Token": token } });
   } catch (error) {
     if (error.status === 404 || error.status === 422 || error.status === 400) {
       askForLink("Ce lien de suivi n'est pas valide : aucun avis ne lui correspond. Vérifiez que vous avez copié le lien en entier, jusqu'au dernier caractère.");

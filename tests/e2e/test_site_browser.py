@@ -115,7 +115,7 @@ def test_the_opinion_form_works_without_javascript(browser, runtime):
     page.get_by_role("heading", name="Merci, votre avis a bien été envoyé").wait_for()
     link = page.get_by_role("link", name="Suivre mon avis").get_attribute("href")
     token = link.split("#", 1)[1]
-    followup = call(runtime.api_url, "GET", f"/followup/{token}")
+    followup = call(runtime.api_url, "GET", "/followup", headers={"X-Followup-Token": token})
     assert followup.status == 200
     assert followup.body["messages"][0]["text"].startswith("Sans JavaScript")
     screenshot(page, "site-sans-javascript")
@@ -222,7 +222,7 @@ def test_a_citizen_downloads_and_erases_their_data_from_the_follow_up_page(page,
     page.get_by_role("button", name="Confirmer l'effacement").click()
     page.get_by_text("Vos données personnelles ont été effacées.").wait_for()
     assert citizen.reads_follow_up()["messages"][0]["text"] != data["messages"][0]["text"]
-    erased = call(runtime.api_url, "GET", f"/followup/{citizen.token}/data").body
+    erased = call(runtime.api_url, "GET", "/followup/data", headers=citizen.link).body
     assert erased["contact"] is None
     assert violations(page, "suivi-donnees") == []
     assert problems(page) == []

@@ -26,3 +26,15 @@ def test_the_logs_hold_no_citizen_data(runtime):
     assert "request" in logged or "Serving" in logged  # the log is the runtime's, not empty
     found = [data for data in CITIZEN_DATA if data.lower() in logged.lower()]
     assert found == []
+
+
+def test_the_logs_hold_no_private_link(runtime):
+    """Follow-up links (`<INSEE>.<43 characters>`) and sealed links (Fernet, `gAAAA…`) open
+    a citizen's thread or data: the site sends them in headers, which nothing logs."""
+    import re
+
+    logged = runtime.log_path.read_text(encoding="utf-8", errors="replace")
+    links = re.findall(
+        r"\b\d[0-9AB]\d{3}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])|gAAAAA[\w-]{40,}", logged
+    )
+    assert links == []

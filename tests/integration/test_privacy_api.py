@@ -39,6 +39,34 @@ def test_a_citizen_downloads_then_erases_their_data_from_the_follow_up_link(clie
     assert client.http.delete("/followup/06018.unknown").status_code == 404
 
 
+def test_the_site_sends_the_links_token_in_a_header_as_proxies_log_paths(client, aws):
+    opinion = {"theme": "proprete", "text": "Le square est sale.", "email": "a@example.org"}
+    opinion["consent"] = True
+    token = json.loads(
+        client.http.post("/communes/biot/feedback", headers=JSON, body=json.dumps(opinion)).body
+    )["followUpToken"]
+    link = {"X-Followup-Token": token}
+    assert json.loads(client.http.get("/followup", headers=link).body)["messages"][0]["text"] == (
+        "Le square est sale."
+    )
+    sent = client.http.post("/followup", headers={**JSON, **link}, body='{"text": "Merci !"}')
+    assert sent.status_code == 201
+    assert json.loads(client.http.get("/followup/data", headers=link).body)["contact"] is not None
+    assert json.loads(client.http.delete("/followup", headers=link).body) == {"erased": 1}
+    assert json.loads(client.http.get("/followup/data", headers=link).body)["contact"] is None
+
+    missing = client.http.get("/followup")
+    assert (missing.status_code, json.loads(missing.body)["error"]["code"]) == (
+        400,
+        "missing_token",
+    )
+    forged = client.http.get("/followup", headers={"X-Followup-Token": "06018.forged"})
+    assert forged.status_code == 404
+    for method in ("GET", "DELETE"):
+        answer = getattr(client.http, method.lower())("/privacy", headers={"X-Rights-Token": "x"})
+        assert answer.status_code == 404
+
+
 def test_an_admin_erases_an_emails_author_and_the_raw_mail_and_files_leave_s3(client, aws):
     [outcome] = receive_mail(citizen_mail(), "to-erase")
     s3 = boto3.client("s3", region_name=REGION)
