@@ -19,6 +19,9 @@ class Sender:
     # A social network's id for the citizen (Messenger PSID, Instagram id, WhatsApp number).
     social_id: str = ""
     platform: str = ""
+    # The channel proved the address is the sender's (an e-mail whose SPF, DKIM and DMARC
+    # SES checked and passed); a claim otherwise, like any address typed in a form.
+    proven: bool = False
 
     @property
     def known(self) -> bool:

@@ -134,6 +134,10 @@ def _contact(
         expires,
         social_id=sender.social_id,
         platform=sender.platform,
+        # A proven address (an e-mail whose SPF, DKIM and DMARC passed at SES) counts as
+        # verified, like one proven by its e-mailed link: staff see it so. The contact is
+        # still a new one; joining an address's contacts is services/feedback.py's rule.
+        verified_at=inbound.received_at if sender.proven and sender.email else None,
     )
     ports.contacts.save(contact)
     return contact

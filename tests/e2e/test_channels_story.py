@@ -123,3 +123,33 @@ def test_a_messenger_message_is_answered_through_graph(runtime):
 
     [sent] = wait_for(delivered)
     assert sent["json"]["message"]["text"] == "Non, ouverte de 10 h à 18 h."
+
+
+def test_a_mail_ses_found_a_virus_in_is_set_aside_and_never_becomes_a_thread(runtime):
+    # The local SMTP server keeps the headers as the client sent them (SES would write
+    # these on top of the message): the handler reads the same verdict it would in AWS.
+    infected = EmailMessage()
+    infected["X-SES-Spam-Verdict"] = "PASS"
+    infected["X-SES-Virus-Verdict"] = "FAIL"
+    infected["From"] = "Paul Durand <paul.e2e@example.org>"
+    infected["To"] = "biot@concerto.local"
+    infected["Subject"] = "Facture des travaux e2e-virus"
+    infected["Message-ID"] = "<e2e-virus@example.org>"
+    infected.set_content("Bonjour,\nVeuillez trouver la facture ci-jointe.\n")
+    infected.add_attachment(
+        b"\xd0\xcf\x11\xe0 macro", maintype="application", subtype="msword", filename="facture.doc"
+    )
+    send_mail(runtime, infected)
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+
+    def set_aside() -> Any:
+        items = agent.asks("GET", "/console/channels/set-aside").body["items"]
+        return [item for item in items if item["subject"] == "Facture des travaux e2e-virus"]
+
+    [entry] = wait_for(set_aside)
+    assert entry["from"] == "paul.e2e@example.org"
+    assert "virus" in entry["reason"]
+    # Set aside is the outcome, not a step before filing: no thread ever holds it.
+    subjects = [item["subject"] for item in agent.inbox("?channel=email").body["items"]]
+    assert "Facture des travaux e2e-virus" not in subjects

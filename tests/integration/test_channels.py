@@ -398,3 +398,104 @@ def test_a_bounce_of_the_answer_shows_it_as_not_delivered(client, aws):
     assert (answer["author"], answer["delivery"]) == ("commune", "failed")
     assert "returned the answer" in answer["deliveryDetail"]
     assert len(thread["messages"]) == 2
+
+
+# --- SES verdicts ------------------------------------------------------------------------
+
+
+def receive_raw(raw: bytes, key: str) -> list:
+    bucket = config.bucket_name(resources.MAIL_BUCKET)
+    boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=f"inbound/{key}", Body=raw)
+    return process_event(s3_event(bucket, f"inbound/{key}", REGION))
+
+
+def through_ses(message: EmailMessage, spam: str = "PASS", virus: str = "PASS", **auth: str):
+    """The e-mail as SES stores it: its verdict headers on top of what the sender wrote."""
+    results = {"spf": "pass", "dkim": "pass header.i=@example.org"}
+    results["dmarc"] = "pass header.from=example.org"
+    results.update(auth)
+    verdicts = "; ".join(f"{method}={value}" for method, value in results.items())
+    top = (
+        f"X-SES-Spam-Verdict: {spam}\r\nX-SES-Virus-Verdict: {virus}\r\n"
+        f"Authentication-Results: amazonses.com; {verdicts};\r\n"
+    )
+    return top.encode() + message.as_bytes()
+
+
+def with_office_files(message: EmailMessage) -> EmailMessage:
+    message.add_attachment(
+        b"\xd0\xcf\x11\xe0 ole2", maintype="application", subtype="msword", filename="plan.doc"
+    )
+    return message
+
+
+def stored_attachments() -> list[str]:
+    bucket = config.bucket_name(resources.ATTACHMENTS_BUCKET)
+    listed = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+@pytest.mark.parametrize(
+    ("spam", "virus", "reason"),
+    [("PASS", "FAIL", "virus"), ("FAIL", "PASS", "spam"), ("FAIL", "FAIL", "virus")],
+)
+def test_a_mail_ses_flagged_is_set_aside_with_its_reason_and_its_files_never_kept(
+    client, aws, spam, virus, reason
+):
+    raw = through_ses(with_office_files(citizen_mail()), spam=spam, virus=virus)
+    [outcome] = receive_raw(raw, "flagged")
+
+    assert (outcome.status, outcome.thread_id) == ("set_aside", "")
+    assert reason in outcome.reason
+    assert stored_attachments() == []
+    agent = login(aws, "agent@biot.demo")
+    [entry] = get(client, "/console/channels/set-aside", agent)[1]["items"]
+    assert (entry["from"], entry["subject"]) == ("jeanne@example.org", "Lampadaire éteint")
+    assert reason in entry["reason"]
+    assert get(client, "/console/threads?channel=email", agent)[1]["items"] == []
+
+
+def test_a_proven_sender_with_a_clean_scan_keeps_its_office_files_and_a_verified_contact(
+    client, aws
+):
+    raw = through_ses(with_office_files(citizen_mail()), spam="GRAY")
+    [outcome] = receive_raw(raw, "clean")
+
+    assert outcome.status == "filed"
+    agent = login(aws, "agent@biot.demo")
+    _, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    assert [(a["name"], a["refused"]) for a in thread["messages"][0]["attachments"]] == [
+        ("photo-rue.pdf", None),
+        ("plan.doc", None),
+    ]
+    assert len(stored_attachments()) == 2
+    assert thread["contact"]["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "raw_of", "verified"),
+    [
+        ({"virus": "PROCESSING_FAILED"}, through_ses, True),
+        ({"virus": "GRAY", "dmarc": "fail header.from=example.org"}, through_ses, False),
+        ({}, lambda message, **_: message.as_bytes(), False),  # not through SES at all
+    ],
+)
+def test_without_a_virus_pass_office_files_are_refused_and_without_dmarc_nothing_is_proven(
+    client, aws, verdicts, raw_of, verified
+):
+    raw = raw_of(with_office_files(citizen_mail()), **verdicts)
+    [outcome] = receive_raw(raw, "unscanned")
+
+    assert outcome.status == "filed"
+    agent = login(aws, "agent@biot.demo")
+    _, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    [message] = thread["messages"]
+    assert [(a["name"], a["refused"]) for a in message["attachments"]] == [
+        ("photo-rue.pdf", None),
+        ("plan.doc", "not_scanned"),
+    ]
+    [kept] = stored_attachments()
+    assert kept.endswith("-photo-rue.pdf")
+    assert thread["contact"]["verified"] is verified
+    base = f"/console/threads/{outcome.thread_id}/messages/{message['id']}"
+    assert get(client, f"{base}/attachments/1", agent)[0] == 404

@@ -167,3 +167,15 @@ def test_reply_addresses_name_their_thread_and_cannot_be_forged():
     assert addresses.addressee("biot@concerto.local", "concerto.local", secret) == (
         addresses.Addressee("biot")
     )
+
+
+def test_a_proven_email_sender_gets_a_verified_contact_and_a_claimed_one_does_not():
+    ports = memory_ports()
+    proven = replace(EMAIL, sender=replace(EMAIL.sender, proven=True))
+    thread = ports.threads.get(BIOT, inbound.receive(ports, proven).thread_id)
+    assert ports.contacts.get(BIOT, thread.contact_id).verified_at == EMAIL.received_at
+
+    claimed = replace(EMAIL, external_id="<a2@example.org>", links=())
+    other = ports.threads.get(BIOT, inbound.receive(ports, claimed).thread_id)
+    assert other.contact_id != thread.contact_id
+    assert ports.contacts.get(BIOT, other.contact_id).verified_at is None

@@ -31,6 +31,9 @@ const REFUSED = {
   too_large: "trop volumineux",
   type_not_allowed: "type de fichier refusé",
   too_many: "trop de pièces jointes",
+  total_too_large: "pièces jointes trop volumineuses au total",
+  not_scanned: "format bureautique ancien, gardé seulement après une analyse antivirus",
+  download_failed: "téléchargement impossible depuis le réseau social",
 };
 
 function defRow(term, ...value) {
