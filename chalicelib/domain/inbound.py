@@ -61,3 +61,6 @@ class InboundMessage:
     # A private follow-up link for the citizen (a form on the commune's site shows it, and
     # the answers e-mailed to them carry it).
     followup: bool = False
+    # False when the channel wrote the subject itself (« Message Facebook »): it then never
+    # stands in for a missing text.
+    citizen_subject: bool = True

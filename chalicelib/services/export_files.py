@@ -88,6 +88,7 @@ SENTIMENT_LABELS = {
 }
 PENDING_TEXT = "[texte en attente d'analyse]"
 FAILED_TEXT = "[texte indisponible : analyse en échec]"
+SKIPPED_TEXT = "[pas de texte : pièces jointes seules]"
 YES, NO = "oui", "non"
 DEFAULT_SHEET_TITLE = "Export"
 
@@ -149,6 +150,8 @@ def _masked_text(thread: Thread, result: TextAnalysis | None) -> str:
     # holds no personal data: fail closed.
     if result is not None and result.masked_text:
         return result.masked_text
+    if thread.analysis.status == AnalysisStatus.SKIPPED:
+        return SKIPPED_TEXT
     return FAILED_TEXT if thread.analysis.status == AnalysisStatus.FAILED else PENDING_TEXT
 
 

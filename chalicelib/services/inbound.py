@@ -15,6 +15,8 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
     Author,
     Envelope,
     Message,
@@ -69,9 +71,10 @@ def receive(ports: Ports, inbound: InboundMessage) -> Received:
         received = _next_message(ports, commune, inbound, existing, message_id)
     for key in inbound.links:
         ports.channels.link(commune.commune_id, key, received.thread_id, expires)
-    ports.analysis_queue.enqueue(
-        AnalysisJob(commune.commune_id, received.thread_id, received.message_id)
-    )
+    if _analysable(inbound):
+        ports.analysis_queue.enqueue(
+            AnalysisJob(commune.commune_id, received.thread_id, received.message_id)
+        )
     return received
 
 
@@ -102,9 +105,24 @@ def _message_exists(ports: Ports, inbound: InboundMessage, thread_id: str, messa
     return True
 
 
+def _written(inbound: InboundMessage) -> str:
+    """What the citizen wrote: the text, else an e-mail's subject; "" for files alone."""
+    return inbound.text.strip() or (inbound.subject.strip() if inbound.citizen_subject else "")
+
+
+def _analysable(inbound: InboundMessage) -> bool:
+    return bool(_written(inbound))
+
+
 def _text_of(inbound: InboundMessage) -> str:
-    text = inbound.text.strip() or inbound.subject.strip() or NO_TEXT
+    text = _written(inbound) or NO_TEXT
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+
+
+def _analysis(inbound: InboundMessage) -> Analysis:
+    """Files alone bring no words: the placeholder text is never analysed as an opinion
+    (no job is queued, and the dashboard counts nothing for it)."""
+    return Analysis() if _analysable(inbound) else Analysis(AnalysisStatus.SKIPPED)
 
 
 def _envelope(inbound: InboundMessage, text: str) -> Envelope | None:
@@ -170,6 +188,7 @@ def _new_thread(
         channel_ref=inbound.channel_ref,
         followup_hash=followup.hash_token(token) if token else "",
         sealed_followup=ports.sealer.seal(token) if token and contact else "",
+        analysis=_analysis(inbound),
     )
     message = Message(
         commune.commune_id,
@@ -181,6 +200,7 @@ def _new_thread(
         now,
         external_id=inbound.external_id,
         envelope=_envelope(inbound, text),
+        analysis=_analysis(inbound),
     )
     created = activity.record(
         commune.commune_id,
@@ -221,6 +241,7 @@ def _next_message(
             now,
             external_id=inbound.external_id,
             envelope=_envelope(inbound, text),
+            analysis=_analysis(inbound),
         )
         due = sla.answer_due(now, commune.settings.answer_sla_days)
         written = activity.record(
