@@ -432,6 +432,15 @@ class SocialNetwork(ABC):
     @abstractmethod
     def check(self, account_id: str, token: str) -> None: ...
 
+    @abstractmethod
+    def download_media(
+        self, url: str, media_id: str, token: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """(content, content type) of a file a citizen sent: at `url` (the link Meta's CDN
+        gave in the event; the token never goes there) or, on WhatsApp, behind `media_id`
+        (Graph gives a short-lived link, fetched with the token). Raises DeliveryError:
+        code "too_large" past `max_bytes`, any other when refused or unreachable."""
+
 
 @dataclass(frozen=True)
 class InboundJob:

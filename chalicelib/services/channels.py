@@ -61,7 +61,9 @@ def original(ports: Ports, staff: StaffIdentity, thread_id: str, message_id: str
     envelope = _envelope(ports, staff, thread_id, message_id)
     url = None
     if envelope.raw_key:
-        url = ports.mail.download_url(envelope.raw_key, f"{message_id}.eml", LINK_SECONDS)
+        # An e-mail as received, or a social network's event as Meta sent it (JSON).
+        suffix = ".json" if envelope.raw_key.endswith(".json") else ".eml"
+        url = ports.mail.download_url(envelope.raw_key, f"{message_id}{suffix}", LINK_SECONDS)
     return Original(envelope.subject, envelope.full_text, url)
 
 
