@@ -416,6 +416,10 @@ class ChannelStore(ABC):
     def recent(self, commune_id: CommuneId, prefix: str, limit: int) -> list[tuple[str, str]]:
         """(key, value) of the keys starting with `prefix`, the greatest key first."""
 
+    @abstractmethod
+    def delete(self, commune_id: CommuneId, key: str) -> None:
+        """Removes the key (nothing happens for an unknown one)."""
+
 
 class SocialNetwork(ABC):
     """Answers on a social network (Meta's Graph API): platform is facebook, instagram or

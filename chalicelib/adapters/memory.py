@@ -827,6 +827,11 @@ class InMemoryChannelStore(ChannelStore):
         found = [(k, v) for k, v in self._values.keyed(commune_id) if k.startswith(prefix)]
         return sorted(found, reverse=True)[:limit]
 
+    def delete(self, commune_id: CommuneId, key: str) -> None:
+        with self._lock:
+            if self._values.has(commune_id, key):
+                self._values.delete(commune_id, key)
+
 
 class InMemoryBlobStore(BlobStore):
     def __init__(self) -> None:

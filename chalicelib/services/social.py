@@ -414,6 +414,16 @@ def _incomplete(
     )
 
 
+def conversation_keys(ports: Ports, commune_id: CommuneId, social_id: str) -> list[str]:
+    """The channel keys that would file a citizen's next private message in their current
+    conversation, on each account the commune connected (the key names their social id)."""
+    config = load_config(ports, commune_id)
+    return [
+        f"{CONVERSATION_KEY}{account.platform}:{account.account_id}:{social_id}"
+        for account in (config.accounts if config else ())
+    ]
+
+
 def _digest(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
 
