@@ -7,12 +7,15 @@ import pytest
 from chalicelib.adapters.memory import InMemoryAnalysisQueue
 from chalicelib.domain import addresses
 from chalicelib.domain.commune import UNSORTED
+from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.inbound import InboundMessage, Sender
 from chalicelib.domain.threads import (
     AnalysisStatus,
     AttachmentRef,
     Author,
     Channel,
+    Sentiment,
+    ThreadChanges,
     ThreadStatus,
     Visibility,
 )
@@ -158,6 +161,20 @@ def test_files_alone_are_never_analysed_as_an_opinion_and_a_later_text_is():
     second = inbound.receive(ports, words)
     assert second.thread_id == received.thread_id
     assert [job.message_id for job in jobs(ports)] == [second.message_id]
+
+
+def test_staff_sort_a_photo_alone_without_teaching_the_model_the_placeholder():
+    ports = memory_ports()
+    photo = (AttachmentRef("photo-1.jpg", "image/jpeg", 1200, "06018/x/0-photo-1.jpg"),)
+    alone = replace(EMAIL, text="", full_text="", subject="", attachments=photo)
+    thread_id = inbound.receive(ports, alone).thread_id
+
+    sorted_ = inbox.update_thread(ports, staff(), thread_id, ThreadChanges(theme="proprete"))
+    assert sorted_.theme == "proprete"
+    assert ports.corrections.list(BIOT) == []
+    with pytest.raises(ConflictError) as refused:
+        inbox.update_thread(ports, staff(), thread_id, ThreadChanges(sentiment=Sentiment.NEGATIVE))
+    assert refused.value.code == "nothing_to_analyse"
 
 
 def test_an_email_with_a_subject_and_files_is_analysed_on_its_subject():
