@@ -177,7 +177,8 @@ def _guarded(platform: Platform, reader: Callable[[], Read]) -> Read:
         # The accessors should make this unreachable; if Meta sends something new and odd,
         # the event is set aside with the reason rather than the whole delivery failing
         # (Meta would retry it, then disable the webhook).
-        logger.warning("malformed Meta event set aside", exc_info=True)
+        # The error's type only: its message may quote the citizen's fields.
+        logger.warning("malformed Meta event set aside: %s", type(error).__name__)
         return Unreadable(platform, f"malformed event ({type(error).__name__})")
 
 
@@ -235,7 +236,8 @@ def _messaging_attachments(raw: Any) -> Iterator[Media]:
 
 
 def _missing(*fields: tuple[str, object]) -> str:
-    """ "message without sender id" for the first field that is empty, or ""."""
+    """The reason an event cannot be filed as is ("event without sender id"): its first
+    empty field, or "" when none is."""
     for name, value in fields:
         if not value:
             return f"event without {name}"
