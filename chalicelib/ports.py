@@ -167,8 +167,8 @@ class ThreadRepository(ABC):
     @abstractmethod
     def forget_contact(self, thread: Thread, messages: Sequence[Message]) -> None:
         """Erasure: stores the thread without its contact, follow-up seal, subject and with
-        its preview, and the messages with their (anonymised) text and no envelope — in one
-        transaction, whatever the thread's version."""
+        its preview, and the messages with their (anonymised) text and external id and no
+        envelope — in one transaction, whatever the thread's version."""
 
     @abstractmethod
     def set_delivery(
@@ -449,6 +449,10 @@ class ChannelStore(ABC):
     def recent(self, commune_id: CommuneId, prefix: str, limit: int) -> list[tuple[str, str]]:
         """(key, value) of the keys starting with `prefix`, the greatest key first."""
 
+    @abstractmethod
+    def delete(self, commune_id: CommuneId, key: str) -> None:
+        """Removes the key (nothing happens for an unknown one)."""
+
 
 class SocialNetwork(ABC):
     """Answers on a social network (Meta's Graph API): platform is facebook, instagram or
@@ -464,6 +468,15 @@ class SocialNetwork(ABC):
 
     @abstractmethod
     def check(self, account_id: str, token: str) -> None: ...
+
+    @abstractmethod
+    def download_media(
+        self, url: str, media_id: str, token: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """(content, content type) of a file a citizen sent: at `url` (the link Meta's CDN
+        gave in the event; the token never goes there) or, on WhatsApp, behind `media_id`
+        (Graph gives a short-lived link, fetched with the token). Raises DeliveryError:
+        code "too_large" past `max_bytes`, any other when refused or unreachable."""
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,9 @@ NEEDS: dict[str, frozenset[str]] = {
     "Delivery": APP | {"consume:delivery"},
     # "erase": a file written while its contact was being erased deletes itself.
     "Exports": APP | {"consume:exports", "write:exports", "erase"},
-    "Inbound": APP | {"consume:inbound", "write:attachments"},
+    # Splits each stored Meta payload into one object per citizen event (write:mail), then
+    # deletes the payload (delete:mail): erasing one citizen's event leaves no other's.
+    "Inbound": APP | {"consume:inbound", "write:attachments", "write:mail", "delete:mail"},
     "InboundEmail": APP | {"write:attachments", "inbound-email-dlq"},
     "DetectAlerts": APP,
     "DailyDigest": APP,
@@ -197,6 +199,8 @@ def _grant(policy: Policy, need: str, function: str, grants: Grants) -> None:  #
             _objects(policy, ["s3:DeleteObject"], grants.bucket_arns[bucket])
     elif kind == "write":
         _objects(policy, ["s3:AbortMultipartUpload", "s3:PutObject"], grants.bucket_arns[target])
+    elif kind == "delete":
+        _objects(policy, ["s3:DeleteObject"], grants.bucket_arns[target])
     elif kind == "cognito":
         policy.statements.append(
             iam.PolicyStatement(actions=list(COGNITO_ACTIONS), resources=[grants.user_pool_arn])

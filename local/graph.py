@@ -1,10 +1,13 @@
 """A stand-in for Meta's Graph API (tests and `make run`): records every call, answers like
 Graph with generated ids, and fails on demand — token "expired" gets Graph's OAuth error 190,
-"throttled" its rate-limit error 4, "down" a bare 503."""
+"throttled" its rate-limit error 4, "down" a bare 503. It also serves the files citizens
+send: `POST /_media` (the file as body, its Content-Type) gives an id and a link, to use as
+a Messenger attachment's `payload.url` or a WhatsApp message's media `id`."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import secrets
@@ -16,6 +19,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_BODY_BYTES = 1024 * 1024
+# Files may be larger than Concerto keeps (10 MB each), to try its limit.
+MAX_MEDIA_BYTES = 32 * 1024 * 1024
 MESSENGER_MAX_CHARS = 2000
 WHATSAPP_MAX_CHARS = 4096
 _OBJECT_PATH = re.compile(r"/(v\d+\.\d+)/([0-9A-Za-z_-]+)(?:/([a-z_]+))?")
@@ -62,6 +67,10 @@ class FakeGraph:
         self.host = host
         self.port = port
         self.sent: list[dict[str, Any]] = []
+        # Files by media id: (content, content type); and who downloaded which (with the
+        # token they sent, "" for none: CDN links must not get one).
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.downloads: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -114,6 +123,27 @@ class FakeGraph:
     def reset(self) -> None:
         with self._lock:
             self.sent.clear()
+            self.downloads.clear()
+
+    def add_media(self, content: bytes, content_type: str, media_id: str | None = None) -> str:
+        """Serves `content` as a citizen's file; returns its media id (see media_url)."""
+        media_id = media_id or str(10**15 + secrets.randbelow(10**15))
+        with self._lock:
+            self.media[media_id] = (content, content_type)
+        return media_id
+
+    def media_url(self, media_id: str) -> str:
+        """The link Meta's CDN would give (Messenger's payload.url, WhatsApp's media url)."""
+        return f"{self.base_url}/_media/{media_id}"
+
+    def downloaded(self) -> list[dict[str, str]]:
+        with self._lock:
+            return list(self.downloads)
+
+    def download(self, media_id: str, token: str) -> tuple[bytes, str] | None:
+        with self._lock:
+            self.downloads.append({"id": media_id, "token": token})
+            return self.media.get(media_id)
 
     # --- What Graph answers -----------------------------------------------------------------
 
@@ -138,6 +168,19 @@ class FakeGraph:
         _check_token(token)
         if edge:
             raise invalid(f"(#100) Tried accessing nonexisting field ({edge})")
+        with self._lock:
+            media = self.media.get(object_id)
+        if media is not None:
+            # WhatsApp's GET /{media-id}: a short-lived link, fetched with the same token.
+            content, content_type = media
+            return {
+                "messaging_product": "whatsapp",
+                "url": self.media_url(object_id),
+                "mime_type": content_type,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "file_size": str(len(content)),
+                "id": object_id,
+            }
         return {"id": object_id}
 
 
@@ -201,10 +244,26 @@ class _GraphHandler(BaseHTTPRequestHandler):
         if path == "/_sent":
             self._reply(200, self.graph.snapshot())
             return
+        if path == "/_downloads":
+            self._reply(200, self.graph.downloaded())
+            return
+        if path.startswith("/_media/"):
+            found = self.graph.download(path.removeprefix("/_media/"), self._token())
+            if found is None:
+                self._reply_raw(404, b"Not Found", "text/plain")
+            else:
+                self._reply_raw(200, found[0], found[1])
+            return
         self._serve(lambda token: self.graph.answer_get(path, token), body=None)
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
+        if path == "/_media":
+            content = self._raw_body(MAX_MEDIA_BYTES)
+            content_type = self.headers.get("Content-Type", "application/octet-stream")
+            media_id = self.graph.add_media(content, content_type)
+            self._reply(200, {"id": media_id, "url": self.graph.media_url(media_id)})
+            return
         body = self._body()
         if path == "/_reset":
             self.graph.reset()
@@ -250,12 +309,15 @@ class _GraphHandler(BaseHTTPRequestHandler):
         query = parse_qs(urlsplit(self.path).query)
         return query.get("access_token", [""])[0]
 
-    def _body(self) -> Any:
+    def _raw_body(self, limit: int) -> bytes:
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
             length = 0
-        raw = self.rfile.read(min(length, MAX_BODY_BYTES)) if length > 0 else b""
+        return self.rfile.read(min(length, limit)) if length > 0 else b""
+
+    def _body(self) -> Any:
+        raw = self._raw_body(MAX_BODY_BYTES)
         try:
             return json.loads(raw) if raw else None
         except ValueError:

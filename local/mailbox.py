@@ -66,6 +66,9 @@ class InboundHandler:
         from chalicelib.workers.mail import INBOUND_PREFIX
 
         key = f"{INBOUND_PREFIX}{uuid.uuid4().hex}"
+        # The bytes stay as the client sent them: no verdict of our own on top, so a client
+        # that writes X-SES-Virus-Verdict / Authentication-Results plays SES's part (the
+        # handler reads the topmost ones, where SES writes its own in AWS).
         # SES adds the envelope recipients as a header; the handler reads them like To.
         stamped = b"".join(f"X-Original-To: {r}\r\n".encode() for r in recipients) + raw
         boto3.client("s3", region_name=self.region).put_object(

@@ -1,6 +1,7 @@
 """Meta's Graph API for outbound answers: Messenger and Instagram Direct messages, WhatsApp
-Cloud API messages, public replies to Facebook and Instagram comments, and a token check for
-channel health. Standard library only (urllib), so the Lambda bundle gains no dependency."""
+Cloud API messages, public replies to Facebook and Instagram comments, a token check for
+channel health, and the files citizens send (photos, voice notes, videos, documents).
+Standard library only (urllib), so the Lambda bundle gains no dependency."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +37,12 @@ _RETRYABLE_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80007, 130429})
 # nothing that could change the path of the request.
 _GRAPH_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")
 _VERSION = re.compile(r"v\d{1,3}\.\d{1,3}")
+# Where Meta serves the files of messages and comments (Messenger and Page photos on
+# fbcdn.net, Instagram's and WhatsApp's on lookaside.fbsbx.com, cdninstagram.com…). A link
+# elsewhere is not fetched: the event names it, and the worker must not be made to call
+# whatever host a payload says (the Graph API's own host is allowed too: the fake one).
+MEDIA_HOSTS = ("fbcdn.net", "fbsbx.com", "cdninstagram.com", "facebook.com", "whatsapp.net")
+_MEDIA_REDIRECTS = 3
 
 
 class GraphError(DeliveryError):
@@ -60,6 +67,12 @@ class GraphError(DeliveryError):
         self.graph_subcode = graph_subcode
         self.token_expired = token_expired
         self.retryable = retryable and not token_expired
+
+
+class MediaTooLargeError(GraphError):
+    """The file is larger than the caller keeps: listed refused, not retried."""
+
+    code = "too_large"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -87,8 +100,10 @@ class GraphClient:
         if not timeout > 0:
             raise ValueError("the timeout must be positive")
         self._root = f"{base_url.rstrip('/')}/{version}"
+        self._origin = (parts.scheme, parts.netloc.lower())
         self._timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirect)
+        self._media_opener = urllib.request.build_opener(_MediaRedirect(self._media_url))
 
     def send_message(
         self, platform: Platform, account_id: str, recipient_id: str, text: str, token: str
@@ -136,6 +151,64 @@ class GraphClient:
         """Raises GraphError (token_expired, retryable...) unless the token can read the
         account: what channel health shows to the commune."""
         self._call("GET", f"{_graph_id(account_id)}?fields=id", token, None)
+
+    def download_media(
+        self, url: str, media_id: str, token: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """(content, content type) of a citizen's file: a CDN link from the event, fetched
+        without the token, or a WhatsApp media id, whose short-lived link Graph gives and
+        which is fetched with it (https://developers.facebook.com/docs/whatsapp/cloud-api/
+        reference/media). Raises MediaTooLargeError past `max_bytes`, GraphError otherwise."""
+        declared = ""
+        if media_id:
+            info = self._call("GET", _graph_id(media_id), token, None)
+            url, declared = _string(info.get("url")), _string(info.get("mime_type"))
+            size = _int(info.get("file_size")) or _digits(info.get("file_size"))
+            if size is not None and size > max_bytes:
+                raise MediaTooLargeError(f"the file has {size} bytes, more than {max_bytes}")
+        target = self._media_url(url)
+        if target is None:
+            raise GraphError("no link to the file, or a link outside Meta's hosts")
+        headers = {"Accept": "*/*"}
+        if media_id:
+            headers["Authorization"] = f"Bearer {_usable_token(token)}"
+        request = urllib.request.Request(target, method="GET", headers=headers)  # noqa: S310
+        # With the token, no redirect is followed (it would carry the token along); without
+        # it, only to Meta's hosts.
+        opener = self._opener if media_id else self._media_opener
+        content, content_type = self._fetch(opener, request, max_bytes)
+        return content, content_type or declared
+
+    def _media_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if (parts.scheme, parts.netloc.lower()) == self._origin:
+            return url
+        meta = any(host == known or host.endswith("." + known) for known in MEDIA_HOSTS)
+        return url if parts.scheme == "https" and meta and not parts.username else None
+
+    def _fetch(
+        self, opener: urllib.request.OpenerDirector, request: urllib.request.Request, limit: int
+    ) -> tuple[bytes, str]:
+        try:
+            with opener.open(request, timeout=self._timeout) as response:
+                length = _digits(response.headers.get("Content-Length"))
+                if length is not None and length > limit:
+                    raise MediaTooLargeError(f"the file has {length} bytes, more than {limit}")
+                content = response.read(limit + 1)
+                content_type = response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            try:
+                raise _graph_error(error.code, _read_quietly(error)) from None
+            finally:
+                error.close()
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+            raise GraphError(
+                f"the file could not be downloaded: {type(error).__name__}", retryable=True
+            ) from error
+        if len(content) > limit:
+            raise MediaTooLargeError(f"the file has more than {limit} bytes")
+        return content, content_type.partition(";")[0].strip().lower()
 
     def _call(
         self, method: str, path: str, token: str, body: Mapping[str, Any] | None
@@ -305,6 +378,35 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _digits(value: Any) -> int | None:
+    """A size Meta or a server wrote as a string of digits ("303833")."""
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+class _MediaRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows a CDN's redirect only to a link the client would fetch itself."""
+
+    max_redirections = _MEDIA_REDIRECTS
+
+    def __init__(self, allowed: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self._allowed = allowed
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if self._allowed(newurl) is None:
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class GraphSocialNetwork(SocialNetwork):
     """The SocialNetwork port on the Graph API (its base URL from the environment)."""
 
@@ -321,3 +423,8 @@ class GraphSocialNetwork(SocialNetwork):
 
     def check(self, account_id: str, token: str) -> None:
         self._client.check(account_id, token)
+
+    def download_media(
+        self, url: str, media_id: str, token: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        return self._client.download_media(url, media_id, token, max_bytes)

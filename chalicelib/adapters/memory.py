@@ -18,7 +18,7 @@ from chalicelib.domain.commune import UNSORTED, Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.corrections import Correction
-from chalicelib.domain.errors import BadRequestError, ConflictError, NotFoundError
+from chalicelib.domain.errors import BadRequestError, ConflictError, DeliveryError, NotFoundError
 from chalicelib.domain.exports import ExportJob, ExportStatus
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import Role, StaffMember, StaffStanding
@@ -493,7 +493,10 @@ class InMemoryThreadRepository(ThreadRepository):
             )
             for message in messages:
                 self._messages[key][message.message_id] = replace(
-                    self._messages[key][message.message_id], text=message.text, envelope=None
+                    self._messages[key][message.message_id],
+                    text=message.text,
+                    envelope=None,
+                    external_id=message.external_id,
                 )
 
     def record_analysis_failure(self, message: Message, error: str, on_thread: bool) -> None:
@@ -885,6 +888,11 @@ class InMemoryChannelStore(ChannelStore):
         found = [(k, v) for k, v in self._values.keyed(commune_id) if k.startswith(prefix)]
         return sorted(found, reverse=True)[:limit]
 
+    def delete(self, commune_id: CommuneId, key: str) -> None:
+        with self._lock:
+            if self._values.has(commune_id, key):
+                self._values.delete(commune_id, key)
+
 
 class InMemoryBlobStore(BlobStore):
     def __init__(self) -> None:
@@ -920,6 +928,9 @@ class RecordingSocialNetwork(SocialNetwork):
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
         self.fail_with: Exception | None = None
+        # Files citizens sent, by WhatsApp media id or CDN url: (content, content type).
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.downloads: list[dict[str, str]] = []
 
     def send_message(
         self, platform: str, account_id: str, recipient_id: str, text: str, token: str
@@ -932,6 +943,20 @@ class RecordingSocialNetwork(SocialNetwork):
     def check(self, account_id: str, token: str) -> None:
         if self.fail_with is not None:
             raise self.fail_with
+
+    def download_media(
+        self, url: str, media_id: str, token: str, max_bytes: int
+    ) -> tuple[bytes, str]:
+        """Serves `media` (by media id, else by url), like Graph: unknown files are refused."""
+        self.downloads.append({"url": url, "mediaId": media_id, "token": token})
+        if self.fail_with is not None:
+            raise self.fail_with
+        found = self.media.get(media_id or url)
+        if found is None:
+            raise DeliveryError("the file is no longer available", code="download_failed")
+        if len(found[0]) > max_bytes:
+            raise DeliveryError("the file is too large", code="too_large")
+        return found
 
     def _record(self, **sent: str) -> str:
         if self.fail_with is not None:

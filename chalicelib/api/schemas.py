@@ -144,7 +144,9 @@ class PiiView(Schema):
 
 
 class AnalysisView(Schema):
-    status: Literal["pending", "done", "failed"]
+    status: Literal["pending", "done", "failed", "skipped"] = Field(
+        description="skipped: the citizen sent files alone, there is no text to analyse"
+    )
     sentiment: SentimentName | None = None
     scores: dict[str, float] | None = None
     key_phrases: list[str] = []
@@ -171,7 +173,7 @@ class ThreadSummary(Schema):
     last_activity_at: datetime
     assignee: str | None
     sentiment: SentimentName | None
-    analysis_status: Literal["pending", "done", "failed"]
+    analysis_status: Literal["pending", "done", "failed", "skipped"]
     version: int
     due_at: datetime | None = Field(
         description="while the citizen awaits an answer: the commune's deadline (SLA)"

@@ -19,6 +19,9 @@ class Sender:
     # A social network's id for the citizen (Messenger PSID, Instagram id, WhatsApp number).
     social_id: str = ""
     platform: str = ""
+    # The channel proved the address is the sender's (an e-mail whose SPF, DKIM and DMARC
+    # SES checked and passed); a claim otherwise, like any address typed in a form.
+    proven: bool = False
 
     @property
     def known(self) -> bool:
@@ -58,3 +61,6 @@ class InboundMessage:
     # A private follow-up link for the citizen (a form on the commune's site shows it, and
     # the answers e-mailed to them carry it).
     followup: bool = False
+    # False when the channel wrote the subject itself (« Message Facebook »): it then never
+    # stands in for a missing text.
+    citizen_subject: bool = True

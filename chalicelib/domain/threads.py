@@ -90,6 +90,9 @@ class AnalysisStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
+    # Nothing to analyse: the citizen sent only files (a photo, a voice note), and the text
+    # the inbox shows in their place is not their words — never a verbatim, never counted.
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ def prepare(ports: Ports, jobs: Sequence[AnalysisJob]) -> dict[AnalysisJob, Prep
         except ConcertoError as error:
             outcomes[job] = error
             continue
-        if message.analysis.status is AnalysisStatus.DONE or message.author is not Author.CITIZEN:
+        # Done already, or nothing to analyse (files alone): a replayed job changes nothing.
+        finished = message.analysis.status in (AnalysisStatus.DONE, AnalysisStatus.SKIPPED)
+        if finished or message.author is not Author.CITIZEN:
             outcomes[job] = Prepared(job, message, thread, None)
         else:
             pending.setdefault(job.commune_id, []).append((job, message, thread))

@@ -1,5 +1,6 @@
 """Staff's view of the channels: the e-mail behind a message (whole text, original,
-attachments), what was set aside instead of filed, and how each channel is reached."""
+attachments), what was set aside instead of filed, and how each channel is reached; and
+the erasure of what the channels keep of a citizen outside their threads."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from chalicelib import config
 from chalicelib.domain.addresses import commune_address
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError
-from chalicelib.domain.ids import is_id
+from chalicelib.domain.ids import CommuneId, is_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import AttachmentRef, Envelope
 from chalicelib.ports import Ports
@@ -23,6 +24,12 @@ logger = logging.getLogger(__name__)
 # Links to files are short-lived: whoever copies one cannot share it for long.
 LINK_SECONDS = 300
 SET_ASIDE_KEY = "aside:"
+# `aside-of:<digest of the sender>:<entry key>` → the entry key: a citizen's set-aside
+# entries found by a Query on their identifier's digest (erasure), never by a Scan.
+SET_ASIDE_SENDER_KEY = "aside-of:"
+# Entries erased in one call: a bound on the work of one erasure (a sender setting aside
+# more than this is a robot; the rest expire with the commune's retention).
+MAX_FORGOTTEN = 1000
 # Channel-store keys naming a thread by one of its e-mails' Message-IDs (the citizen's and
 # the answers'): a reply names them in In-Reply-To / References.
 MESSAGE_KEY = "msg:"
@@ -61,7 +68,9 @@ def original(ports: Ports, staff: StaffIdentity, thread_id: str, message_id: str
     envelope = _envelope(ports, staff, thread_id, message_id)
     url = None
     if envelope.raw_key:
-        url = ports.mail.download_url(envelope.raw_key, f"{message_id}.eml", LINK_SECONDS)
+        # An e-mail as received, or a social network's event as Meta sent it (JSON).
+        suffix = ".json" if envelope.raw_key.endswith(".json") else ".eml"
+        url = ports.mail.download_url(envelope.raw_key, f"{message_id}{suffix}", LINK_SECONDS)
     return Original(envelope.subject, envelope.full_text, url)
 
 
@@ -94,7 +103,60 @@ def record_set_aside(
     key = f"{SET_ASIDE_KEY}{now.isoformat()}:{digest}"
     expires = now + timedelta(days=commune.settings.retention_days)
     ports.channels.link(commune.commune_id, key, json.dumps(entry, ensure_ascii=False), expires)
+    if sender.strip():
+        index = f"{SET_ASIDE_SENDER_KEY}{sender_digest(commune.commune_id, sender)}:{key}"
+        ports.channels.link(commune.commune_id, index, key, expires)
     logger.info("input set aside", extra={"reason": reason, "rawKey": raw_key})
+
+
+def sender_digest(commune_id: CommuneId, identifier: str) -> str:
+    """What finds a sender's set-aside entries: a digest of their e-mail address (any case)
+    or social id within the commune, so the index holds neither in clear."""
+    normalised = identifier.strip().lower()
+    return hashlib.sha256(f"{commune_id}|{normalised}".encode()).hexdigest()
+
+
+def forget_sender(
+    ports: Ports, commune_id: CommuneId, *, email: str = "", social_id: str = ""
+) -> int:
+    """Erases what the channels keep of a citizen outside their threads: the set-aside
+    entries from their e-mail address or social id, each with the raw input it names (the
+    e-mail as received, the Meta event on its own), and, for a social id, the keys that
+    file their next private message in their (erased) conversation. Returns how many
+    entries went; a second call finds nothing. A Query per identifier, never a Scan, and at
+    most MAX_FORGOTTEN entries per call. Threads, messages and their raw inputs are the
+    erasure's (services/privacy.py), not this."""
+    forgotten = 0
+    for identifier in (email, social_id):
+        if identifier.strip():
+            forgotten += _forget_set_aside(ports, commune_id, identifier, MAX_FORGOTTEN - forgotten)
+    if social_id.strip():
+        # Imported here: the social channel imports this module (record_set_aside).
+        from chalicelib.services import social
+
+        for key in social.conversation_keys(ports, commune_id, social_id.strip()):
+            ports.channels.delete(commune_id, key)
+    if forgotten:
+        logger.info("set-aside entries erased", extra={"entries": forgotten})
+    return forgotten
+
+
+def _forget_set_aside(ports: Ports, commune_id: CommuneId, identifier: str, budget: int) -> int:
+    prefix = f"{SET_ASIDE_SENDER_KEY}{sender_digest(commune_id, identifier)}:"
+    forgotten = 0
+    while forgotten < budget:
+        page = ports.channels.recent(commune_id, prefix, min(100, budget - forgotten))
+        if not page:
+            break
+        for index, key in page:
+            value = ports.channels.find(commune_id, [key])
+            raw_key = str(json.loads(value).get("rawKey", "")) if value else ""
+            if raw_key:
+                ports.mail.delete(raw_key)
+            ports.channels.delete(commune_id, key)
+            ports.channels.delete(commune_id, index)
+            forgotten += 1
+    return forgotten
 
 
 def set_aside(ports: Ports, staff: StaffIdentity, limit: int) -> list[SetAside]:

@@ -3,6 +3,7 @@ message of the thread the channel names. Channels call it with an InboundMessage
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,10 @@ from chalicelib.domain.errors import ConflictError, NotFoundError
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inbound import InboundMessage
 from chalicelib.domain.threads import (
+    Analysis,
+    AnalysisStatus,
     Author,
+    Channel,
     Envelope,
     Message,
     Thread,
@@ -56,7 +60,7 @@ def receive(ports: Ports, inbound: InboundMessage) -> Received:
     existing = _thread_named(ports, inbound)
     thread_id = existing.thread_id if existing else new_id()
     message_id = new_id() if existing else thread_id
-    claim = f"in:{inbound.channel.value}:{inbound.external_id}"
+    claim = claim_key(inbound.channel, inbound.external_id)
     stored = ports.channels.claim(commune.commune_id, claim, f"{thread_id}/{message_id}", expires)
     thread_id, _, message_id = stored.partition("/")
     if _message_exists(ports, inbound, thread_id, message_id):
@@ -69,10 +73,17 @@ def receive(ports: Ports, inbound: InboundMessage) -> Received:
         received = _next_message(ports, commune, inbound, existing, message_id)
     for key in inbound.links:
         ports.channels.link(commune.commune_id, key, received.thread_id, expires)
-    ports.analysis_queue.enqueue(
-        AnalysisJob(commune.commune_id, received.thread_id, received.message_id)
-    )
+    if _analysable(inbound):
+        ports.analysis_queue.enqueue(
+            AnalysisJob(commune.commune_id, received.thread_id, received.message_id)
+        )
     return received
+
+
+def claim_key(channel: Channel, external_id: str) -> str:
+    """The key that files a channel's message once. A digest: the channel's ids may carry
+    personal data (a WhatsApp id encodes the phone number, a Message-ID an address)."""
+    return f"in:{channel.value}:{hashlib.sha256(external_id.encode()).hexdigest()}"
 
 
 def _thread_named(ports: Ports, inbound: InboundMessage) -> Thread | None:
@@ -102,9 +113,24 @@ def _message_exists(ports: Ports, inbound: InboundMessage, thread_id: str, messa
     return True
 
 
+def _written(inbound: InboundMessage) -> str:
+    """What the citizen wrote: the text, else an e-mail's subject; "" for files alone."""
+    return inbound.text.strip() or (inbound.subject.strip() if inbound.citizen_subject else "")
+
+
+def _analysable(inbound: InboundMessage) -> bool:
+    return bool(_written(inbound))
+
+
 def _text_of(inbound: InboundMessage) -> str:
-    text = inbound.text.strip() or inbound.subject.strip() or NO_TEXT
+    text = _written(inbound) or NO_TEXT
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - 1] + "…"
+
+
+def _analysis(inbound: InboundMessage) -> Analysis:
+    """Files alone bring no words: the placeholder text is never analysed as an opinion
+    (no job is queued, and the dashboard counts nothing for it)."""
+    return Analysis() if _analysable(inbound) else Analysis(AnalysisStatus.SKIPPED)
 
 
 def _envelope(inbound: InboundMessage, text: str) -> Envelope | None:
@@ -134,6 +160,10 @@ def _contact(
         expires,
         social_id=sender.social_id,
         platform=sender.platform,
+        # A proven address (an e-mail whose SPF, DKIM and DMARC passed at SES) counts as
+        # verified, like one proven by its e-mailed link: staff see it so. The contact is
+        # still a new one; joining an address's contacts is services/feedback.py's rule.
+        verified_at=inbound.received_at if sender.proven and sender.email else None,
     )
     ports.contacts.save(contact)
     return contact
@@ -166,6 +196,7 @@ def _new_thread(
         channel_ref=inbound.channel_ref,
         followup_hash=followup.hash_token(token) if token else "",
         sealed_followup=ports.sealer.seal(token) if token and contact else "",
+        analysis=_analysis(inbound),
     )
     message = Message(
         commune.commune_id,
@@ -177,6 +208,7 @@ def _new_thread(
         now,
         external_id=inbound.external_id,
         envelope=_envelope(inbound, text),
+        analysis=_analysis(inbound),
     )
     created = activity.record(
         commune.commune_id,
@@ -217,6 +249,7 @@ def _next_message(
             now,
             external_id=inbound.external_id,
             envelope=_envelope(inbound, text),
+            analysis=_analysis(inbound),
         )
         due = sla.answer_due(now, commune.settings.answer_sla_days)
         written = activity.record(

@@ -189,6 +189,11 @@ def _correction(
     """What the model should learn from this edit, if it corrects the theme or sentiment."""
     result = before.analysis.result
     new_sentiment = changes.sentiment
+    if before.analysis.status is AnalysisStatus.SKIPPED:
+        # Files alone: the text shown in their place is ours, nothing to learn from it.
+        if new_sentiment is not None:
+            raise ConflictError("this message has no text to analyse", code="nothing_to_analyse")
+        return None
     if new_sentiment is not None and result is None:
         raise ConflictError("the analysis is not finished yet", code="analysis_pending")
     sentiment_changed = result is not None and new_sentiment not in (None, result.sentiment)

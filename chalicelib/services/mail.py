@@ -1,18 +1,20 @@
 """An e-mail as received (SES stores it in the mail bucket; locally the SMTP server does)
 becomes a citizen's message in the commune's inbox, or is set aside with a reason staff
-can read. Auto-replies and bounces never become opinions."""
+can read. Auto-replies, bounces and mail SES flagged (virus, spam) never become opinions."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import default
 
 from chalicelib import config
+from chalicelib.channels import files
 from chalicelib.channels.email.parse import Attachment, ParsedEmail, parse
+from chalicelib.channels.email.verdicts import Verdicts
 from chalicelib.domain.addresses import Addressee, addressee, secret_from
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError
@@ -49,6 +51,13 @@ def receive_email(ports: Ports, raw_key: str) -> Outcome:
         logger.warning("e-mail for no commune of this stack", extra={"rawKey": raw_key})
         return Outcome("not_ours", "no commune address among the recipients")
     commune, named = target
+    flagged = parsed.verdicts.flagged
+    if flagged:
+        # Never a thread, never an opinion: its files are neither stored nor offered to
+        # agents (the raw e-mail stays in the mail bucket, out of their reach, until the
+        # retention date).
+        _set_aside(ports, commune, raw_key, parsed, flagged)
+        return Outcome("set_aside", flagged)
     if parsed.auto_reply:
         _set_aside(ports, commune, raw_key, parsed, f"auto-reply: {parsed.auto_reply_reason}")
         if parsed.auto_reply_reason in BOUNCES and named.thread_id:
@@ -134,13 +143,32 @@ def _inbound(
         text=parsed.new_text,
         full_text=parsed.text,
         received_at=ports.clock(),
-        sender=Sender(email=parsed.sender, name=parsed.sender_name),
+        sender=Sender(
+            email=parsed.sender,
+            name=parsed.sender_name,
+            proven=parsed.verdicts.proves(parsed.sender),
+        ),
         subject=parsed.subject,
         thread_id=named.thread_id,
         thread_keys=tuple(channels.MESSAGE_KEY + message_id for message_id in answered),
         links=(channels.MESSAGE_KEY + parsed.message_id,) if parsed.message_id else (),
         raw_key=raw_key,
-        attachments=_stored_attachments(ports, commune, external_id, parsed.attachments),
+        attachments=_stored_attachments(
+            ports, commune, external_id, _scanned(parsed.attachments, parsed.verdicts)
+        ),
+    )
+
+
+def _scanned(attachments: tuple[Attachment, ...], verdicts: Verdicts) -> tuple[Attachment, ...]:
+    """Legacy office formats (.doc, .xls, .rtf…) may carry macros: kept only when SES
+    scanned the e-mail and found no virus, listed as refused otherwise."""
+    if verdicts.virus_free:
+        return attachments
+    return tuple(
+        replace(item, content=b"", rejected=files.NOT_SCANNED)
+        if not item.rejected and files.macro_capable(item.filename, item.content_type)
+        else item
+        for item in attachments
     )
 
 

@@ -21,9 +21,9 @@ from chalicelib.domain.contacts import Contact, email_key
 from chalicelib.domain.errors import GoneError, NotFoundError
 from chalicelib.domain.ids import CommuneId, commune_id
 from chalicelib.domain.staff import Role, StaffIdentity
-from chalicelib.domain.threads import Author, Message, Thread, preview_of
+from chalicelib.domain.threads import Author, Channel, Message, Thread, preview_of
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import abuse, exports, validation
+from chalicelib.services import abuse, channels, exports, redaction, validation
 
 logger = logging.getLogger(__name__)
 # A text erased before its analysis masked it.
@@ -160,7 +160,9 @@ def erase_by_citizen(ports: Ports, token: str) -> int:
         others = ports.threads.of_contact(commune_id, contact_id, 2)
         if any(other.thread_id != thread.thread_id for other in others):
             contact_id = None
-    return _erase_all(ports, commune_id, [thread], contact_id, activity.CITIZEN, "request")
+    return _erase_all(
+        ports, commune_id, [thread], contact_id, activity.CITIZEN, "request", proven=False
+    )
 
 
 def erase_by_admin(ports: Ports, staff: StaffIdentity, thread_id: str) -> int:
@@ -196,11 +198,20 @@ def _erase_all(
     contact_id: str | None,
     actor: str,
     reason: str,
+    proven: bool = True,
 ) -> int:
+    """Erases the threads' personal data and the contact. With `proven` (the erasure comes
+    from the address's owner, an admin on request, or the retention date), what the
+    channels keep of the contact's address or social id outside threads goes too."""
+    contact = ports.contacts.get(commune_id, contact_id) if contact_id else None
     for each in threads:
-        _forget(ports, each)
-    if contact_id:
-        ports.contacts.delete(commune_id, contact_id)
+        _forget(ports, each, contact)
+    if contact is not None:
+        if proven or contact.verified_at is not None or contact.social_id:
+            channels.forget_sender(
+                ports, commune_id, email=contact.email, social_id=contact.social_id
+            )
+        ports.contacts.delete(commune_id, contact.contact_id)
     # Only now that the texts are anonymised: an export reading them later gets them so.
     files = exports.erase_files_holding(ports, commune_id, threads)
     activity.audit(
@@ -216,9 +227,9 @@ def _erase_all(
     return len(threads)
 
 
-def _forget(ports: Ports, thread: Thread) -> None:
+def _forget(ports: Ports, thread: Thread, contact: Contact | None) -> None:
     messages = ports.threads.messages(thread.commune_id, thread.thread_id)
-    anonymised = [_anonymised(ports, m) for m in messages if m.author is Author.CITIZEN]
+    anonymised = [_anonymised(ports, m, contact) for m in messages]
     opinion = next((m for m in anonymised if m.message_id == thread.thread_id), None)
     preview = preview_of(opinion.text) if opinion else thread.preview
     ports.threads.forget_contact(
@@ -230,8 +241,12 @@ def _forget(ports: Ports, thread: Thread) -> None:
         ports.corrections.anonymise(thread.commune_id, thread.thread_id, opinion.text)
 
 
-def _anonymised(ports: Ports, message: Message) -> Message:
-    """The message with its masked text, its files deleted."""
+def _anonymised(ports: Ports, message: Message, contact: Contact | None) -> Message:
+    """A citizen's message with its masked text, its files deleted, and no social network
+    id (a WhatsApp id encodes the phone number); a staff answer or note with the personal
+    data it quotes masked ("Bonjour Jeanne Martin")."""
+    if message.author is not Author.CITIZEN:
+        return replace(message, text=redaction.mask_answer(message.text, contact))
     envelope = message.envelope
     if envelope is not None:
         if envelope.raw_key:
@@ -241,4 +256,5 @@ def _anonymised(ports: Ports, message: Message) -> Message:
                 ports.attachments.delete(attachment.key)
     result = message.analysis.result
     text = result.masked_text if result is not None and result.masked_text else ERASED
-    return replace(message, text=text, envelope=None)
+    external_id = "" if message.channel is Channel.SOCIAL else message.external_id
+    return replace(message, text=text, envelope=None, external_id=external_id)

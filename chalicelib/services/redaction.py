@@ -14,6 +14,7 @@ from chalicelib.domain.threads import Analysis, AnalysisStatus, Author, Message,
 
 PENDING_TEXT = "[texte en attente d'analyse]"
 FAILED_TEXT = "[texte indisponible : analyse en échec]"
+SKIPPED_TEXT = "[pas de texte : pièces jointes seules]"
 
 
 def sees_personal_data(staff: StaffIdentity) -> bool:
@@ -27,6 +28,8 @@ def masked_text(analysis: Analysis) -> str:
     result = analysis.result
     if result is not None and result.masked_text:
         return result.masked_text
+    if analysis.status is AnalysisStatus.SKIPPED:
+        return SKIPPED_TEXT
     return FAILED_TEXT if analysis.status is AnalysisStatus.FAILED else PENDING_TEXT
 
 

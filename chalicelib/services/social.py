@@ -22,6 +22,7 @@ from chalicelib.domain.errors import (
     BadRequestError,
     DeliveryError,
     ForbiddenError,
+    NotFoundError,
     UnauthorizedError,
     ValidationError,
 )
@@ -30,7 +31,7 @@ from chalicelib.domain.inbound import InboundMessage, Sender
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Channel, Message, Thread
 from chalicelib.ports import InboundJob, Ports
-from chalicelib.services import validation
+from chalicelib.services import social_media, validation
 from chalicelib.services.channels import record_set_aside
 from chalicelib.services.inbound import Received, receive
 
@@ -39,6 +40,11 @@ CONFIG_KEY = "meta:config"
 HEALTH_KEY = "meta:health"
 CONVERSATION_KEY = "conv:"
 SOURCE = "meta"
+# In the mail bucket: meta/<commune>/<sha256>.json, a webhook payload as Meta signed it
+# (until the worker has split it), and meta/<commune>/events/<sha256>.json, each citizen
+# event on its own (what a message's or set-aside entry's raw_key names: it goes with the
+# citizen's data).
+PAYLOADS = "meta/"
 MAX_ACCOUNTS = 20
 _ACCOUNT_ID = re.compile(r"^[0-9]{1,64}$")
 PLATFORM_LABELS = {"facebook": "Facebook", "instagram": "Instagram", "whatsapp": "WhatsApp"}
@@ -246,23 +252,25 @@ def handshake(
 
 def accept_webhook(ports: Ports, slug: str, header: str | None, raw: bytes) -> int:
     """Checks the signature over the raw body before reading it, keeps the citizens'
-    messages and comments for the inbound worker, and returns how many there are. Raises
-    UnauthorizedError (signature) or BadRequestError (not a Meta payload)."""
+    messages and comments (and the events that should be but do not parse) for the inbound
+    worker, and returns how many there are. Raises UnauthorizedError (signature) or
+    BadRequestError (not a Meta payload)."""
     commune = validation.find_commune(ports, slug)
     config = load_config(ports, commune.commune_id)
     secret = ports.sealer.unseal(config.sealed_secret) if config else ""
     if not secret or not signature.verify(secret, raw, header):
         raise UnauthorizedError("bad or missing X-Hub-Signature-256", code="invalid_signature")
     try:
-        found = meta_events.parse(json.loads(raw))
-    except (ValueError, meta_events.MetaPayloadError) as error:
+        found = meta_events.read(json.loads(raw))
+    except (ValueError, RecursionError, meta_events.MetaPayloadError) as error:
         raise BadRequestError(
             f"not a Meta webhook payload: {error}", code="invalid_payload"
         ) from error
     if not found:  # statuses, reads, reactions…: acknowledged, nothing to keep
         return 0
-    # The text stays out of the queue: it waits in the bucket, the queue names it.
-    key = f"meta/{commune.commune_id}/{hashlib.sha256(raw).hexdigest()}.json"
+    # The text stays out of the queue: it waits in the bucket, the queue names it. The
+    # worker splits it into one object per event, then deletes it (see process()).
+    key = f"{PAYLOADS}{commune.commune_id}/{hashlib.sha256(raw).hexdigest()}.json"
     ports.mail.put_bytes(key, raw, "application/json")
     ports.inbound_queue.enqueue(InboundJob(commune.commune_id, SOURCE, key))
     return len(found)
@@ -270,28 +278,77 @@ def accept_webhook(ports: Ports, slug: str, header: str | None, raw: bytes) -> i
 
 def process(ports: Ports, job: InboundJob) -> list[Received]:
     """Files each citizen message or comment of a stored webhook payload (once each, by
-    its Meta id); events for an account the commune did not connect are set aside."""
+    its Meta id), with the files it carries; sets aside, with the reason, the events for an
+    account the commune did not connect and those that do not parse (filed all the same
+    when they carry a text). Each event's raw body is kept on its own (`raw_key` of its
+    message or set-aside entry), so erasing one citizen's leaves no other's; the shared
+    payload is deleted once all are filed."""
     commune = ports.communes.get(job.commune_id)
     config = load_config(ports, commune.commune_id)
-    found = meta_events.parse(json.loads(ports.mail.get_bytes(job.key)))
+    try:
+        payload = ports.mail.get_bytes(job.key)
+    except NotFoundError:  # filed already: a redelivered job finds the payload gone
+        return []
     received = []
-    for event in found:
-        if config is None or config.account(event.account_id) is None:
-            record_set_aside(
-                ports,
-                commune,
-                event.sender_id,
-                PLATFORM_LABELS[event.platform.value],
-                f"event for an account not connected: {event.account_id}",
-                job.key,
-            )
-            continue
-        received.append(receive(ports, _inbound(commune, event)))
+    for item in meta_events.read(json.loads(payload)):
+        raw_key = f"{PAYLOADS}{commune.commune_id}/events/{_digest(item.identity)}.json"
+        ports.mail.put_bytes(raw_key, json.dumps(item.raw).encode(), "application/json")
+        filed = _file(ports, commune, config, item, raw_key)
+        if filed is not None:
+            received.append(filed)
     _record_health(ports, commune.commune_id, event=True)
+    ports.mail.delete(job.key)
     return received
 
 
-def _inbound(commune: Commune, event: meta_events.SocialEvent) -> InboundMessage:
+def _file(
+    ports: Ports,
+    commune: Commune,
+    config: MetaConfig | None,
+    item: meta_events.Item,
+    raw_key: str,
+) -> Received | None:
+    if item.event is not None:
+        event = item.event
+        account = config.account(event.account_id) if config else None
+        if account is None:
+            reason = f"event for an account not connected: {event.account_id[:64]}"
+            _set_aside(ports, commune, event.platform, event.sender_id, reason, raw_key)
+            return None
+        token = ports.sealer.unseal(account.sealed_token)
+        return receive(ports, _inbound(ports, commune, event, token, raw_key))
+    unreadable = item.unreadable
+    if unreadable is None:
+        return None
+    account = config.account(unreadable.account_id) if config else None
+    if account is None or not unreadable.text:
+        reason = unreadable.reason
+        if account is None and unreadable.account_id:
+            reason += f" (account not connected: {unreadable.account_id[:64]})"
+        _set_aside(ports, commune, unreadable.platform, unreadable.sender_id, reason, raw_key)
+        return None
+    # A text Concerto can read in an event it cannot: filed, so nothing the citizen wrote
+    # waits unseen; with fields missing, it may not be answerable on the network.
+    logger.warning("incomplete Meta event filed", extra={"reason": unreadable.reason})
+    token = ports.sealer.unseal(account.sealed_token)
+    return receive(ports, _incomplete(ports, commune, item, unreadable, token, raw_key))
+
+
+def _set_aside(
+    ports: Ports,
+    commune: Commune,
+    platform: meta_events.Platform,
+    sender_id: str,
+    reason: str,
+    raw_key: str,
+) -> None:
+    label = PLATFORM_LABELS[platform.value]
+    record_set_aside(ports, commune, sender_id, label, reason, raw_key)
+
+
+def _inbound(
+    ports: Ports, commune: Commune, event: meta_events.SocialEvent, token: str, raw_key: str
+) -> InboundMessage:
     comment = event.kind is meta_events.EventKind.COMMENT
     reference = {
         "platform": event.platform.value,
@@ -302,10 +359,11 @@ def _inbound(commune: Commune, event: meta_events.SocialEvent) -> InboundMessage
         reference["comment"] = event.reply_target
     label = PLATFORM_LABELS[event.platform.value]
     key = CONVERSATION_KEY + event.conversation_key
+    external_id = f"{event.platform.value}:{event.event_id}"
     return InboundMessage(
         commune_id=commune.commune_id,
         channel=Channel.SOCIAL,
-        external_id=f"{event.platform.value}:{event.event_id}",
+        external_id=external_id,
         text=event.text,
         received_at=event.at,
         sender=Sender(
@@ -315,7 +373,59 @@ def _inbound(commune: Commune, event: meta_events.SocialEvent) -> InboundMessage
         thread_keys=(key,),
         links=(key,),
         channel_ref=json.dumps(reference),
+        raw_key=raw_key,
+        attachments=social_media.keep(
+            ports, commune.commune_id, external_id, event.attachments, token
+        ),
+        citizen_subject=False,
     )
+
+
+def _incomplete(
+    ports: Ports,
+    commune: Commune,
+    item: meta_events.Item,
+    unreadable: meta_events.Unreadable,
+    token: str,
+    raw_key: str,
+) -> InboundMessage:
+    platform = unreadable.platform.value
+    external_id = f"{platform}:{item.identity}"
+    # Its conversation only when the network named the sender of a private message.
+    private = unreadable.kind is meta_events.EventKind.MESSAGE and unreadable.sender_id
+    key = f"{CONVERSATION_KEY}{platform}:{unreadable.account_id}:{unreadable.sender_id}"
+    reference = {"platform": platform, "account": unreadable.account_id, "kind": "message"}
+    return InboundMessage(
+        commune_id=commune.commune_id,
+        channel=Channel.SOCIAL,
+        external_id=external_id,
+        text=unreadable.text,
+        received_at=unreadable.at or ports.clock(),
+        sender=Sender(social_id=unreadable.sender_id, platform=platform),
+        subject=f"Message {PLATFORM_LABELS[platform]}",
+        thread_keys=(key,) if private else (),
+        links=(key,) if private else (),
+        channel_ref=json.dumps(reference),
+        raw_key=raw_key,
+        attachments=social_media.keep(
+            ports, commune.commune_id, external_id, unreadable.attachments, token
+        ),
+        citizen_subject=False,
+    )
+
+
+def conversation_keys(ports: Ports, commune_id: CommuneId, social_id: str) -> list[str]:
+    """The channel keys that would file a citizen's next private message in their current
+    conversation, on each account the commune connected (the key names their social id)."""
+    config = load_config(ports, commune_id)
+    return [
+        f"{CONVERSATION_KEY}{account.platform}:{account.account_id}:{social_id}"
+        for account in (config.accounts if config else ())
+    ]
+
+
+def _digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # --- answers -------------------------------------------------------------------------

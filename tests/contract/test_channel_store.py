@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.errors import NotFoundError
+from chalicelib.services import channels
 from tests.fakes import BIOT, VALBONNE
 
 pytestmark = pytest.mark.contract
@@ -56,3 +57,42 @@ def test_blobs_can_be_deleted_and_deleting_twice_is_harmless(ports):
     ports.mail.delete("inbound/raw")
     with pytest.raises(NotFoundError):
         ports.mail.get_bytes("inbound/raw")
+
+
+def test_a_key_can_be_deleted_within_its_commune_and_deleting_twice_is_harmless(ports):
+    ports.channels.link(BIOT, "aside:2026-11-01", "biot", LATER)
+    ports.channels.link(VALBONNE, "aside:2026-11-01", "valbonne", LATER)
+    ports.channels.delete(BIOT, "aside:2026-11-01")
+    ports.channels.delete(BIOT, "aside:2026-11-01")
+    ports.channels.delete(BIOT, "never-written")
+    assert ports.channels.find(BIOT, ["aside:2026-11-01"]) is None
+    assert ports.channels.find(VALBONNE, ["aside:2026-11-01"]) == "valbonne"
+
+
+def test_a_senders_set_aside_entries_and_raw_inputs_are_forgotten_and_no_one_else_s(ports):
+    biot = ports.communes.get(BIOT)
+    for raw_key, sender in (
+        ("inbound/virus", "Jeanne@Example.org"),
+        ("meta/06018/events/a.json", "psid-1"),
+        ("inbound/other", "paul@example.org"),
+    ):
+        ports.mail.put_bytes(raw_key, b"raw", "application/octet-stream")
+        channels.record_set_aside(ports, biot, sender, "Objet", "a reason", raw_key)
+    ports.mail.put_bytes("inbound/valbonne", b"raw", "message/rfc822")
+    valbonne = ports.communes.get(VALBONNE)
+    channels.record_set_aside(
+        ports, valbonne, "jeanne@example.org", "Objet", "r", "inbound/valbonne"
+    )
+
+    forgotten = channels.forget_sender(ports, BIOT, email="jeanne@example.ORG", social_id="psid-1")
+
+    assert forgotten == 2
+    remaining = [value for _, value in ports.channels.recent(BIOT, "aside:", 10)]
+    assert ["paul@example.org" in value for value in remaining] == [True]
+    for gone in ("inbound/virus", "meta/06018/events/a.json"):
+        with pytest.raises(NotFoundError):
+            ports.mail.get_bytes(gone)
+    assert ports.mail.get_bytes("inbound/other") == b"raw"
+    assert ports.mail.get_bytes("inbound/valbonne") == b"raw"
+    assert len(ports.channels.recent(VALBONNE, "aside:", 10)) == 1
+    assert channels.forget_sender(ports, BIOT, email="jeanne@example.org") == 0

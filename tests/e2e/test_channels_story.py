@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.channels.meta.signature import sign
 from local.seed import DEFAULT_META_SECRET, demo_accounts
-from tests.e2e.story import Staff, call
+from tests.e2e.story import Staff, call, download
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -123,3 +123,89 @@ def test_a_messenger_message_is_answered_through_graph(runtime):
 
     [sent] = wait_for(delivered)
     assert sent["json"]["message"]["text"] == "Non, ouverte de 10 h à 18 h."
+
+
+def test_a_mail_ses_found_a_virus_in_is_set_aside_and_never_becomes_a_thread(runtime):
+    # The local SMTP server keeps the headers as the client sent them (SES would write
+    # these on top of the message): the handler reads the same verdict it would in AWS.
+    infected = EmailMessage()
+    infected["X-SES-Spam-Verdict"] = "PASS"
+    infected["X-SES-Virus-Verdict"] = "FAIL"
+    infected["From"] = "Paul Durand <paul.e2e@example.org>"
+    infected["To"] = "biot@concerto.local"
+    infected["Subject"] = "Facture des travaux e2e-virus"
+    infected["Message-ID"] = "<e2e-virus@example.org>"
+    infected.set_content("Bonjour,\nVeuillez trouver la facture ci-jointe.\n")
+    infected.add_attachment(
+        b"\xd0\xcf\x11\xe0 macro", maintype="application", subtype="msword", filename="facture.doc"
+    )
+    send_mail(runtime, infected)
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+
+    def set_aside() -> Any:
+        items = agent.asks("GET", "/console/channels/set-aside").body["items"]
+        return [item for item in items if item["subject"] == "Facture des travaux e2e-virus"]
+
+    [entry] = wait_for(set_aside)
+    assert entry["from"] == "paul.e2e@example.org"
+    assert "virus" in entry["reason"]
+    # Set aside is the outcome, not a step before filing: no thread ever holds it.
+    subjects = [item["subject"] for item in agent.inbox("?channel=email").body["items"]]
+    assert "Facture des travaux e2e-virus" not in subjects
+
+
+def test_a_whatsapp_photo_reaches_the_inbox_as_an_attachment_agents_download(runtime):
+    photo = b"\x89PNG\r\n\x1a\n e2e photo of a fallen tree"
+    upload = urllib.request.Request(
+        f"{runtime.graph_url}/_media",
+        data=photo,
+        method="POST",
+        headers={"Content-Type": "image/png"},
+    )
+    with urllib.request.urlopen(upload, timeout=10) as response:
+        media_id = json.load(response)["id"]
+    phone = demo_accounts(0)[2][1]
+    message = {
+        "from": "33699887766",
+        "id": "wamid.e2e-photo",
+        "timestamp": str(int(time.time())),
+        "type": "image",
+        "image": {"id": media_id, "mime_type": "image/png"},
+    }
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "33482530011", "phone_number_id": phone},
+        "contacts": [{"profile": {"name": "Lou"}, "wa_id": "33699887766"}],
+        "messages": [message],
+    }
+    raw = json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
+    posted = call(
+        runtime.api_url,
+        "POST",
+        "/channels/meta/biot",
+        raw=raw,
+        headers={"X-Hub-Signature-256": sign(DEFAULT_META_SECRET, raw)},
+    )
+    assert (posted.status, posted.body) == (200, {"queued": 1})
+
+    agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+
+    def photo_thread() -> Any:
+        items = agent.inbox("?channel=social").body["items"]
+        return [item for item in items if item["subject"] == "Message WhatsApp"]
+
+    [summary] = wait_for(photo_thread)
+    thread = agent.opens(summary["id"]).body
+    [first] = thread["messages"]
+    assert thread["analysis"]["status"] == "skipped"
+    [attachment] = first["attachments"]
+    assert (attachment["name"], attachment["contentType"]) == ("photo-1.png", "image/png")
+    path = f"/console/threads/{summary['id']}/messages/{first['id']}/attachments/0"
+    link = agent.asks("GET", path).body
+    assert download(link["url"])[0] == photo

@@ -19,6 +19,8 @@ from chalicelib import config, resources
 from chalicelib.adapters.graph import GraphClient, GraphSocialNetwork
 from chalicelib.channels import forms as form_signatures
 from chalicelib.channels.meta import signature as meta_signature
+from chalicelib.services.inbound import NO_TEXT
+from chalicelib.workers.analysis import handle_analysis
 from chalicelib.workers.delivery import handle_delivery
 from chalicelib.workers.inbound import handle_inbound
 from chalicelib.workers.mail import process_event
@@ -26,6 +28,7 @@ from local.graph import FakeGraph
 from local.mailbox import s3_event
 from local.seed import DEFAULT_META_SECRET, DEFAULT_META_VERIFY_TOKEN, demo_accounts
 from local.worker import LambdaContext, sqs_event
+from tests.fakes import KeywordAnalyzer
 from tests.integration.conftest import REGION, login
 
 pytestmark = pytest.mark.integration
@@ -398,3 +401,216 @@ def test_a_bounce_of_the_answer_shows_it_as_not_delivered(client, aws):
     assert (answer["author"], answer["delivery"]) == ("commune", "failed")
     assert "returned the answer" in answer["deliveryDetail"]
     assert len(thread["messages"]) == 2
+
+
+# --- SES verdicts ------------------------------------------------------------------------
+
+
+def receive_raw(raw: bytes, key: str) -> list:
+    bucket = config.bucket_name(resources.MAIL_BUCKET)
+    boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key=f"inbound/{key}", Body=raw)
+    return process_event(s3_event(bucket, f"inbound/{key}", REGION))
+
+
+def through_ses(message: EmailMessage, spam: str = "PASS", virus: str = "PASS", **auth: str):
+    """The e-mail as SES stores it: its verdict headers on top of what the sender wrote."""
+    results = {"spf": "pass", "dkim": "pass header.i=@example.org"}
+    results["dmarc"] = "pass header.from=example.org"
+    results.update(auth)
+    verdicts = "; ".join(f"{method}={value}" for method, value in results.items())
+    top = (
+        f"X-SES-Spam-Verdict: {spam}\r\nX-SES-Virus-Verdict: {virus}\r\n"
+        f"Authentication-Results: amazonses.com; {verdicts};\r\n"
+    )
+    return top.encode() + message.as_bytes()
+
+
+def with_office_files(message: EmailMessage) -> EmailMessage:
+    message.add_attachment(
+        b"\xd0\xcf\x11\xe0 ole2", maintype="application", subtype="msword", filename="plan.doc"
+    )
+    return message
+
+
+def stored_attachments() -> list[str]:
+    bucket = config.bucket_name(resources.ATTACHMENTS_BUCKET)
+    listed = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=bucket)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+@pytest.mark.parametrize(
+    ("spam", "virus", "reason"),
+    [("PASS", "FAIL", "virus"), ("FAIL", "PASS", "spam"), ("FAIL", "FAIL", "virus")],
+)
+def test_a_mail_ses_flagged_is_set_aside_with_its_reason_and_its_files_never_kept(
+    client, aws, spam, virus, reason
+):
+    raw = through_ses(with_office_files(citizen_mail()), spam=spam, virus=virus)
+    [outcome] = receive_raw(raw, "flagged")
+
+    assert (outcome.status, outcome.thread_id) == ("set_aside", "")
+    assert reason in outcome.reason
+    assert stored_attachments() == []
+    agent = login(aws, "agent@biot.demo")
+    [entry] = get(client, "/console/channels/set-aside", agent)[1]["items"]
+    assert (entry["from"], entry["subject"]) == ("jeanne@example.org", "Lampadaire éteint")
+    assert reason in entry["reason"]
+    assert get(client, "/console/threads?channel=email", agent)[1]["items"] == []
+
+
+def test_a_proven_sender_with_a_clean_scan_keeps_its_office_files_and_a_verified_contact(
+    client, aws
+):
+    raw = through_ses(with_office_files(citizen_mail()), spam="GRAY")
+    [outcome] = receive_raw(raw, "clean")
+
+    assert outcome.status == "filed"
+    agent = login(aws, "agent@biot.demo")
+    _, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    assert [(a["name"], a["refused"]) for a in thread["messages"][0]["attachments"]] == [
+        ("photo-rue.pdf", None),
+        ("plan.doc", None),
+    ]
+    assert len(stored_attachments()) == 2
+    assert thread["contact"]["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "raw_of", "verified"),
+    [
+        ({"virus": "PROCESSING_FAILED"}, through_ses, True),
+        ({"virus": "GRAY", "dmarc": "fail header.from=example.org"}, through_ses, False),
+        ({}, lambda message, **_: message.as_bytes(), False),  # not through SES at all
+    ],
+)
+def test_without_a_virus_pass_office_files_are_refused_and_without_dmarc_nothing_is_proven(
+    client, aws, verdicts, raw_of, verified
+):
+    raw = raw_of(with_office_files(citizen_mail()), **verdicts)
+    [outcome] = receive_raw(raw, "unscanned")
+
+    assert outcome.status == "filed"
+    agent = login(aws, "agent@biot.demo")
+    _, thread = get(client, f"/console/threads/{outcome.thread_id}", agent)
+    [message] = thread["messages"]
+    assert [(a["name"], a["refused"]) for a in message["attachments"]] == [
+        ("photo-rue.pdf", None),
+        ("plan.doc", "not_scanned"),
+    ]
+    [kept] = stored_attachments()
+    assert kept.endswith("-photo-rue.pdf")
+    assert thread["contact"]["verified"] is verified
+    base = f"/console/threads/{outcome.thread_id}/messages/{message['id']}"
+    assert get(client, f"{base}/attachments/1", agent)[0] == 404
+
+
+# --- Files sent on social networks, each event's raw body ---------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 500
+
+
+def whatsapp_message(phone: str, message: dict) -> dict:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "33482530011", "phone_number_id": phone},
+        "contacts": [{"profile": {"name": "Camille Roux"}, "wa_id": "33612345678"}],
+        "messages": [{"from": "33612345678", "timestamp": str(int(time.time())), **message}],
+    }
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
+
+
+def s3_object(bucket: resources.Bucket, url: str, parts: int = 3) -> bytes:
+    key = "/".join(url.split("?")[0].split("/")[-parts:])
+    name = config.bucket_name(bucket)
+    return boto3.client("s3", region_name=REGION).get_object(Bucket=name, Key=key)["Body"].read()
+
+
+def test_meta_photos_and_voice_notes_are_kept_and_offered_like_email_attachments(
+    client, aws, ports, graph
+):
+    ports.analyzer = KeywordAnalyzer()
+    page, _, phone = (account[1] for account in demo_accounts(0))
+    photo = graph.add_media(PNG, "image/png")
+    voice = graph.add_media(b"OggS opus voice note", "audio/ogg")
+    pictures = [
+        {"type": "image", "payload": {"url": graph.media_url(photo)}},
+        {"type": "image", "payload": {"url": graph.media_url("expired-link")}},
+    ]
+    only_photos = messenger(page, "psid-7", "mid.p1", "")
+    only_photos["entry"][0]["messaging"][0]["message"] = {"mid": "mid.p1", "attachments": pictures}
+    assert json.loads(meta_post(client, only_photos).body) == {"queued": 1}
+    meta_post(client, messenger(page, "psid-7", "mid.p2", "Les poubelles débordent, rue Sauvaire"))
+    audio = {"id": "wamid.v1", "type": "audio", "audio": {"id": voice, "mime_type": "audio/ogg"}}
+    meta_post(client, whatsapp_message(phone, audio))
+    assert drain(resources.INBOUND_QUEUE, handle_inbound) == [{"batchItemFailures": []}]
+
+    agent = login(aws, "agent@biot.demo")
+    threads = get(client, "/console/threads?channel=social", agent)[1]["items"]
+    by_subject = {item["subject"]: item for item in threads}
+    _, facebook = get(client, f"/console/threads/{by_subject['Message Facebook']['id']}", agent)
+    first, second = facebook["messages"]
+    assert (first["text"], second["text"]) == (NO_TEXT, "Les poubelles débordent, rue Sauvaire")
+    assert facebook["analysis"]["status"] == "skipped"
+    kept, gone = first["attachments"]
+    assert (kept["name"], kept["contentType"], kept["size"], kept["refused"]) == (
+        "photo-1.png",
+        "image/png",
+        len(PNG),
+        None,
+    )
+    assert (gone["name"], gone["refused"]) == ("photo-2", "download_failed")
+    base = f"/console/threads/{facebook['id']}/messages/{first['id']}"
+    status, link = get(client, f"{base}/attachments/0", agent)
+    assert status == 200 and link["contentType"] == "image/png"
+    assert s3_object(resources.ATTACHMENTS_BUCKET, link["url"]) == PNG
+    assert get(client, f"{base}/attachments/1", agent)[0] == 404
+    # The whole event as Meta sent it, like an e-mail's original.
+    status, original = get(client, f"{base}/original", agent)
+    raw = json.loads(s3_object(resources.MAIL_BUCKET, original["rawUrl"], parts=4))
+    assert raw["entry"][0]["messaging"][0]["message"]["mid"] == "mid.p1"
+
+    _, whatsapp = get(client, f"/console/threads/{by_subject['Message WhatsApp']['id']}", agent)
+    [note] = whatsapp["messages"][0]["attachments"]
+    assert (note["name"], note["contentType"], note["refused"]) == (
+        "audio-1.ogg",
+        "audio/ogg",
+        None,
+    )
+    # The CDN link never gets a token; WhatsApp's media link is fetched with it.
+    tokens = {download["id"]: download["token"] for download in graph.downloaded()}
+    assert tokens == {photo: "", "expired-link": "", voice: "demo-whatsapp-token"}
+
+    # Only the written message is a verbatim: the photo and the voice note count nothing.
+    assert drain(resources.ANALYSIS_QUEUE, handle_analysis) == [{"batchItemFailures": []}]
+    dashboard = get(client, "/console/dashboard", login(aws, "viewer@biot.demo"))[1]
+    assert dashboard["totals"]["verbatims"] == 1
+    assert get(client, f"/console/threads/{facebook['id']}", agent)[1]["analysis"] == {
+        **facebook["analysis"],
+        "status": "skipped",
+    }
+    # Each event has its own raw body; the payloads Meta signed are gone once split.
+    mail = boto3.client("s3", region_name=REGION).list_objects_v2(
+        Bucket=config.bucket_name(resources.MAIL_BUCKET), Prefix="meta/"
+    )
+    keys = [item["Key"] for item in mail["Contents"]]
+    assert len(keys) == 3 and all(key.startswith("meta/06018/events/") for key in keys)
+
+
+def test_a_signed_event_that_does_not_parse_is_set_aside_and_the_others_filed(client, aws):
+    page = demo_accounts(0)[0][1]
+    payload = messenger(page, "psid-8", "mid.ok", "Le parking est plein tous les matins.")
+    odd = {"recipient": {"id": page}, "timestamp": 1, "message": {"mid": "mid.odd"}}
+    payload["entry"][0]["messaging"].append(odd)
+    payload["entry"].append(["not", "an", "entry"])
+    assert json.loads(meta_post(client, payload).body) == {"queued": 3}
+    assert drain(resources.INBOUND_QUEUE, handle_inbound) == [{"batchItemFailures": []}]
+
+    agent = login(aws, "agent@biot.demo")
+    [summary] = get(client, "/console/threads?channel=social", agent)[1]["items"]
+    assert summary["preview"] == "Le parking est plein tous les matins."
+    listed = get(client, "/console/channels/set-aside", agent)[1]["items"]
+    assert sorted((item["subject"], item["reason"]) for item in listed) == [
+        ("Facebook", "event without sender id"),
+        ("Facebook", "malformed entry"),
+    ]

@@ -4,10 +4,12 @@ and where, long texts cut between words, and Graph's errors mapped to what the c
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,7 @@ from chalicelib.adapters.graph import (
     WHATSAPP_MAX_CHARS,
     GraphClient,
     GraphError,
+    MediaTooLargeError,
     split_text,
 )
 from chalicelib.channels.meta.events import Platform
@@ -250,3 +253,126 @@ def test_split_text_keeps_every_word_within_the_limit(text: str, limit: int) -> 
     assert all(part and part == part.strip() for part in parts)
     assert all(len(part.encode("utf-16-le")) // 2 <= limit for part in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+# --- The files citizens send ---------------------------------------------------------------
+
+LIMIT = 10 * 1024 * 1024
+
+
+def test_a_cdn_link_is_downloaded_without_the_token(graph: FakeGraph, client: GraphClient) -> None:
+    photo = graph.add_media(b"\x89PNG photo", "image/png")
+    content = client.download_media(graph.media_url(photo), "", TOKEN, LIMIT)
+    assert content == (b"\x89PNG photo", "image/png")
+    assert graph.downloaded() == [{"id": photo, "token": ""}]
+
+
+def test_a_whatsapp_media_id_is_looked_up_and_fetched_with_the_token(
+    graph: FakeGraph, client: GraphClient
+) -> None:
+    voice = graph.add_media(b"OggS voice", "audio/ogg; codecs=opus")
+    assert client.download_media("", voice, TOKEN, LIMIT) == (b"OggS voice", "audio/ogg")
+    assert graph.downloaded() == [{"id": voice, "token": TOKEN}]
+    with pytest.raises(GraphError) as expired:
+        client.download_media("", voice, "expired", LIMIT)
+    assert expired.value.token_expired
+
+
+def test_a_file_larger_than_kept_is_refused_as_too_large(
+    graph: FakeGraph, client: GraphClient
+) -> None:
+    video = graph.add_media(b"v" * 2048, "video/mp4")
+    # WhatsApp announces the size: nothing is downloaded.
+    with pytest.raises(MediaTooLargeError) as announced:
+        client.download_media("", video, TOKEN, 1024)
+    assert announced.value.code == "too_large"
+    assert graph.downloaded() == []
+    with pytest.raises(MediaTooLargeError):
+        client.download_media(graph.media_url(video), "", TOKEN, 1024)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "https://evil.example.org/photo.jpg",
+        "http://scontent.xx.fbcdn.net/photo.jpg",
+        "https://user@scontent.xx.fbcdn.net/photo.jpg",
+        "https://fbcdn.net.example.org/photo.jpg",
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
+def test_links_outside_meta_s_hosts_are_never_fetched(client: GraphClient, url: str) -> None:
+    with pytest.raises(GraphError, match="outside Meta"):
+        client.download_media(url, "", TOKEN, LIMIT)
+
+
+class _Redirector(http.server.BaseHTTPRequestHandler):
+    """A CDN that moved its files: every GET but /final (a photo) and the WhatsApp media
+    id 42 (whose link is /moved) is redirected to `target`."""
+
+    target = ""
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        if self.path == "/final":
+            self._answer(200, b"jpeg", "image/jpeg")
+        elif self.path == "/v21.0/42":
+            port = self.server.server_address[1]
+            link = {"url": f"http://127.0.0.1:{port}/moved", "mime_type": "image/jpeg"}
+            self._answer(200, json.dumps(link).encode(), "application/json")
+        else:
+            self.send_response(302)
+            self.send_header("Location", self.target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def _answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def redirector() -> Iterator[tuple[str, type[_Redirector]]]:
+    handler = type("Redirector", (_Redirector,), {"seen": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_cdn_redirect_is_followed_only_to_a_link_that_would_be_fetched(
+    graph: FakeGraph, redirector: tuple[str, type[_Redirector]]
+) -> None:
+    base, handler = redirector
+    client = GraphClient(base_url=base, timeout=5)
+    handler.target = f"{base}/final"
+    assert client.download_media(f"{base}/photo", "", TOKEN, LIMIT) == (b"jpeg", "image/jpeg")
+    handler.target = graph.media_url(graph.add_media(b"elsewhere", "image/jpeg"))
+    with pytest.raises(GraphError):
+        client.download_media(f"{base}/photo", "", TOKEN, LIMIT)
+    assert graph.downloaded() == []
+    assert {token for _, token in handler.seen} == {""}  # no token, ever, to a CDN link
+
+
+def test_a_link_fetched_with_the_token_never_follows_a_redirect(
+    redirector: tuple[str, type[_Redirector]],
+) -> None:
+    base, handler = redirector
+    handler.target = f"{base}/final"
+    client = GraphClient(base_url=base, timeout=5)
+    with pytest.raises(GraphError) as refused:
+        client.download_media("", "42", TOKEN, LIMIT)
+    assert refused.value.status == 302
+    # The token went to Graph and to the media link it gave, and nowhere after.
+    assert handler.seen == [("/v21.0/42", f"Bearer {TOKEN}"), ("/moved", f"Bearer {TOKEN}")]

@@ -7,8 +7,19 @@ import pytest
 from chalicelib.adapters.memory import InMemoryAnalysisQueue
 from chalicelib.domain import addresses
 from chalicelib.domain.commune import UNSORTED
+from chalicelib.domain.errors import ConflictError
 from chalicelib.domain.inbound import InboundMessage, Sender
-from chalicelib.domain.threads import AttachmentRef, Author, Channel, ThreadStatus, Visibility
+from chalicelib.domain.threads import (
+    AnalysisStatus,
+    AttachmentRef,
+    Author,
+    Channel,
+    Sentiment,
+    ThreadChanges,
+    ThreadStatus,
+    Visibility,
+)
+from chalicelib.ports import AnalysisJob
 from chalicelib.services import analysis, inbound, inbox
 from chalicelib.services.inbound import NO_TEXT
 from tests.fakes import BIOT, VALBONNE, Clock, memory_ports, staff
@@ -116,6 +127,65 @@ def test_a_message_with_only_attachments_still_shows_something():
     assert message.envelope.attachments == files
 
 
+def test_files_alone_are_never_analysed_as_an_opinion_and_a_later_text_is():
+    ports = memory_ports()
+    photo = (AttachmentRef("photo-1.jpg", "image/jpeg", 1200, "06018/x/0-photo-1.jpg"),)
+    social = replace(
+        EMAIL,
+        channel=Channel.SOCIAL,
+        external_id="facebook:m1",
+        text="",
+        full_text="",
+        subject="Message Facebook",
+        citizen_subject=False,
+        sender=Sender(social_id="psid-1", platform="facebook"),
+        links=("conv:facebook:p:psid-1",),
+        thread_keys=("conv:facebook:p:psid-1",),
+        attachments=photo,
+    )
+    received = inbound.receive(ports, social)
+
+    thread = ports.threads.get(BIOT, received.thread_id)
+    [message] = ports.threads.messages(BIOT, received.thread_id)
+    # The placeholder, not the subject the channel made up, and nothing queued for it.
+    assert (message.text, message.envelope.attachments) == (NO_TEXT, photo)
+    assert message.analysis.status is AnalysisStatus.SKIPPED
+    assert thread.analysis.status is AnalysisStatus.SKIPPED
+    assert jobs(ports) == []
+    # A replayed job (dead-letter replay, a stray redelivery) analyses nothing either.
+    job = AnalysisJob(BIOT, received.thread_id, received.message_id)
+    assert analysis.record(ports, analysis.prepare(ports, [job])[job]) is False
+    assert ports.indicators.counts(BIOT, ["2026-11-02"]) == {"2026-11-02": {}}
+
+    words = replace(social, external_id="facebook:m2", text="C'est rue des Arcades.")
+    second = inbound.receive(ports, words)
+    assert second.thread_id == received.thread_id
+    assert [job.message_id for job in jobs(ports)] == [second.message_id]
+
+
+def test_staff_sort_a_photo_alone_without_teaching_the_model_the_placeholder():
+    ports = memory_ports()
+    photo = (AttachmentRef("photo-1.jpg", "image/jpeg", 1200, "06018/x/0-photo-1.jpg"),)
+    alone = replace(EMAIL, text="", full_text="", subject="", attachments=photo)
+    thread_id = inbound.receive(ports, alone).thread_id
+
+    sorted_ = inbox.update_thread(ports, staff(), thread_id, ThreadChanges(theme="proprete"))
+    assert sorted_.theme == "proprete"
+    assert ports.corrections.list(BIOT) == []
+    with pytest.raises(ConflictError) as refused:
+        inbox.update_thread(ports, staff(), thread_id, ThreadChanges(sentiment=Sentiment.NEGATIVE))
+    assert refused.value.code == "nothing_to_analyse"
+
+
+def test_an_email_with_a_subject_and_files_is_analysed_on_its_subject():
+    ports = memory_ports()
+    files = (AttachmentRef("photo.jpg", "image/jpeg", 1200, "06018/x/0-photo.jpg"),)
+    received = inbound.receive(ports, replace(EMAIL, text="", full_text="", attachments=files))
+    [message] = ports.threads.messages(BIOT, received.thread_id)
+    assert (message.text, message.analysis.status) == ("Poubelles", AnalysisStatus.PENDING)
+    assert len(jobs(ports)) == 1
+
+
 def test_a_very_long_email_is_cut_for_the_inbox_and_kept_whole_for_staff():
     ports = memory_ports()
     long_text = "Bonjour. " * 1000
@@ -167,3 +237,15 @@ def test_reply_addresses_name_their_thread_and_cannot_be_forged():
     assert addresses.addressee("biot@concerto.local", "concerto.local", secret) == (
         addresses.Addressee("biot")
     )
+
+
+def test_a_proven_email_sender_gets_a_verified_contact_and_a_claimed_one_does_not():
+    ports = memory_ports()
+    proven = replace(EMAIL, sender=replace(EMAIL.sender, proven=True))
+    thread = ports.threads.get(BIOT, inbound.receive(ports, proven).thread_id)
+    assert ports.contacts.get(BIOT, thread.contact_id).verified_at == EMAIL.received_at
+
+    claimed = replace(EMAIL, external_id="<a2@example.org>", links=())
+    other = ports.threads.get(BIOT, inbound.receive(ports, claimed).thread_id)
+    assert other.contact_id != thread.contact_id
+    assert ports.contacts.get(BIOT, other.contact_id).verified_at is None

@@ -45,3 +45,7 @@ class DynamoChannelStore(ChannelStore):
             limit=limit,
         )
         return [(item.channel_key, item.value) for item in items]
+
+    def delete(self, commune_id: CommuneId, key: str) -> None:
+        # An unconditional DeleteItem: deleting an unknown key is no error.
+        ChannelKeyModel(commune_id, key).delete()

@@ -465,7 +465,13 @@ class DynamoThreadRepository(ThreadRepository):
             for message in messages:
                 transaction.update(
                     MessageModel(f"{message.commune_id}#{message.thread_id}", message.message_id),
-                    actions=[MessageModel.text.set(message.text), MessageModel.envelope.remove()],
+                    actions=[
+                        MessageModel.text.set(message.text),
+                        MessageModel.envelope.remove(),
+                        MessageModel.external_id.set(message.external_id)
+                        if message.external_id
+                        else MessageModel.external_id.remove(),
+                    ],
                     condition=MessageModel.message_id.exists(),
                 )
 

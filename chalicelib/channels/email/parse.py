@@ -13,7 +13,7 @@ import quopri
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
@@ -21,6 +21,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datet
 from html import unescape
 from html.parser import HTMLParser
 
+from chalicelib.channels.email import verdicts as ses_verdicts
 from chalicelib.channels.email.quotes import new_text as strip_quotes
 
 # --------------------------------------------------------------------------------------------
@@ -94,6 +95,8 @@ class ParsedEmail:
     auto_reply: bool
     auto_reply_reason: str
     error: str | None
+    # What SES concluded (spam, virus, SPF, DKIM, DMARC): see verdicts.py.
+    verdicts: ses_verdicts.Verdicts = field(default_factory=ses_verdicts.Verdicts)
 
 
 DEFAULT_LIMITS = AttachmentLimits()
@@ -101,10 +104,14 @@ DEFAULT_LIMITS = AttachmentLimits()
 
 def parse(raw: bytes, limits: AttachmentLimits = DEFAULT_LIMITS) -> ParsedEmail:
     """Never raises, whatever the bytes: problems are reported in `error`."""
+    data = b""
     try:
-        return _parse(_as_bytes(raw), limits)
+        data = _as_bytes(raw)
+        parsed = _parse(data, limits)
     except Exception as exc:  # the promise: any failure becomes a readable error
-        return _failed(f"unreadable MIME structure: {type(exc).__name__}")
+        parsed = _failed(f"unreadable MIME structure: {type(exc).__name__}")
+    # Read apart from the body: a verdict holds even for a mail whose MIME is broken.
+    return replace(parsed, verdicts=ses_verdicts.read(data))
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ export const DELIVERY = {
   failed: "Échec de l'envoi",
 };
 export const VISIBILITY = { private: "Privée", public: "Publique" };
-export const ANALYSIS = { pending: "Analyse en cours", done: "Analysé", failed: "Analyse en échec" };
+export const ANALYSIS = { pending: "Analyse en cours", done: "Analysé", failed: "Analyse en échec", skipped: "Pas de texte à analyser" };
 export const AUTHOR = { citizen: "Citoyen·ne", commune: "Mairie", note: "Note interne" };
 export const PLATFORM = { facebook: "Facebook", instagram: "Instagram", whatsapp: "WhatsApp" };
 export const ALERT_KIND = {

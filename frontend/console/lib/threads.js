@@ -15,6 +15,7 @@ export function sentimentChip(thread) {
     return chip(`Sentiment ${SENTIMENT[thread.sentiment].toLowerCase()}`, `sentiment-${SENTIMENT_CLASS[thread.sentiment]}`);
   }
   if (thread.analysisStatus === "failed") return chip("Sentiment inconnu (analyse en échec)", "muted");
+  if (thread.analysisStatus === "skipped") return chip(ANALYSIS.skipped, "muted");
   return chip(ANALYSIS.pending, "muted");
 }
 

@@ -31,6 +31,9 @@ const REFUSED = {
   too_large: "trop volumineux",
   type_not_allowed: "type de fichier refusé",
   too_many: "trop de pièces jointes",
+  total_too_large: "pièces jointes trop volumineuses au total",
+  not_scanned: "format bureautique ancien, gardé seulement après une analyse antivirus",
+  download_failed: "téléchargement impossible depuis le réseau social",
 };
 
 function defRow(term, ...value) {
@@ -128,15 +131,27 @@ export async function render(ctx) {
       const original = await get(`/console/threads/${encodeURIComponent(t.id)}/messages/${encodeURIComponent(message.id)}/original`);
       const raw = safeUrl(original.rawUrl || "");
       const closeButton = h("button", { type: "button", class: "button" }, "Fermer");
+      // A social network's message keeps the event as Meta sent it (JSON), not an e-mail.
+      const social = message.channel === "social";
       const { close } = openDialog({
-        title: "E-mail d'origine",
+        title: social ? "Message d'origine" : "E-mail d'origine",
         className: "dialog--wide",
         body: [
           h("p", null, h("strong", null, "Objet : "), original.subject || "(sans objet)"),
           h("h3", { class: "h-small" }, "Texte complet (historique cité compris)"),
           h("div", { class: "original-text", tabindex: "0", role: "region", "aria-label": "Texte complet de l'e-mail" }, original.fullText || "(texte indisponible)"),
           raw
-            ? h("p", null, h("a", { href: raw, target: "_blank", rel: "noopener noreferrer" }, "Télécharger l'e-mail brut (.eml, lien valable 5 minutes, nouvel onglet)"))
+            ? h(
+                "p",
+                null,
+                h(
+                  "a",
+                  { href: raw, target: "_blank", rel: "noopener noreferrer" },
+                  social
+                    ? "Télécharger le message brut tel que reçu du réseau social (.json, lien valable 5 minutes, nouvel onglet)"
+                    : "Télécharger l'e-mail brut (.eml, lien valable 5 minutes, nouvel onglet)",
+                ),
+              )
             : null,
         ],
         actions: [closeButton],
@@ -186,7 +201,8 @@ export async function render(ctx) {
       li.append(delivery);
     }
     if (message.hasOriginal && seesContact) {
-      const button = h("button", { type: "button", class: "button button--small button--secondary" }, "Voir l'e-mail complet");
+      const label = message.channel === "social" ? "Voir le message d'origine" : "Voir l'e-mail complet";
+      const button = h("button", { type: "button", class: "button button--small button--secondary" }, label);
       button.addEventListener("click", () => showOriginal(t, message, button));
       li.append(h("p", null, button));
     }

@@ -13,10 +13,13 @@ import pytest
 
 from chalicelib.channels.meta.events import (
     EventKind,
+    Media,
     MetaPayloadError,
     Platform,
     SocialEvent,
+    Unreadable,
     parse,
+    read,
 )
 
 pytestmark = pytest.mark.unit
@@ -61,6 +64,8 @@ def at(seconds: float) -> datetime:
 )
 def test_what_is_not_a_citizen_message_is_acknowledged_and_dropped(name: str) -> None:
     assert parse(fixture(name)) == []
+    # Not even an item to set aside: receipts and echoes must not fill staff's list.
+    assert read(fixture(name)) == []
 
 
 def test_a_messenger_message() -> None:
@@ -84,7 +89,10 @@ def test_a_messenger_photo_without_text_is_kept_with_its_attachment() -> None:
     [event] = parse(fixture("messenger_image"))
     assert event.text == ""
     assert event.attachments == (
-        "image:https://scontent.xx.fbcdn.net/v/t1.15752-9/lampadaire.jpg?_nc_cat=1&oh=00_AfB",
+        Media(
+            "image",
+            url="https://scontent.xx.fbcdn.net/v/t1.15752-9/lampadaire.jpg?_nc_cat=1&oh=00_AfB",
+        ),
     )
     # Same citizen, same Page: the same conversation as their text message.
     assert event.conversation_key == parse(fixture("messenger_text"))[0].conversation_key
@@ -164,7 +172,10 @@ def test_a_whatsapp_text_carries_the_profile_name() -> None:
 
 def test_a_whatsapp_image_s_caption_becomes_the_text() -> None:
     [event] = parse(fixture("whatsapp_image_caption"))
-    assert (event.text, event.attachments) == ("Voilà l'arbre en question", ("image",))
+    assert (event.text, event.attachments) == (
+        "Voilà l'arbre en question",
+        (Media("image", media_id="2754859441498128", mime_type="image/jpeg"),),
+    )
     assert event.conversation_key == parse(fixture("whatsapp_text"))[0].conversation_key
 
 
@@ -302,7 +313,7 @@ def test_feed_changes_other_than_a_new_comment_are_dropped() -> None:
 def test_a_photo_comment_without_text_is_kept_and_a_comment_without_author_too() -> None:
     photo = "https://scontent.xx.fbcdn.net/v/t39.30808-6/nid-de-poule.jpg"
     [event] = parse(feed(message="", photo=photo))
-    assert (event.text, event.attachments) == ("", (f"photo:{photo}",))
+    assert (event.text, event.attachments) == ("", (Media("photo", url=photo),))
     assert parse(feed(message="", photo=None)) == []
     # Meta withholds `from` for some users: the answer goes to the comment all the same.
     [anonymous] = parse(feed(**{"from": None}))
@@ -337,7 +348,10 @@ def test_whatsapp_media_without_caption_and_other_types() -> None:
             }
         )
     )
-    assert (voice.text, voice.attachments) == ("", ("audio",))
+    assert (voice.text, voice.attachments) == (
+        "",
+        (Media("audio", media_id="1234", mime_type="audio/ogg; codecs=opus"),),
+    )
     [document] = parse(
         whatsapp(
             {
@@ -346,7 +360,10 @@ def test_whatsapp_media_without_caption_and_other_types() -> None:
             }
         )
     )
-    assert (document.text, document.attachments) == ("Mon dossier", ("document",))
+    assert (document.text, document.attachments) == (
+        "Mon dossier",
+        (Media("document", media_id="55", filename="permis.pdf"),),
+    )
     for kind, content in (
         ("location", {"latitude": 43.62, "longitude": 7.1}),
         ("sticker", {"id": "77", "animated": False}),
@@ -375,3 +392,106 @@ def test_parse_does_not_modify_its_input() -> None:
     before = copy.deepcopy(payload)
     parse(payload)
     assert payload == before
+
+
+# --- Each event on its own, and the events that do not parse ---------------------------------
+
+
+def test_each_item_of_a_batch_holds_its_own_event_alone() -> None:
+    items = read(fixture("batch_mixed"))
+    assert [item.event for item in items] == parse(fixture("batch_mixed"))
+    for item in items:
+        [entry] = item.raw["entry"]
+        assert item.raw["object"] == "page"
+        assert len(entry.get("messaging", [])) + len(entry.get("changes", [])) == 1
+        assert [again.event for again in read(item.raw)] == [item.event]
+    assert items[0].identity == f"facebook:{items[0].event.event_id}"
+
+
+def test_a_whatsapp_batch_keeps_in_each_raw_event_only_its_own_sender() -> None:
+    payload = fixture("whatsapp_text")
+    value = payload["entry"][0]["changes"][0]["value"]
+    other = {**value["messages"][0], "from": "33700000000", "id": "wamid.other"}
+    value["messages"].append({**other, "text": {"body": "Moi aussi"}})
+    value["contacts"].append({"profile": {"name": "Léa Petit"}, "wa_id": "33700000000"})
+    value["statuses"] = [{"id": "wamid.ours", "status": "read", "recipient_id": WA_ID}]
+
+    first, second = read(payload)
+    assert (first.event.sender_name, second.event.sender_name) == ("Camille Roux", "Léa Petit")
+    for item, name in ((first, "Camille Roux"), (second, "Léa Petit")):
+        own = item.raw["entry"][0]["changes"][0]["value"]
+        assert [c["profile"]["name"] for c in own["contacts"]] == [name]
+        assert len(own["messages"]) == 1 and "statuses" not in own
+        assert own["metadata"]["phone_number_id"] == PHONE_ID
+    assert "Léa" not in json.dumps(first.raw) and "Camille" not in json.dumps(second.raw)
+
+
+def test_signed_events_that_do_not_parse_are_reported_with_the_reason() -> None:
+    good = fixture("messenger_text")["entry"][0]
+    nameless = copy.deepcopy(good)
+    del nameless["messaging"][0]["sender"]
+    payload = {
+        "object": "page",
+        "entry": [
+            7,
+            {"id": PAGE, "messaging": "not a list"},
+            {"id": PAGE, "messaging": [None, {"message": "oops"}, {"message": {"mid": []}}]},
+            nameless,
+            good,
+        ],
+    }
+    items = read(payload)
+    found = [(i.unreadable.reason, i.unreadable.text) if i.unreadable else "read" for i in items]
+    assert found == [
+        ("malformed entry", ""),
+        ("malformed entry: messaging is not a list", ""),
+        ("malformed messaging event", ""),
+        ("malformed message", ""),
+        ("event without sender id", ""),
+        ("event without sender id", good["messaging"][0]["message"]["text"]),
+        "read",
+    ]
+    assert items[5].unreadable == Unreadable(
+        Platform.FACEBOOK,
+        "event without sender id",
+        account_id=PAGE,
+        text=good["messaging"][0]["message"]["text"],
+        at=at(0.417),
+    )
+    # Its own raw body is read back to the same report, and has a stable identity.
+    assert read(items[5].raw)[0].unreadable == items[5].unreadable
+    assert items[5].identity == read(items[5].raw)[0].identity
+    assert items[5].identity.startswith("raw:")
+
+
+def test_a_blank_message_and_an_empty_comment_are_reported_not_dropped() -> None:
+    [blank] = read(messaging(text="   \n "))
+    assert blank.unreadable.reason == "a message with neither text nor attachment"
+    [empty] = read(feed(message="", photo=None))
+    assert empty.unreadable.reason == "a comment with neither text nor photo"
+    [no_id] = read(feed(comment_id=None))
+    assert (no_id.unreadable.reason, no_id.unreadable.sender_id) == (
+        "event without comment id",
+        "6203948571029384",
+    )
+
+
+def test_whatsapp_types_concerto_does_not_read_are_reported_and_reactions_dropped() -> None:
+    for kind, content in (
+        ("location", {"latitude": 43.62, "longitude": 7.1}),
+        ("sticker", {"id": "77", "animated": False}),
+        ("unsupported", {}),
+        ("interactive", {"type": "button_reply", "button_reply": {"id": "a", "title": "Oui"}}),
+        ("hologram", {}),
+    ):
+        [item] = read(whatsapp({"type": kind, kind: content}))
+        assert item.unreadable.reason == (
+            f"WhatsApp message of a type Concerto does not read: {kind!r}"
+        )
+        assert (item.unreadable.account_id, item.unreadable.sender_id) == (PHONE_ID, WA_ID)
+    for kind in ("reaction", "system", "request_welcome"):
+        assert read(whatsapp({"type": kind, kind: {"emoji": "👍"}})) == [], kind
+    [nameless] = read(whatsapp({"type": "text", "text": {"body": "Bonjour"}}, metadata={}))
+    assert nameless.unreadable.reason == "event without phone number id"
+    [odd] = read(whatsapp({"type": "text"}, messages={"not": "a list"}))
+    assert odd.unreadable.reason == "malformed change: messages is not a list"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.channels.meta.events import MetaPayloadError, SocialEvent, parse
+from chalicelib.channels.meta.events import Media, MetaPayloadError, SocialEvent, parse, read
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +55,7 @@ def assert_well_formed(events: list[SocialEvent]) -> None:
         assert event.text or event.attachments
         assert event.text == event.text.strip()
         assert event.at.tzinfo is UTC
-        assert all(isinstance(item, str) and item for item in event.attachments)
+        assert all(isinstance(item, Media) and item.kind for item in event.attachments)
         assert event.conversation_key.startswith(f"{event.platform}:{event.account_id}:")
 
 
@@ -65,7 +65,21 @@ def parse_or_refuse(payload: Any) -> list[SocialEvent] | None:
     except MetaPayloadError:
         return None
     assert_well_formed(events)
+    assert_items_stand_alone(payload, events)
     return events
+
+
+def assert_items_stand_alone(payload: Any, events: list[SocialEvent]) -> None:
+    """Every item is read or unreadable with a reason, and its raw body, stored as JSON and
+    read again, is that item alone: one citizen's input, kept apart from the others'."""
+    items = read(payload)
+    assert [item.event for item in items if item.event is not None] == events
+    for item in items:
+        assert (item.event is None) != (item.unreadable is None)
+        assert item.unreadable is None or item.unreadable.reason
+        stored = json.loads(json.dumps(item.raw))
+        again = [(i.event, i.unreadable, i.identity) for i in read(stored)]
+        assert again == [(item.event, item.unreadable, item.identity)]
 
 
 @EXAMPLES
