@@ -44,8 +44,10 @@ def reset() -> None:
     """Forgets every cached adapter and client (tests start each moto mock afresh)."""
     from chalicelib.adapters import aws
     from chalicelib.adapters.dynamo import models, repositories
+    from chalicelib.services import staff_access
 
     override(None)
+    staff_access.forget()  # what this container kept of accounts and communes' rules
     aws.client.cache_clear()
     repositories.transaction_connection.cache_clear()
     for model in models.MODELS.values():

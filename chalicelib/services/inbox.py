@@ -71,9 +71,10 @@ def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDeta
     staff.require(Role.VIEWER)
     thread = ports.threads.get(staff.commune_id, validation.check_thread_id(thread_id))
     messages = ports.threads.messages(staff.commune_id, thread_id)
-    # Viewers (elected officials) see what citizens say, not who they are.
+    # Viewers (elected officials) see what citizens say, not who they are; nor does an
+    # agent without the two-factor sign-in their commune requires of agents.
     contact, history = None, []
-    if thread.contact_id and staff.role.rank >= Role.AGENT.rank:
+    if thread.contact_id and staff.may(Role.AGENT):
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
         others = ports.threads.of_contact(staff.commune_id, thread.contact_id, HISTORY + 1)
         history = [other for other in others if other.thread_id != thread_id][:HISTORY]
