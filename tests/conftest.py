@@ -13,8 +13,10 @@ os.environ.update(
         "CONCERTO_COMPREHEND": "off",
         # The end-to-end runtime lives for the whole session and every browser and client
         # there is 127.0.0.1: the default 20 submissions per 10 minutes would fail them.
-        # Tests of the limits set their own.
+        # Tests of the limits set their own. Likewise the votes one address may cast.
         "CONCERTO_RATE_LIMIT_PER_IP": "1000/600",
+        "CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS": "1000",
+        "CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS": "1000",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -17,11 +17,11 @@ from chalice import Blueprint, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
 from chalicelib.api.schemas import Schema
-from chalicelib.domain.abuse import RateLimitedError
 from chalicelib.domain.errors import (
     BadRequestError,
     ConcertoError,
     PayloadTooLargeError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -120,8 +120,10 @@ def error_response(error: ConcertoError, status: int | None = None) -> Response:
     if details:
         detail["details"] = details
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, UnauthorizedError) else {}
-    if isinstance(error, RateLimitedError):
-        headers["Retry-After"] = str(error.retry_after)
+    # Rate limits and vote caps say when to come back (a vote cap may not: then never).
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(error, TooManyRequestsError) and retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return json_response({"error": detail}, status or error.status, headers)
 
 

@@ -283,7 +283,8 @@ def get_public_indicators(slug: str) -> Any:
         "rateCommune",
         "POST",
         "/communes/{slug}/barometer",
-        "Rate the commune 1–10 on its themes (once per theme per month per browser)",
+        "Rate the commune 1–10 on its themes (once per theme per month per browser; "
+        "429 votes_capped past the ballots one connection may cast in a month)",
         "citizen",
         schemas.VoteOutcomeView,
         status=201,
@@ -296,8 +297,11 @@ def rate_commune(slug: str) -> schemas.VoteOutcomeView:
 
     body = parse_body(schemas.RateCommuneBody)
     ports = bootstrap.ports()
-    abuse.admit(ports, validation.find_commune(ports, slug).commune_id, _submitter())
-    outcome = barometer.rate_commune(ports, slug, body.ratings, body.voter, today())
+    submitter = _submitter()
+    abuse.admit(ports, validation.find_commune(ports, slug).commune_id, submitter)
+    outcome = barometer.rate_commune(
+        ports, slug, body.ratings, body.voter, today(), submitter=submitter
+    )
     return schemas.VoteOutcomeView(counted=outcome.counted, already_rated=outcome.already_rated)
 
 
@@ -362,7 +366,8 @@ def list_open_consultations(slug: str) -> schemas.ConsultationList:
         "answerConsultation",
         "POST",
         "/communes/{slug}/consultations/{consultation_id}/answers",
-        "Answer a consultation (a choice and/or a text; once per browser)",
+        "Answer a consultation (a choice and/or a text; once per browser; 429 "
+        "votes_capped past the answers one connection may give)",
         "citizen",
         schemas.AnswerAccepted,
         status=201,
@@ -376,9 +381,10 @@ def answer_consultation(slug: str, consultation_id: str) -> schemas.AnswerAccept
     body = parse_body(schemas.AnswerBody)
     ports = bootstrap.ports()
     commune = validation.find_commune(ports, slug)
-    abuse.admit(ports, commune.commune_id, _submitter(), body.text)
+    submitter = _submitter()
+    abuse.admit(ports, commune.commune_id, submitter, body.text)
     given = consultations.Answer(body.choice, body.text, body.quartier, body.voter)
-    receipt = consultations.answer(ports, slug, consultation_id, given, today())
+    receipt = consultations.answer(ports, slug, consultation_id, given, today(), submitter)
     if receipt is None:
         return schemas.AnswerAccepted()
     return schemas.AnswerAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)
