@@ -182,6 +182,14 @@ def _positive(name: str, default: str) -> int:
     return int(raw)
 
 
+def origin_secret_id() -> str:
+    """The Secrets Manager secret CloudFront sends with every API request (its name or
+    ARN; CONCERTO_ORIGIN_SECRET_ID). Set, the API answers only requests carrying it and
+    keys per-address limits on the viewer address CloudFront gives; empty (`make run`,
+    tests), neither (docs/decisions/0011-origin-secret-and-viewer-address.md)."""
+    return os.environ.get("CONCERTO_ORIGIN_SECRET_ID", "").strip()
+
+
 def trusted_proxy_hops() -> int:
     """How many proxies in front of API Gateway append to X-Forwarded-For (1 behind
     CloudFront); 0 ignores the header, which any client can write."""

@@ -127,11 +127,12 @@ class Runtime:
             opinions=settings.seed_opinions,
         )
         _upload_training_data()
+        origin_secret = _origin_secret()
         self._start_api()
         self._start_realtime()
         self._start_workers(provisioned.env)
         self._start_mail()
-        self._start_site()
+        self._start_site(origin_secret)
         _wait_healthy(settings.api_url)
         RUNTIME_FILE.parent.mkdir(exist_ok=True)
         RUNTIME_FILE.write_text(
@@ -213,14 +214,17 @@ class Runtime:
         gateway.start()
         self.stoppers.append(gateway.stop)
 
-    def _start_site(self) -> None:
+    def _start_site(self, origin_secret: str | None) -> None:
         """The static frontend/ (citizen site, console, embeddable form), with the API under
-        /api on the same origin, as CloudFront serves them in AWS."""
+        /api on the same origin, as CloudFront serves them in AWS (and its origin secret,
+        when the runtime has one)."""
         from local.site import start_site
 
         settings = self.settings
         connect = [settings.aws_url, settings.realtime_url]  # Cognito, the console WebSocket
-        server = start_site(settings.host, settings.web_port, settings.api_url, connect)
+        server = start_site(
+            settings.host, settings.web_port, settings.api_url, connect, origin_secret
+        )
         self.stoppers.append(server.shutdown)
 
     def _start_mail(self) -> None:
@@ -308,6 +312,18 @@ def _upload_training_data() -> None:
                 config.bucket_name(resources.MODELS_BUCKET),
                 TRAINING_PREFIX + name,
             )
+
+
+def _origin_secret() -> str | None:
+    """With CONCERTO_ORIGIN_SECRET_ID set, the API runs as behind CloudFront in AWS: it
+    answers only requests carrying that secret (drawn now, in moto's Secrets Manager),
+    which the site's /api proxy adds as CloudFront does; the API's own port refuses the
+    rest (403 forbidden_origin). Unset (the default), neither."""
+    from chalicelib import config
+    from local.provision import create_origin_secret
+
+    secret_id = config.origin_secret_id()
+    return create_origin_secret(REGION, secret_id) if secret_id else None
 
 
 def _check_ports_free(settings: Settings) -> None:
@@ -405,7 +421,12 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
     lines = [
         "",
         "Concerto is running (Ctrl-C stops everything)",
-        f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)",
+        f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)"
+        + (
+            "\n                 (origin secret on: call it through the site's /api)"
+            if config.origin_secret_id()
+            else ""
+        ),
         f"  Site           http://{settings.host}:{settings.web_port}   "
         "(embeddable form: /embed/formulaire.js)",
         f"  Real time      {settings.realtime_url}   (console WebSocket, ?token=<ID token>)",

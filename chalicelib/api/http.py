@@ -16,6 +16,7 @@ import pydantic
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
+from chalicelib.api import edge
 from chalicelib.api.schemas import Schema
 from chalicelib.domain.errors import (
     BadRequestError,
@@ -196,13 +197,19 @@ def header(name: str) -> str | None:
 
 
 def client_address() -> str | None:
-    """The address of the client behind this request. API Gateway's sourceIp is the TCP
-    peer: behind CloudFront (or the local site's proxy) that is the proxy, and the client
-    is the entry the first trusted proxy appended to X-Forwarded-For. Only as many proxies
-    as CONCERTO_TRUSTED_PROXY_HOPS are trusted: every entry left of those was written by
-    the client itself and could name anyone, so trusting it would let a script change
-    address at each request and never meet its limit."""
+    """The address of the client behind this request. Behind CloudFront with an origin
+    secret (AWS), the viewer address CloudFront forwarded, read only on a request that
+    carries the secret: API Gateway's sourceIp would be CloudFront's edge, shared by every
+    citizen it serves. Otherwise API Gateway's sourceIp, the TCP peer: behind a proxy
+    (the local site's) the client is the entry the first trusted proxy appended to
+    X-Forwarded-For. Only as many proxies as CONCERTO_TRUSTED_PROXY_HOPS are trusted:
+    every entry left of those was written by the client itself and could name anyone, so
+    trusting it would let a script change address at each request and never meet its
+    limit."""
     request = current_request()
+    viewer = edge.viewer_address(request.headers)
+    if viewer is not None:
+        return viewer
     source = ((request.context or {}).get("identity") or {}).get("sourceIp")
     hops = config.trusted_proxy_hops()
     if hops:

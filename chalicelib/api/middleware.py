@@ -1,5 +1,6 @@
-"""HTTP middleware: security headers and CORS headers on every response, and Chalice's own
-errors (405, unknown route) rewritten into the API's error format."""
+"""HTTP middleware: security headers and CORS headers on every response, Chalice's own
+errors (405, unknown route) rewritten into the API's error format, and, behind CloudFront,
+requests that did not come through it refused."""
 
 from __future__ import annotations
 
@@ -46,6 +47,34 @@ def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Res
         response.headers.setdefault(name, value)
     _cors_headers(event, response)
     return response
+
+
+def cloudfront_only(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """With an origin secret configured (AWS), answers 403 `forbidden_origin` to any
+    request without it: one sent to the execute-api endpoint directly would skip
+    CloudFront's cache, the WAF and the viewer address the per-address limits key on.
+    Every route, /health included: monitoring calls it through CloudFront, which checks
+    the whole path, and an open /health would let anyone make the function read every
+    table at will. Registered inside `security_headers`, so the refusal carries them."""
+    from chalicelib.api import edge
+
+    if not edge.configured():
+        return get_response(event)
+    try:
+        allowed = edge.from_cloudfront(event.headers)
+    except Exception:  # the secret could not be read: let nobody in, say it is on our side
+        logger.exception("could not read the origin secret")
+        return _error(503, "origin_check_unavailable", "the API cannot check its origin now")
+    if not allowed:
+        return _error(
+            403, "forbidden_origin", "this API answers through its CloudFront distribution only"
+        )
+    return get_response(event)
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
 def _cors_headers(request: Any, response: Response) -> None:
