@@ -50,6 +50,9 @@ class Operation:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
+    # Seconds browsers and CloudFront may keep a 200 answer (`public, max-age`): the
+    # anonymous GETs many citizens repeat. Everything else is `private, no-store`.
+    cache_seconds: int = 0
 
 
 OPERATIONS: list[Operation] = []
@@ -97,6 +100,14 @@ def _register_preflight(bp: Blueprint, path: str) -> None:
 
     preflight.__name__ = "preflight_" + "".join(c if c.isalnum() else "_" for c in path)
     bp.route(path, methods=["OPTIONS"], content_types=["*/*"])(preflight)
+
+
+def cache_seconds(method: str, path: str) -> int:
+    """How long the answer of `method path` (a route's path) may be kept publicly."""
+    for spec in OPERATIONS:
+        if spec.method == method and spec.path == path:
+            return spec.cache_seconds
+    return 0
 
 
 def methods_of(path: str) -> list[str]:

@@ -22,9 +22,11 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
+# Nothing is kept by a browser or a shared cache unless its operation says so: staff
+# answers, a citizen's private thread, errors, HTML pages with a follow-up link.
+_NOT_KEPT = "private, no-store"
 _CHALICE_CODES = {
     "MethodNotAllowedError": "method_not_allowed",
     "UnsupportedMediaType": "unsupported_media_type",
@@ -45,8 +47,22 @@ def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Res
     _normalise_chalice_error(response)
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
+    _cache_control(event, response)
     _cors_headers(event, response)
     return response
+
+
+def _cache_control(request: Any, response: Response) -> None:
+    """The one place that decides what may be cached: a 200 answer to a GET its operation
+    marks cacheable (`cache_seconds`, the public pages' data) is `public, max-age`, which
+    CloudFront keeps at most its cache policy's TTL, per query string and Origin (the
+    answer varies on Origin); anything else `private, no-store`."""
+    from chalicelib.api.http import cache_seconds
+
+    seconds = 0
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        seconds = cache_seconds("GET", request.path or "")
+    response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else _NOT_KEPT
 
 
 def cloudfront_only(event: Any, get_response: Callable[[Any], Response]) -> Response:

@@ -94,6 +94,14 @@ def _operation(spec: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": ref(spec.response)}}
+    if spec.cache_seconds:
+        success["headers"] = {
+            "Cache-Control": {
+                "description": f"public, max-age={spec.cache_seconds}: the answer may be "
+                "kept (per query string and Origin); every other answer is private, no-store",
+                "schema": {"type": "string"},
+            }
+        }
     result["responses"][str(spec.status)] = success
     errors = set(spec.errors) | ({401, 403} if spec.staff else set())
     if spec.body is not None:

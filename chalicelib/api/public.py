@@ -95,6 +95,8 @@ def get_openapi() -> Any:
         "citizen",
         schemas.CommuneProfile,
         errors=(404,),
+        # The profile changes when admins edit themes: a minute late is fine.
+        cache_seconds=60,
     ),
 )
 def get_commune(slug: str) -> schemas.CommuneProfile:
@@ -152,7 +154,7 @@ def _html(page: str, status: int) -> Response:
     return Response(
         body=page,
         status_code=status,
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+        headers={"Content-Type": "text/html; charset=utf-8"},
     )
 
 
@@ -265,16 +267,15 @@ def verify_contact() -> schemas.Verified:
         "citizen",
         schemas.PublicIndicatorsView,
         errors=(404,),
+        # Anonymous and costly to compute: five minutes (CloudFront: its TTL).
+        cache_seconds=300,
     ),
 )
 def get_public_indicators(slug: str) -> Any:
     from chalicelib.services import dashboard
 
     board = dashboard.public_indicators(bootstrap.ports(), slug, today())
-    # Anonymous and costly to compute: let browsers and the CDN keep it five minutes.
-    return json_response(
-        views.public_indicators(board), headers={"Cache-Control": "public, max-age=300"}
-    )
+    return json_response(views.public_indicators(board))
 
 
 @operation(
@@ -315,6 +316,8 @@ def rate_commune(slug: str) -> schemas.VoteOutcomeView:
         "citizen",
         schemas.BarometerView,
         errors=(404,),
+        # Votes show within a minute.
+        cache_seconds=60,
     ),
 )
 def get_barometer(slug: str) -> Any:
@@ -337,7 +340,7 @@ def get_barometer(slug: str) -> Any:
             for score in barometer.scores(ports, commune, now)
         ],
     )
-    return json_response(view, headers={"Cache-Control": "public, max-age=60"})
+    return json_response(view)
 
 
 @operation(
@@ -350,6 +353,8 @@ def get_barometer(slug: str) -> Any:
         "citizen",
         schemas.ConsultationList,
         errors=(404,),
+        # Consultations open and close by the day.
+        cache_seconds=60,
     ),
 )
 def list_open_consultations(slug: str) -> schemas.ConsultationList:
