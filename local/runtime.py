@@ -133,7 +133,7 @@ class Runtime:
         self._start_workers(provisioned.env)
         self._start_mail()
         self._start_site(origin_secret)
-        _wait_healthy(settings.api_url)
+        _wait_healthy(settings.api_url, origin_secret)
         RUNTIME_FILE.parent.mkdir(exist_ok=True)
         RUNTIME_FILE.write_text(
             json.dumps(
@@ -390,11 +390,16 @@ def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
     }
 
 
-def _wait_healthy(api_url: str, timeout: float = 30.0) -> None:
+def _wait_healthy(api_url: str, origin_secret: str | None, timeout: float = 30.0) -> None:
+    from chalicelib.api import edge
+
+    # Asked as CloudFront (or the site's proxy) asks, when the API wants its secret.
+    headers = {edge.ORIGIN_SECRET_HEADER: origin_secret} if origin_secret else {}
+    health = urllib.request.Request(f"{api_url}/health", headers=headers)  # noqa: S310
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(health, timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from local.site import start_site
@@ -138,11 +139,20 @@ def fetch(url: str, data: bytes | None = None) -> tuple[int, dict[str, Any]]:
 def test_through_the_site_the_api_answers_and_called_directly_it_refuses(
     api_behind_the_site, monkeypatch
 ):
+    """One test: Chalice's local server can be created once per process."""
+    from local import runtime
+
     site, api = api_behind_the_site
     status, commune = fetch(f"{site}/api/communes/biot")
     assert (status, commune["slug"]) == (200, "biot")
     status, refused = fetch(f"{api}/communes/biot")
     assert (status, refused["error"]["code"]) == (403, "forbidden_origin")
+    # `make run` waits for the API as CloudFront would ask it.
+    secrets = boto3.client("secretsmanager", region_name="eu-west-1")
+    secret = secrets.get_secret_value(SecretId="concerto-local/origin-secret")["SecretString"]
+    runtime._wait_healthy(api, secret, timeout=5)
+    with pytest.raises(RuntimeError, match="did not become healthy"):
+        runtime._wait_healthy(api, None, timeout=0.5)
 
     # Per-address limits key on the viewer address the proxy gave (here, this machine).
     monkeypatch.setenv("CONCERTO_RATE_LIMIT_PER_IP", "1/600")
