@@ -13,7 +13,7 @@ from chalicelib.api.channels import channels_api
 from chalicelib.api.console import console
 from chalicelib.api.digest import digest_api
 from chalicelib.api.exports import exports_api
-from chalicelib.api.middleware import security_headers
+from chalicelib.api.middleware import cloudfront_only, security_headers
 from chalicelib.api.moderation import moderation_api
 from chalicelib.api.privacy import privacy_api
 from chalicelib.api.public import public
@@ -34,6 +34,7 @@ app = Chalice(app_name="concerto")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_middleware(log_requests, "http")
 app.register_middleware(security_headers, "http")
+app.register_middleware(cloudfront_only, "http")
 app.register_blueprint(public)
 app.register_blueprint(console)
 app.register_blueprint(account_api)

@@ -44,8 +44,12 @@ def reset() -> None:
     """Forgets every cached adapter and client (tests start each moto mock afresh)."""
     from chalicelib.adapters import aws
     from chalicelib.adapters.dynamo import models, repositories
+    from chalicelib.api import edge
+    from chalicelib.services import staff_access
 
     override(None)
+    staff_access.forget()  # what this container kept of accounts and communes' rules
+    edge.forget()  # and of the origin secret
     aws.client.cache_clear()
     repositories.transaction_connection.cache_clear()
     for model in models.MODELS.values():
@@ -82,6 +86,7 @@ def build() -> Ports:
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
     from chalicelib.adapters.s3 import S3BlobStore, S3FileStore, S3ModelStore
     from chalicelib.adapters.sealer import FernetSealer
+    from chalicelib.adapters.secrets import SecretsManagerStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.adapters.sqs import (
         SqsAnalysisQueue,
@@ -130,4 +135,5 @@ def build() -> Ports:
         staff=CognitoStaffDirectory(),
         clock=now,
         rate_limiter=DynamoRateLimiter(),
+        secrets=SecretsManagerStore(),
     )

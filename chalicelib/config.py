@@ -163,6 +163,33 @@ def flood_limit() -> Limit:
     return _limit("CONCERTO_FLOOD_THRESHOLD/_WINDOW_SECONDS", f"{threshold}/{seconds}")
 
 
+def barometer_ballots_per_address() -> int:
+    """Barometer ballots (POST /communes/{slug}/barometer) one client address may cast to
+    one commune per month (CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS, default 10)."""
+    return _positive("CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS", "10")
+
+
+def consultation_answers_per_address() -> int:
+    """Answers to one consultation one client address may give
+    (CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS, default 10)."""
+    return _positive("CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS", "10")
+
+
+def _positive(name: str, default: str) -> int:
+    raw = os.environ.get(name, default).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"{name} must be an integer ≥ 1, not {raw!r}")
+    return int(raw)
+
+
+def origin_secret_id() -> str:
+    """The Secrets Manager secret CloudFront sends with every API request (its name or
+    ARN; CONCERTO_ORIGIN_SECRET_ID). Set, the API answers only requests carrying it and
+    keys per-address limits on the viewer address CloudFront gives; empty (`make run`,
+    tests), neither (docs/decisions/0011-origin-secret-and-viewer-address.md)."""
+    return os.environ.get("CONCERTO_ORIGIN_SECRET_ID", "").strip()
+
+
 def trusted_proxy_hops() -> int:
     """How many proxies in front of API Gateway append to X-Forwarded-For (1 behind
     CloudFront); 0 ignores the header, which any client can write."""

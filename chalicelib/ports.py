@@ -679,6 +679,9 @@ class Ports:
     staff: StaffDirectory
     clock: Callable[[], datetime]
     rate_limiter: RateLimiter
+    # Where the stack keeps its secrets (the CloudFront origin secret); None where none is
+    # configured (unit tests, `make run` by default).
+    secrets: SecretStore | None = None
 
 
 class RateLimiter(ABC):
@@ -688,3 +691,13 @@ class RateLimiter(ABC):
     def hit(self, commune_id: CommuneId, counter: str, expires_at: int) -> int:
         """Adds one to the commune's `counter` (its name carries its window) and returns the
         new total, atomically; the counter may be forgotten after `expires_at` (epoch s)."""
+
+
+class SecretStore(ABC):
+    """Secrets the stack keeps outside the functions' environment (Secrets Manager)."""
+
+    @abstractmethod
+    def values(self, secret_id: str) -> tuple[str, ...]:
+        """The secret's current value, then the previous one while a rotation is under way
+        (both are valid until the new value reached every party). Raises NotFoundError for
+        an unknown secret."""

@@ -1,7 +1,8 @@
 """The CDK app: `cd infra && cdk synth` / `cdk deploy Concerto-biot` (see infra/README.md).
 
 Builds one stack per silo commune or pool group of infra/communes.json, one shared stack
-per region, and runs cdk-nag's AwsSolutions checks on all of them.
+per region, a WAF stack in us-east-1 for each commune stack that wants one, and runs
+cdk-nag's AwsSolutions checks on all of them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from infra import e5_layer  # noqa: E402
 from infra.config import Config  # noqa: E402
 from infra.shared import SharedStack  # noqa: E402
 from infra.stack import ConcertoStack  # noqa: E402
+from infra.waf import WafStack  # noqa: E402
 
 
 def build(
@@ -51,6 +53,8 @@ def build(
             env=Environment(account=account, region=spec.region),
         )
         stack.add_stack_dependency(shared[spec.region])
+        if spec.waf:  # its web ACL, in us-east-1, deployed first (infra/waf.py)
+            stack.add_stack_dependency(WafStack(app, spec, account))
     # The acknowledgements also go into the templates' metadata (cdk_nag.rules_to_suppress).
     Validations.of(app).add_plugins(
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)

@@ -104,6 +104,7 @@ class ConcertoChalice(Chalice):
         path: str = super()._generate_sam_template_with_assets(chalice_out_dir, package_id)
         template = json.loads(Path(path).read_text(encoding="utf-8"))
         self._function_ids = rewrite_template(template, self._function_prefix)
+        self._api_routes = api_routes(template)
         Path(path).write_text(json.dumps(template, indent=1), encoding="utf-8")
         return path
 
@@ -114,6 +115,26 @@ class ConcertoChalice(Chalice):
 
     def function_name(self, logical_id: str) -> str:
         return function_name(self._function_prefix, logical_id)
+
+    @property
+    def api_routes(self) -> dict[str, list[str]]:
+        """The REST API's paths and their methods, as Chalice wrote them."""
+        return dict(self._api_routes)
+
+
+_HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def api_routes(template: dict[str, Any]) -> dict[str, list[str]]:
+    """{path: [METHOD, …]} of the REST API's OpenAPI definition in the SAM template."""
+    api = template["Resources"].get("RestAPI")
+    if api is None:
+        return {}
+    paths = api["Properties"]["DefinitionBody"]["paths"]
+    return {
+        path: sorted(m.upper() for m in operations if m.upper() in _HTTP_METHODS)
+        for path, operations in paths.items()
+    }
 
 
 def rewrite_template(template: dict[str, Any], prefix: str) -> list[str]:

@@ -1,9 +1,10 @@
 """The communes config (infra/communes.json) → one stack spec per silo commune or pool group.
 
 Each commune: name, slug, INSEE code, AWS region, mail domain, Comprehend on/off, retention
-days and pool group (null: a silo stack of its own). Communes of a pool share one stack, so
-they must share its region and mail domain; the stack keeps the shortest retention of its
-communes for what it cannot tell apart by commune (raw e-mails, attachments).
+days, pool group (null: a silo stack of its own) and WAF on/off. Communes of a pool share
+one stack, so they must share its region and mail domain; the stack keeps the shortest
+retention of its communes for what it cannot tell apart by commune (raw e-mails,
+attachments), and has a WAF if any of its communes asks for one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class CommuneConfig:
     pool_group: str | None
     # True lets `cdk destroy` erase the data (no deletion protection, DESTROY policies).
     erasable: bool = False
+    # True puts an AWS WAF web ACL (a rate-based rule) in front of the stack's CloudFront.
+    waf: bool = False
 
     @property
     def address(self) -> str:
@@ -84,6 +87,12 @@ class StackSpec:
         """Comprehend is off for the whole stack when every commune opted out (the app then
         never calls it); otherwise each commune's own setting decides."""
         return any(commune.comprehend for commune in self.communes)
+
+    @property
+    def waf(self) -> bool:
+        """A web ACL protects the stack's distribution when one of its communes asks
+        (`"waf": true`): a pool's communes share the distribution."""
+        return any(commune.waf for commune in self.communes)
 
     @property
     def retention_days(self) -> int:
@@ -155,6 +164,7 @@ def _commune(item: dict[str, Any], defaults: dict[str, Any]) -> CommuneConfig:
         retention_days=int(merged.get("retentionDays", 730)),
         pool_group=merged.get("poolGroup") or None,
         erasable=bool(merged.get("erasable", False)),
+        waf=bool(merged.get("waf", False)),
     )
     checks = (
         (bool(commune.name), "a name is required"),

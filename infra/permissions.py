@@ -56,7 +56,8 @@ COMPREHEND_ACTIONS = (
 BASE = frozenset({"tables", "kms", "logs", "xray"})
 APP = BASE | {"send", "realtime", "ses", "read-buckets"}
 NEEDS: dict[str, frozenset[str]] = {
-    "APIHandler": APP | {"cognito", "write:mail", "erase"},
+    # "origin-secret": the API checks CloudFront's header against it (ADR 11).
+    "APIHandler": APP | {"cognito", "write:mail", "erase", "origin-secret"},
     "WebsocketConnect": BASE,
     "WebsocketMessage": BASE,
     "WebsocketDisconnect": BASE,
@@ -109,6 +110,7 @@ class Grants:
     ses_identity_arn: str
     ses_configuration_set_arn: str
     comprehend: bool
+    origin_secret_arn: str = ""
     log_group_arn: dict[str, str] = field(default_factory=dict)
 
 
@@ -221,6 +223,12 @@ def _grant(policy: Policy, need: str, function: str, grants: Grants) -> None:  #
             iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[arn])
         )
         policy.wildcards.append((arn, REASONS["realtime"]))
+    elif kind == "origin-secret":
+        policy.statements.append(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[grants.origin_secret_arn]
+            )
+        )
     elif kind == "comprehend":
         if grants.comprehend:
             policy.statements.append(

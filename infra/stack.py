@@ -70,10 +70,21 @@ WORKERS = (
     "Retrain",
     "RetentionSweep",
 )
-# The console API's throttling (per stack): a burst of citizens during a local event.
-API_RATE, API_BURST = 200, 400
+# API Gateway's throttling, per method of the stack's REST API (each method has its own
+# token bucket: a flood of one cannot empty another's). Requests a second, then burst.
+# - Consoles (every /console/… method, the stage's default): a pool's few dozen staff,
+#   each page a handful of calls, the inbox's polling when the WebSocket is down.
+# - Public reads (GET, and preflights): what CloudFront did not serve from its cache.
+# - Public writes (an opinion, a vote, a reply): a local event brings a few a second;
+#   the app then limits each address (CONCERTO_RATE_LIMIT_PER_IP) and each commune.
+# A flood of public requests thus meets its own limits before it reaches the consoles'
+# (the Lambda function's concurrency is what they would otherwise share).
+CONSOLE_RATE, CONSOLE_BURST = 100, 200
+PUBLIC_READ_RATE, PUBLIC_READ_BURST = 50, 100
+PUBLIC_WRITE_RATE, PUBLIC_WRITE_BURST = 20, 40
 WS_RATE, WS_BURST = 50, 100
 FERNET_KEY_CHARS = 43  # 32 bytes in url-safe base64, without the final "=" padding
+ORIGIN_SECRET_CHARS = 48  # letters and digits: ~285 bits
 _NOT_URLSAFE = "".join(c for c in "!\"#$%&'()*+,./:;<=>?@[\\]^`{|}~")
 
 _RETENTION = {
@@ -123,6 +134,42 @@ def settings_for(logical_id: str, settings: dict[str, FunctionSettings]) -> Func
     return settings.get(chalice_name(logical_id), settings["default"])
 
 
+def method_settings(routes: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The REST API stage's method settings: the consoles' throttling for every method
+    (`/*`), then the public figures for each method of each path outside /console (a
+    setting names one path and one method: `/communes/{slug}` is `/~1communes~1{slug}`)."""
+
+    def setting(path: str, method: str, rate: int, burst: int) -> dict[str, Any]:
+        return {
+            "ResourcePath": path,
+            "HttpMethod": method,
+            "ThrottlingRateLimit": rate,
+            "ThrottlingBurstLimit": burst,
+            "MetricsEnabled": True,
+            "LoggingLevel": "ERROR",
+            "DataTraceEnabled": False,
+        }
+
+    settings = [setting("/*", "*", CONSOLE_RATE, CONSOLE_BURST)]
+    for path, methods in sorted(routes.items()):
+        if path == "/console" or path.startswith("/console/"):
+            continue
+        for method in sorted(methods):
+            reads = method in ("GET", "HEAD", "OPTIONS")
+            rate, burst = (
+                (PUBLIC_READ_RATE, PUBLIC_READ_BURST)
+                if reads
+                else (PUBLIC_WRITE_RATE, PUBLIC_WRITE_BURST)
+            )
+            settings.append(setting(resource_path(path), method, rate, burst))
+    return settings
+
+
+def resource_path(path: str) -> str:
+    """A path as method settings name it: `/communes/{slug}` → `/~1communes~1{slug}`."""
+    return "/" if path == "/" else "/" + path.replace("/", "~1")
+
+
 class ConcertoStack(Stack):
     def __init__(
         self,
@@ -163,6 +210,7 @@ class ConcertoStack(Stack):
         self.user_pool, self.client = self._user_pool()
         self.seal_key = self._seal_key()
         self.previous_seal_key = self._seal_key(previous=True)
+        self.origin_secret = self._origin_secret()
         self.configuration_set = self._mail_configuration_set()
         self.app = ConcertoChalice(
             self,
@@ -484,6 +532,41 @@ class ConcertoStack(Stack):
         )
         return secret
 
+    def _origin_secret(self) -> secretsmanager.Secret:
+        """What CloudFront sends the API to prove it is CloudFront (ADR 11): a secret of
+        its own (not derived from the seal key: CloudFront's configuration shows it)."""
+        secret = secretsmanager.Secret(
+            self,
+            "OriginSecret",
+            secret_name=self.origin_secret_name,
+            description=(
+                "CloudFront's X-Origin-Verify header to the API: requests without it are "
+                "refused (CONCERTO_ORIGIN_SECRET_ID names this secret)"
+            ),
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=ORIGIN_SECRET_CHARS,
+                exclude_punctuation=True,
+                include_space=False,
+            ),
+            removal_policy=self.removal,
+        )
+        nag.acknowledge(
+            secret,
+            "AwsSolutions-SMG4",
+            "Rotated by hand with a redeploy (docs/operations.md): CloudFront reads the value "
+            "at deploy time only, and the app accepts the previous value meanwhile.",
+        )
+        return secret
+
+    @property
+    def origin_secret_name(self) -> str:
+        return f"{self.spec.prefix}/origin-secret"
+
+    def origin_secret_reference(self) -> str:
+        """The origin secret's value, resolved by CloudFormation at deploy time."""
+        return self.origin_secret.secret_value.unsafe_unwrap()
+
     def seal_key_reference(self, previous: bool = False) -> str:
         """CONCERTO_SEAL_KEY (or _PREVIOUS): resolved by CloudFormation at deploy time (never
         in the template), with the padding '=' Secrets Manager cannot generate."""
@@ -546,9 +629,9 @@ class ConcertoStack(Stack):
             "CONCERTO_SITE_URL": site_url,
             "CONCERTO_API_URL": f"{site_url}/api",
             "CONCERTO_CONSOLE_ORIGINS": site_url,
-            # API Gateway's sourceIp keys the per-address limits: X-Forwarded-For is not
-            # trusted while the API's execute-api endpoint stays reachable without
-            # CloudFront (a client could write any address there).
+            # The API answers CloudFront only (its origin secret) and keys per-address
+            # limits on CloudFront-Viewer-Address; X-Forwarded-For is never trusted.
+            "CONCERTO_ORIGIN_SECRET_ID": self.origin_secret_name,
             "CONCERTO_TRUSTED_PROXY_HOPS": "0",
             "CONCERTO_REALTIME_URL": f"wss://{websocket}/{API_STAGE}",
             "CONCERTO_REALTIME_MANAGEMENT_URL": f"https://{websocket}/{API_STAGE}",
@@ -592,6 +675,7 @@ class ConcertoStack(Stack):
                 f"configuration-set/{self.spec.prefix}"
             ),
             comprehend=self.spec.comprehend,
+            origin_secret_arn=self.origin_secret.secret_arn,
         )
         env = self.app_environment()
         for logical_id in self.app.function_ids:
@@ -677,20 +761,7 @@ class ConcertoStack(Stack):
             "Properties.AccessLogSetting",
             {"DestinationArn": access.log_group_arn, "Format": log_format},
         )
-        api.add_override(
-            "Properties.MethodSettings",
-            [
-                {
-                    "ResourcePath": "/*",
-                    "HttpMethod": "*",
-                    "ThrottlingRateLimit": API_RATE,
-                    "ThrottlingBurstLimit": API_BURST,
-                    "MetricsEnabled": True,
-                    "LoggingLevel": "ERROR",
-                    "DataTraceEnabled": False,
-                }
-            ],
-        )
+        api.add_override("Properties.MethodSettings", method_settings(self.app.api_routes))
 
     def _websocket_api(self) -> None:
         access = self.log_group("WebsocketAccessLogs", "websocket-access")

@@ -2,7 +2,12 @@
 frontend/ from a private bucket (origin access control), the pretty URLs of
 frontend/routes.json (a CloudFront Function generated from that file), `/api/*` to the API
 (the prefix stripped), POST `/{slug}/avis` to `POST /communes/{slug}/feedback`, and the
-same security headers (a ResponseHeadersPolicy)."""
+same security headers (a ResponseHeadersPolicy).
+
+Towards the API, CloudFront adds the stack's origin secret (a custom origin header) and
+forwards the viewer's address (ADR 11); it caches the public pages' data under
+`/api/communes/*` for as long as the API's Cache-Control says, at most PUBLIC_MAX_TTL, and
+nothing else. With `"waf": true` a web ACL of us-east-1 guards the distribution."""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from infra import frontend, nag
+from chalicelib.api import edge
+from infra import frontend, nag, waf
 
 if TYPE_CHECKING:
     from infra.stack import ConcertoStack
@@ -29,6 +35,11 @@ _REFERRER = {
     "strict-origin": _POLICY.STRICT_ORIGIN,
 }
 HSTS_MAX_AGE = Duration.days(730)
+# The longest CloudFront keeps a public answer, whatever its max-age: a settings change
+# (themes, a published opinion) reaches every edge within a minute.
+PUBLIC_MAX_TTL = Duration.seconds(60)
+# What caches publicly: the public pages' data (the API marks it `public, max-age`).
+PUBLIC_API_PATTERN = "/api/communes/*"
 
 
 class Site(Construct):
@@ -73,14 +84,24 @@ class Site(Construct):
             origin_path="/api",
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            # Resolved by CloudFormation at deploy time: never in the template (ADR 11).
+            custom_headers={edge.ORIGIN_SECRET_HEADER: stack.origin_secret_reference()},
         )
+        self.api_requests = self._api_request_policy(stack)
+        self.private_api = self._private_api_cache_policy(stack)
+        self.public_api = self._public_api_cache_policy(stack)
         dynamic = {
             "allowed_methods": cloudfront.AllowedMethods.ALLOW_ALL,
-            "cache_policy": cloudfront.CachePolicy.CACHING_DISABLED,
-            "origin_request_policy": cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            "cache_policy": self.private_api,
+            "origin_request_policy": self.api_requests,
             "viewer_protocol_policy": cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
             "function_associations": viewer_request,
             "response_headers_policy": policy,
+        }
+        public = {
+            **dynamic,
+            "cache_policy": self.public_api,
+            "cached_methods": cloudfront.CachedMethods.CACHE_GET_HEAD,
         }
         self.distribution = cloudfront.Distribution(
             self,
@@ -94,11 +115,18 @@ class Site(Construct):
                 function_associations=viewer_request,
                 response_headers_policy=policy,
             ),
+            # In this order: CloudFront takes the first pattern a path matches.
             additional_behaviors={
+                PUBLIC_API_PATTERN: cloudfront.BehaviorOptions(origin=api_origin, **public),  # type: ignore[arg-type]
                 "/api/*": cloudfront.BehaviorOptions(origin=api_origin, **dynamic),  # type: ignore[arg-type]
                 # GET: the form page (S3); POST: the function sends it to the API origin.
                 "/*/avis": cloudfront.BehaviorOptions(origin=site_origin, **dynamic),  # type: ignore[arg-type]
             },
+            web_acl_id=(
+                waf.web_acl_arn(stack, stack.spec, stack.log_group("WafReaderLogs", "waf-reader"))
+                if stack.spec.waf
+                else None
+            ),
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
@@ -122,7 +150,7 @@ class Site(Construct):
                 },
             )
         )
-        self._acknowledge()
+        self._acknowledge(stack.spec.waf)
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Deployment",
@@ -138,6 +166,63 @@ class Site(Construct):
             log_group=stack.log_group("SiteDeploymentLogs", "site-deployment"),
         )
         self._acknowledge_deployment(stack)
+
+    def _api_request_policy(self, stack: ConcertoStack) -> cloudfront.OriginRequestPolicy:
+        """What of a viewer's request reaches the API: the query string, the headers the
+        API reads (chalicelib/api/edge.py; Authorization and Origin come through the cache
+        policies' keys, the only way CloudFront forwards Authorization), and the viewer's
+        address, which CloudFront writes itself. Never Host (API Gateway answers its own
+        name only) nor cookies (the API sets none)."""
+        return cloudfront.OriginRequestPolicy(
+            self,
+            "ApiRequests",
+            origin_request_policy_name=stack.physical("api-requests"),
+            comment="Query, the headers the API reads, CloudFront-Viewer-Address",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(
+                *edge.FORWARDED_HEADERS
+            ),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
+
+    def _private_api_cache_policy(self, stack: ConcertoStack) -> cloudfront.CachePolicy:
+        """The consoles, private links, submissions: nothing is kept. The API answers them
+        `private, no-store` (which CloudFront obeys with a minimum TTL of 0) and the
+        default TTL is 0; a maximum of 1 s, not 0, is what lets Authorization into the
+        key, and so to the API. Origin too: the API's CORS answer varies on it."""
+        return cloudfront.CachePolicy(
+            self,
+            "PrivateApi",
+            cache_policy_name=stack.physical("api-private"),
+            comment="Not cached (the API says no-store); forwards Authorization and Origin",
+            min_ttl=Duration.seconds(0),
+            default_ttl=Duration.seconds(0),
+            max_ttl=Duration.seconds(1),
+            header_behavior=cloudfront.CacheHeaderBehavior.allow_list(*edge.CACHE_KEY_HEADERS),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+        )
+
+    def _public_api_cache_policy(self, stack: ConcertoStack) -> cloudfront.CachePolicy:
+        """The public pages' data (a commune's profile, barometer, indicators, published
+        opinions): kept as long as the API's `max-age` says, at most PUBLIC_MAX_TTL, one
+        copy per query string (pages, limits) and Origin (the API's CORS answer varies on
+        it); an answer without max-age (the default TTL is 0), a POST or an error with
+        `no-store` is never kept. No Authorization: no console route lives here."""
+        return cloudfront.CachePolicy(
+            self,
+            "PublicApi",
+            cache_policy_name=stack.physical("api-public"),
+            comment="The public pages' data, at most 60 s, per query string and Origin",
+            min_ttl=Duration.seconds(0),
+            default_ttl=Duration.seconds(0),
+            max_ttl=PUBLIC_MAX_TTL,
+            header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Origin"),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.all(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
 
     def _headers_policy(self, stack: ConcertoStack) -> cloudfront.ResponseHeadersPolicy:
         headers = self.headers
@@ -211,21 +296,23 @@ class Site(Construct):
                 "(CreateInvalidation has no resource scope); the library writes the grants.",
             )
 
-    def _acknowledge(self) -> None:
+    def _acknowledge(self, with_waf: bool) -> None:
         reasons = {
             "AwsSolutions-CFR1": (
                 "No geo restriction: citizens abroad (holidays, second homes, students) "
                 "must reach their commune's page."
-            ),
-            "AwsSolutions-CFR2": (
-                "No WAF: a web ACL for CloudFront lives in us-east-1 and costs per commune; "
-                "API Gateway throttles the API (stage method settings) and the app limits "
-                "bodies to 64 KiB. To add with the platform's shared WAF stack."
             ),
             "AwsSolutions-CFR4": (
                 "The default *.cloudfront.net certificate allows TLSv1 at the viewer; with a "
                 "commune's own domain name the distribution takes TLSv1.2_2021 (already set)."
             ),
         }
+        if not with_waf:
+            reasons["AwsSolutions-CFR2"] = (
+                'No WAF for this stack (its communes did not ask for one: `"waf": true` in '
+                "communes.json, about 7 dollars a month, docs/operations.md): API Gateway "
+                "throttles public and console routes apart, the app limits submissions "
+                "per viewer address and bodies to 64 KiB."
+            )
         for rule, reason in reasons.items():
             nag.acknowledge(self.distribution, rule, reason)

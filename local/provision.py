@@ -170,3 +170,17 @@ def create_staff(
         UserPoolId=pool_id, Username=email, Password=password, Permanent=True
     )
     cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+
+
+def create_origin_secret(region: str, secret_id: str) -> str:
+    """The origin secret the stack's CloudFront sends with every API request, drawn here
+    for `make run` with CONCERTO_ORIGIN_SECRET_ID set (the site's /api proxy sends it as
+    CloudFront does); returns its value."""
+    import secrets as random
+
+    value = random.token_urlsafe(32)
+    manager = boto3.client("secretsmanager", region_name=region)
+    manager.create_secret(
+        Name=secret_id, SecretString=value, Description="Concerto: CloudFront's origin secret"
+    )
+    return value

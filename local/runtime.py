@@ -127,12 +127,13 @@ class Runtime:
             opinions=settings.seed_opinions,
         )
         _upload_training_data()
+        origin_secret = _origin_secret()
         self._start_api()
         self._start_realtime()
         self._start_workers(provisioned.env)
         self._start_mail()
-        self._start_site()
-        _wait_healthy(settings.api_url)
+        self._start_site(origin_secret)
+        _wait_healthy(settings.api_url, origin_secret)
         RUNTIME_FILE.parent.mkdir(exist_ok=True)
         RUNTIME_FILE.write_text(
             json.dumps(
@@ -213,14 +214,17 @@ class Runtime:
         gateway.start()
         self.stoppers.append(gateway.stop)
 
-    def _start_site(self) -> None:
+    def _start_site(self, origin_secret: str | None) -> None:
         """The static frontend/ (citizen site, console, embeddable form), with the API under
-        /api on the same origin, as CloudFront serves them in AWS."""
+        /api on the same origin, as CloudFront serves them in AWS (and its origin secret,
+        when the runtime has one)."""
         from local.site import start_site
 
         settings = self.settings
         connect = [settings.aws_url, settings.realtime_url]  # Cognito, the console WebSocket
-        server = start_site(settings.host, settings.web_port, settings.api_url, connect)
+        server = start_site(
+            settings.host, settings.web_port, settings.api_url, connect, origin_secret
+        )
         self.stoppers.append(server.shutdown)
 
     def _start_mail(self) -> None:
@@ -310,6 +314,18 @@ def _upload_training_data() -> None:
             )
 
 
+def _origin_secret() -> str | None:
+    """With CONCERTO_ORIGIN_SECRET_ID set, the API runs as behind CloudFront in AWS: it
+    answers only requests carrying that secret (drawn now, in moto's Secrets Manager),
+    which the site's /api proxy adds as CloudFront does; the API's own port refuses the
+    rest (403 forbidden_origin). Unset (the default), neither."""
+    from chalicelib import config
+    from local.provision import create_origin_secret
+
+    secret_id = config.origin_secret_id()
+    return create_origin_secret(REGION, secret_id) if secret_id else None
+
+
 def _check_ports_free(settings: Settings) -> None:
     for name, port in (
         ("CONCERTO_AWS_PORT", settings.aws_port),
@@ -374,11 +390,16 @@ def _app_environment(settings: Settings, pool_id: str) -> dict[str, str]:
     }
 
 
-def _wait_healthy(api_url: str, timeout: float = 30.0) -> None:
+def _wait_healthy(api_url: str, origin_secret: str | None, timeout: float = 30.0) -> None:
+    from chalicelib.api import edge
+
+    # Asked as CloudFront (or the site's proxy) asks, when the API wants its secret.
+    headers = {edge.ORIGIN_SECRET_HEADER: origin_secret} if origin_secret else {}
+    health = urllib.request.Request(f"{api_url}/health", headers=headers)  # noqa: S310
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(health, timeout=5) as response:  # noqa: S310
                 if response.status == 200:
                     return
         except OSError:
@@ -405,7 +426,12 @@ def banner(settings: Settings, info: dict[str, str]) -> str:
     lines = [
         "",
         "Concerto is running (Ctrl-C stops everything)",
-        f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)",
+        f"  API            {settings.api_url}   (OpenAPI: {settings.api_url}/openapi.json)"
+        + (
+            "\n                 (origin secret on: call it through the site's /api)"
+            if config.origin_secret_id()
+            else ""
+        ),
         f"  Site           http://{settings.host}:{settings.web_port}   "
         "(embeddable form: /embed/formulaire.js)",
         f"  Real time      {settings.realtime_url}   (console WebSocket, ?token=<ID token>)",

@@ -1,7 +1,8 @@
 """The static frontend under `make run`, served as CloudFront serves it in AWS: the pages of
 frontend/ by the routes of frontend/routes.json, the API proxied under /api (same origin:
-no CORS for the pages, and the opinion form posts without JavaScript), and the security
-headers (a strict Content-Security-Policy: no inline script, no third-party origin)."""
+no CORS for the pages, and the opinion form posts without JavaScript), the security
+headers (a strict Content-Security-Policy: no inline script, no third-party origin) and,
+when the runtime has an origin secret, CloudFront's origin secret and viewer address."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from chalicelib.api import edge
 
 ROOT = Path(__file__).resolve().parent.parent / "frontend"
 # The API behind /api: what the pages fetch, and where the no-JavaScript form posts.
@@ -53,6 +56,7 @@ _OPENER = urllib.request.build_opener(_KeepRedirects)
 
 class _SiteHandler(BaseHTTPRequestHandler):
     api_url = ""
+    origin_secret: str | None = None
     headers_out: dict[str, str] = {}  # noqa: RUF012 (set once per server class)
     table: list[tuple[re.Pattern[str], str]] = []  # noqa: RUF012
 
@@ -142,8 +146,14 @@ class _SiteHandler(BaseHTTPRequestHandler):
         # As CloudFront does: the client's address appended to what it sent, for the API's
         # per-address limits when it trusts this proxy (CONCERTO_TRUSTED_PROXY_HOPS=1).
         forwarded = self.headers.get("X-Forwarded-For")
-        client = self.client_address[0]
+        client, port = self.client_address[:2]
         request.add_header("X-Forwarded-For", f"{forwarded}, {client}" if forwarded else client)
+        if self.origin_secret:
+            # As the API's CloudFront behaviours do: the origin secret, and the viewer's
+            # address and port written by the proxy (what the client sent under these
+            # names was never copied above).
+            request.add_header(edge.ORIGIN_SECRET_HEADER, self.origin_secret)
+            request.add_header(edge.VIEWER_ADDRESS_HEADER, f"{client}:{port}")
         try:
             with _OPENER.open(request, timeout=30) as response:
                 self._relay(response.status, response.headers, response.read())
@@ -176,13 +186,21 @@ class _SiteHandler(BaseHTTPRequestHandler):
         return
 
 
-def start_site(host: str, port: int, api_url: str, connect: list[str]) -> ThreadingHTTPServer:
+def start_site(
+    host: str, port: int, api_url: str, connect: list[str], origin_secret: str | None = None
+) -> ThreadingHTTPServer:
     """Serves frontend/ on host:port; `connect` lists the origins the pages may call beyond
-    their own (Cognito, the WebSocket gateway)."""
+    their own (Cognito, the WebSocket gateway); with `origin_secret`, /api requests carry
+    it and the viewer's address as CloudFront's do."""
     handler = type(
         "SiteHandler",
         (_SiteHandler,),
-        {"api_url": api_url, "headers_out": security_headers(connect), "table": routes()},
+        {
+            "api_url": api_url,
+            "headers_out": security_headers(connect),
+            "table": routes(),
+            "origin_secret": origin_secret,
+        },
     )
     server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, name="site", daemon=True).start()

@@ -63,6 +63,7 @@ from chalicelib.ports import (
     ModelStore,
     OutboundEmail,
     RateLimiter,
+    SecretStore,
     SocialNetwork,
     StaffDirectory,
     SubscriptionRepository,
@@ -1014,3 +1015,19 @@ class InMemoryRateLimiter(RateLimiter):
             total = self.counts.get((commune_id, counter), 0) + 1
             self.counts[(commune_id, counter)] = total
         return total
+
+
+class InMemorySecretStore(SecretStore):
+    """Keeps the current and the previous value of each secret, as Secrets Manager's
+    AWSCURRENT and AWSPREVIOUS stages do."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, list[str]] = {}
+
+    def put(self, secret_id: str, value: str) -> None:
+        self._versions[secret_id] = [value, *self._versions.get(secret_id, [])][:2]
+
+    def values(self, secret_id: str) -> tuple[str, ...]:
+        if secret_id not in self._versions:
+            raise NotFoundError("unknown secret", code="secret_not_found")
+        return tuple(self._versions[secret_id])

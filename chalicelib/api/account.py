@@ -1,5 +1,6 @@
 """The signed-in member's own account: who the API takes them for, and whether their
-two-factor sign-in is set up (the console's "Mon compte" page and its MFA banner)."""
+two-factor sign-in is set up and required (the console's "Mon compte" page and its MFA
+banner)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ account_api = Blueprint(__name__)
 
 class MfaState(Schema):
     enabled: bool = Field(description="a TOTP authenticator is set up on the account")
-    required: bool = Field(description="the account's role needs it (admins)")
+    required: bool = Field(
+        description="the account's role needs it: admins, and agents when their commune "
+        "requires it (agentsMfaRequired)"
+    )
 
 
 class AccountView(Schema):
@@ -50,6 +54,6 @@ def get_account() -> AccountView:
         email=me.email,
         commune_id=me.commune_id,
         role=me.role.value,
-        mfa=MfaState(enabled=me.mfa, required=is_admin),
+        mfa=MfaState(enabled=me.mfa, required=me.mfa_required),
         admin_actions=is_admin and me.mfa,
     )

@@ -16,12 +16,13 @@ import pydantic
 from chalice import Blueprint, Response  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap, config
+from chalicelib.api import edge
 from chalicelib.api.schemas import Schema
-from chalicelib.domain.abuse import RateLimitedError
 from chalicelib.domain.errors import (
     BadRequestError,
     ConcertoError,
     PayloadTooLargeError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -51,6 +52,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     # A status whose body is more than `ErrorBody` (e.g. a 409 carrying the current thread).
     error_bodies: dict[int, type[Schema]] = field(default_factory=dict)
+    # Seconds browsers and CloudFront may keep a 200 answer (`public, max-age`): the
+    # anonymous GETs many citizens repeat. Everything else is `private, no-store`.
+    cache_seconds: int = 0
 
 
 OPERATIONS: list[Operation] = []
@@ -100,6 +104,14 @@ def _register_preflight(bp: Blueprint, path: str) -> None:
     bp.route(path, methods=["OPTIONS"], content_types=["*/*"])(preflight)
 
 
+def cache_seconds(method: str, path: str) -> int:
+    """How long the answer of `method path` (a route's path) may be kept publicly."""
+    for spec in OPERATIONS:
+        if spec.method == method and spec.path == path:
+            return spec.cache_seconds
+    return 0
+
+
 def methods_of(path: str) -> list[str]:
     """The methods a route path answers, for Access-Control-Allow-Methods."""
     return sorted({spec.method for spec in OPERATIONS if spec.path == path} | {"OPTIONS"})
@@ -122,8 +134,10 @@ def error_response(error: ConcertoError, status: int | None = None) -> Response:
     if details:
         detail["details"] = details
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, UnauthorizedError) else {}
-    if isinstance(error, RateLimitedError):
-        headers["Retry-After"] = str(error.retry_after)
+    # Rate limits and vote caps say when to come back (a vote cap may not: then never).
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(error, TooManyRequestsError) and retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return json_response({"error": detail}, status or error.status, headers)
 
 
@@ -210,13 +224,19 @@ def token_header(name: str) -> str:
 
 
 def client_address() -> str | None:
-    """The address of the client behind this request. API Gateway's sourceIp is the TCP
-    peer: behind CloudFront (or the local site's proxy) that is the proxy, and the client
-    is the entry the first trusted proxy appended to X-Forwarded-For. Only as many proxies
-    as CONCERTO_TRUSTED_PROXY_HOPS are trusted: every entry left of those was written by
-    the client itself and could name anyone, so trusting it would let a script change
-    address at each request and never meet its limit."""
+    """The address of the client behind this request. Behind CloudFront with an origin
+    secret (AWS), the viewer address CloudFront forwarded, read only on a request that
+    carries the secret: API Gateway's sourceIp would be CloudFront's edge, shared by every
+    citizen it serves. Otherwise API Gateway's sourceIp, the TCP peer: behind a proxy
+    (the local site's) the client is the entry the first trusted proxy appended to
+    X-Forwarded-For. Only as many proxies as CONCERTO_TRUSTED_PROXY_HOPS are trusted:
+    every entry left of those was written by the client itself and could name anyone, so
+    trusting it would let a script change address at each request and never meet its
+    limit."""
     request = current_request()
+    viewer = edge.viewer_address(request.headers)
+    if viewer is not None:
+        return viewer
     source = ((request.context or {}).get("identity") or {}).get("sourceIp")
     hops = config.trusted_proxy_hops()
     if hops:

@@ -1,5 +1,6 @@
-"""HTTP middleware: security headers and CORS headers on every response, and Chalice's own
-errors (405, unknown route) rewritten into the API's error format."""
+"""HTTP middleware: security headers and CORS headers on every response, Chalice's own
+errors (405, unknown route) rewritten into the API's error format, and, behind CloudFront,
+requests that did not come through it refused."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
+# Nothing is kept by a browser or a shared cache unless its operation says so: staff
+# answers, a citizen's private thread, errors, HTML pages with a follow-up link.
+_NOT_KEPT = "private, no-store"
 _CHALICE_CODES = {
     "MethodNotAllowedError": "method_not_allowed",
     "UnsupportedMediaType": "unsupported_media_type",
@@ -44,8 +47,50 @@ def security_headers(event: Any, get_response: Callable[[Any], Response]) -> Res
     _normalise_chalice_error(response)
     for name, value in _HEADERS.items():
         response.headers.setdefault(name, value)
+    _cache_control(event, response)
     _cors_headers(event, response)
     return response
+
+
+def _cache_control(request: Any, response: Response) -> None:
+    """The one place that decides what may be cached: a 200 answer to a GET its operation
+    marks cacheable (`cache_seconds`, the public pages' data) is `public, max-age`, which
+    CloudFront keeps at most its cache policy's TTL, per query string and Origin (the
+    answer varies on Origin); anything else `private, no-store`."""
+    from chalicelib.api.http import cache_seconds
+
+    seconds = 0
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        seconds = cache_seconds("GET", request.path or "")
+    response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else _NOT_KEPT
+
+
+def cloudfront_only(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """With an origin secret configured (AWS), answers 403 `forbidden_origin` to any
+    request without it: one sent to the execute-api endpoint directly would skip
+    CloudFront's cache, the WAF and the viewer address the per-address limits key on.
+    Every route, /health included: monitoring calls it through CloudFront, which checks
+    the whole path, and an open /health would let anyone make the function read every
+    table at will. Registered inside `security_headers`, so the refusal carries them."""
+    from chalicelib.api import edge
+
+    if not edge.configured():
+        return get_response(event)
+    try:
+        allowed = edge.from_cloudfront(event.headers)
+    except Exception:  # the secret could not be read: let nobody in, say it is on our side
+        logger.exception("could not read the origin secret")
+        return _error(503, "origin_check_unavailable", "the API cannot check its origin now")
+    if not allowed:
+        return _error(
+            403, "forbidden_origin", "this API answers through its CloudFront distribution only"
+        )
+    return get_response(event)
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
 
 
 def _cors_headers(request: Any, response: Response) -> None:

@@ -14,7 +14,7 @@ _REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {
     400: "Malformed request (invalid JSON, bad cursor)",
     401: "Missing, invalid or expired token",
-    403: "The role does not allow this action",
+    403: "The role does not allow this action, or it needs two-factor sign-in",
     404: "Unknown resource (or another commune's)",
     409: "Conflict: changed meanwhile, or Idempotency-Key reused",
     410: "Expired link",
@@ -41,7 +41,11 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Concerto API",
             "version": "1.0.0",
-            "description": "Citizen listening and dialogue for French communes.",
+            "description": (
+                "Citizen listening and dialogue for French communes. In AWS the API is "
+                "served under the site's /api (CloudFront): a request sent to its "
+                "execute-api endpoint directly gets 403 forbidden_origin, whatever the route."
+            ),
         },
         "paths": paths,
         "components": {
@@ -90,6 +94,14 @@ def _operation(spec: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success"}
     if spec.response is not None:
         success["content"] = {"application/json": {"schema": ref(spec.response)}}
+    if spec.cache_seconds:
+        success["headers"] = {
+            "Cache-Control": {
+                "description": f"public, max-age={spec.cache_seconds}: the answer may be "
+                "kept (per query string and Origin); every other answer is private, no-store",
+                "schema": {"type": "string"},
+            }
+        }
     result["responses"][str(spec.status)] = success
     errors = set(spec.errors) | ({401, 403} if spec.staff else set())
     if spec.body is not None:

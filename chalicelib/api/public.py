@@ -97,6 +97,8 @@ def get_openapi() -> Any:
         "citizen",
         schemas.CommuneProfile,
         errors=(404,),
+        # The profile changes when admins edit themes: a minute late is fine.
+        cache_seconds=60,
     ),
 )
 def get_commune(slug: str) -> schemas.CommuneProfile:
@@ -154,7 +156,7 @@ def _html(page: str, status: int) -> Response:
     return Response(
         body=page,
         status_code=status,
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+        headers={"Content-Type": "text/html; charset=utf-8"},
     )
 
 
@@ -314,16 +316,15 @@ def verify_contact() -> schemas.Verified:
         "citizen",
         schemas.PublicIndicatorsView,
         errors=(404,),
+        # Anonymous and costly to compute: five minutes (CloudFront: its TTL).
+        cache_seconds=300,
     ),
 )
 def get_public_indicators(slug: str) -> Any:
     from chalicelib.services import dashboard
 
     board = dashboard.public_indicators(bootstrap.ports(), slug, today())
-    # Anonymous and costly to compute: let browsers and the CDN keep it five minutes.
-    return json_response(
-        views.public_indicators(board), headers={"Cache-Control": "public, max-age=300"}
-    )
+    return json_response(views.public_indicators(board))
 
 
 @operation(
@@ -332,7 +333,8 @@ def get_public_indicators(slug: str) -> Any:
         "rateCommune",
         "POST",
         "/communes/{slug}/barometer",
-        "Rate the commune 1–10 on its themes (once per theme per month per browser)",
+        "Rate the commune 1–10 on its themes (once per theme per month per browser; "
+        "429 votes_capped past the ballots one connection may cast in a month)",
         "citizen",
         schemas.VoteOutcomeView,
         status=201,
@@ -345,8 +347,11 @@ def rate_commune(slug: str) -> schemas.VoteOutcomeView:
 
     body = parse_body(schemas.RateCommuneBody)
     ports = bootstrap.ports()
-    abuse.admit(ports, validation.find_commune(ports, slug).commune_id, _submitter())
-    outcome = barometer.rate_commune(ports, slug, body.ratings, body.voter, today())
+    submitter = _submitter()
+    abuse.admit(ports, validation.find_commune(ports, slug).commune_id, submitter)
+    outcome = barometer.rate_commune(
+        ports, slug, body.ratings, body.voter, today(), submitter=submitter
+    )
     return schemas.VoteOutcomeView(counted=outcome.counted, already_rated=outcome.already_rated)
 
 
@@ -360,6 +365,8 @@ def rate_commune(slug: str) -> schemas.VoteOutcomeView:
         "citizen",
         schemas.BarometerView,
         errors=(404,),
+        # Votes show within a minute.
+        cache_seconds=60,
     ),
 )
 def get_barometer(slug: str) -> Any:
@@ -382,7 +389,7 @@ def get_barometer(slug: str) -> Any:
             for score in barometer.scores(ports, commune, now)
         ],
     )
-    return json_response(view, headers={"Cache-Control": "public, max-age=60"})
+    return json_response(view)
 
 
 @operation(
@@ -395,6 +402,8 @@ def get_barometer(slug: str) -> Any:
         "citizen",
         schemas.ConsultationList,
         errors=(404,),
+        # Consultations open and close by the day.
+        cache_seconds=60,
     ),
 )
 def list_open_consultations(slug: str) -> schemas.ConsultationList:
@@ -411,7 +420,8 @@ def list_open_consultations(slug: str) -> schemas.ConsultationList:
         "answerConsultation",
         "POST",
         "/communes/{slug}/consultations/{consultation_id}/answers",
-        "Answer a consultation (a choice and/or a text; once per browser)",
+        "Answer a consultation (a choice and/or a text; once per browser; 429 "
+        "votes_capped past the answers one connection may give)",
         "citizen",
         schemas.AnswerAccepted,
         status=201,
@@ -425,9 +435,10 @@ def answer_consultation(slug: str, consultation_id: str) -> schemas.AnswerAccept
     body = parse_body(schemas.AnswerBody)
     ports = bootstrap.ports()
     commune = validation.find_commune(ports, slug)
-    abuse.admit(ports, commune.commune_id, _submitter(), body.text)
+    submitter = _submitter()
+    abuse.admit(ports, commune.commune_id, submitter, body.text)
     given = consultations.Answer(body.choice, body.text, body.quartier, body.voter)
-    receipt = consultations.answer(ports, slug, consultation_id, given, today())
+    receipt = consultations.answer(ports, slug, consultation_id, given, today(), submitter)
     if receipt is None:
         return schemas.AnswerAccepted()
     return schemas.AnswerAccepted(id=receipt.thread_id, follow_up_token=receipt.followup_token)

@@ -777,6 +777,11 @@ class SettingsView(Schema):
         description="the commune's websites (https:// origins) whose pages may call its "
         "public routes: the embedded opinion form",
     )
+    agents_mfa_required: bool = Field(
+        default=False,
+        description="agents' actions and citizens' contact details need two-factor sign-in "
+        "(admins' actions always do)",
+    )
 
 
 class SettingsBody(Schema):
@@ -803,6 +808,7 @@ class SettingsBody(Schema):
         description="replaces the list: https:// origins without path (http://localhost "
         "and http://127.0.0.1, any port, for development)",
     )
+    agents_mfa_required: bool | None = None
 
 
 class OriginalView(Schema):

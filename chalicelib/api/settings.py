@@ -126,6 +126,7 @@ def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
         public_indicators=settings.public_indicators,
         comprehend_enabled=settings.comprehend_enabled,
         allowed_origins=list(settings.allowed_origins),
+        agents_mfa_required=settings.agents_mfa_required,
     )
 
 
@@ -136,7 +137,7 @@ def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
         "GET",
         "/console/settings",
         "The commune's settings: answer deadline, escalation, retention, publication, AI use, "
-        "websites allowed to call its public routes",
+        "websites allowed to call its public routes, agents' two-factor sign-in",
         "admin",
         schemas.SettingsView,
         staff=True,

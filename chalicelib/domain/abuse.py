@@ -1,11 +1,14 @@
 """Abuse protection rules for public submissions: fixed-window rate limits, the honeypot
-field, and the fingerprint that makes near-identical texts count as one (flood detection)."""
+field, the fingerprint that makes near-identical texts count as one (flood detection), and
+the caps on votes (barometer ballots, consultation answers) from one client address."""
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from chalicelib.domain.commune import fold
 from chalicelib.domain.errors import TooManyRequestsError, ValidationError
@@ -91,3 +94,49 @@ def text_fingerprint(text: str) -> str | None:
     if len(words) < FLOOD_MIN_WORDS:
         return None
     return hashlib.sha256(" ".join(words).encode()).hexdigest()[:32]
+
+
+# An IPv6 client is counted by its /64: one subscriber's line or one site's network (RFC
+# 6177; French ISPs hand out a /56 or a /60 to each box, mobile networks a /64 to each
+# device), whose 2^64 addresses a script can rotate through at will. An IPv4 address is
+# one box, or a carrier-grade NAT shared by many subscribers: hence generous caps.
+IPV6_PREFIX = 64
+
+
+def network_of(address: str) -> str:
+    """What per-address limits count by: an IPv4 address as it is, an IPv6 address's /64
+    network. A string that is no IP address (it came from our own proxy) is kept as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False))
+    return str(parsed)
+
+
+class VotesCappedError(TooManyRequestsError):
+    """429 `votes_capped`: one client address cast as many votes as a period allows.
+    `retry_after` (seconds, sent as Retry-After) when the period ends (the month of a
+    barometer), None when it does not (the whole of a consultation)."""
+
+    def __init__(self, message: str, retry_after: int | None) -> None:
+        super().__init__(message, code="votes_capped")
+        self.retry_after = retry_after
+
+
+def check_votes(cap: int, votes: int, what: str, retry_after: int | None = None) -> None:
+    """Raises VotesCappedError when `votes` from one address, this one included, go past
+    `cap` (`what`: "barometer ballots this month", "answers to this consultation")."""
+    if votes > cap:
+        raise VotesCappedError(
+            f"this connection already sent {cap} {what}: other votes from it are not counted",
+            retry_after,
+        )
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

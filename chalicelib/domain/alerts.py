@@ -7,7 +7,8 @@ stores what they find, once per episode, and mails it to the staff who subscribe
   exceed `surge_ratio` × its weekly average over the 4 weeks before, with a minimum volume
   (so that 0 → 2 is not an alert).
 - A barometer drop: a theme whose average 1–10 score over the last 7 days is
-  `drop_points` below its average over the 4 weeks before, both on enough votes.
+  `drop_points` below its average over the 4 weeks before, both on enough votes, cast
+  from enough distinct client addresses (one household or one script cannot raise it).
 - An overdue thread: a citizen awaits an answer past the commune's SLA.
 """
 
@@ -44,6 +45,10 @@ class AlertRules:
     surge_min_negative: int = 5
     drop_points: float = 1.5
     drop_min_votes: int = 5
+    # Distinct client addresses (networks) behind each side's votes. Three: a household
+    # behind one box, or a script behind one address, cannot move the barometer into an
+    # alert alone; a small commune's genuine drop still can (votes come from dozens).
+    drop_min_voters: int = 3
 
     def days(self, today: date) -> tuple[list[str], list[str]]:
         """(baseline days, recent days), oldest first; the recent window ends today."""
@@ -139,10 +144,15 @@ def barometer_drops(
     baseline_days, recent_days = rules.days(today)
     before = indicators.barometer_totals(counts.get(day, {}) for day in baseline_days)
     recent = indicators.barometer_totals(counts.get(day, {}) for day in recent_days)
+    voters_before = indicators.barometer_voters((d, counts.get(d, {})) for d in baseline_days)
+    voters_now = indicators.barometer_voters((d, counts.get(d, {})) for d in recent_days)
     findings = []
     for theme_id, (score_sum, votes) in sorted(recent.items()):
         old_sum, old_votes = before.get(theme_id, (0, 0))
         if min(votes, old_votes) < rules.drop_min_votes:
+            continue
+        voters = min(voters_now.get(theme_id, 0), voters_before.get(theme_id, 0))
+        if voters < rules.drop_min_voters:
             continue
         now, usual = score_sum / votes, old_sum / old_votes
         if usual - now >= rules.drop_points:

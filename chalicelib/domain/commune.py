@@ -85,6 +85,9 @@ class CommuneSettings:
     escalation_days: int = 2
     # The commune's own websites (the embedded form) whose pages may call the public API.
     allowed_origins: tuple[str, ...] = ()
+    # Agents too need two-factor sign-in for their actions and citizens' contact details
+    # (admins always do; viewers, who see neither, never).
+    agents_mfa_required: bool = False
 
 
 @dataclass(frozen=True)

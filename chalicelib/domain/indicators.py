@@ -27,6 +27,9 @@ CONSULTATION_SENTIMENT = "csn"
 CONSULTATION_PHRASE = "ckp"
 BAROMETER_SUM = "bsum"
 BAROMETER_COUNT = "bn"
+# Client addresses (networks) that rated a theme: one on the day of each one's first vote
+# on that theme in the month (a conditional marker makes it once).
+BAROMETER_VOTERS = "bv"
 NONE = "-"
 # Time-to-first-answer histogram (upper bounds in hours) for the median.
 ANSWER_BUCKETS_HOURS = (1, 4, 8, 24, 48, 72, 120, 168, 336, 720)
@@ -217,6 +220,28 @@ def barometer_totals(days: Iterable[Mapping[str, int]]) -> dict[str, tuple[int, 
                 pair = totals.setdefault(theme, [0, 0])
                 pair[0 if metric == BAROMETER_SUM else 1] += value
     return {theme: (pair[0], pair[1]) for theme, pair in totals.items()}
+
+
+def barometer_voter(day: str, theme: str) -> list[CounterIncrement]:
+    """What a client address's first vote of the month on a theme adds."""
+    return [CounterIncrement(day, f"{BAROMETER_VOTERS}|t={theme}")]
+
+
+def barometer_voters(days: Iterable[tuple[str, Mapping[str, int]]]) -> dict[str, int]:
+    """{theme: distinct client addresses that rated it} over the given (day, counters),
+    at least. An address counts on the day of its first vote of the month, so the days of
+    one month add up to distinct addresses; one that also voted in another month counts
+    there again: the month with the most stands for the whole (a lower bound)."""
+    per_month: dict[tuple[str, str], int] = {}
+    for day, counters in days:
+        for dimension, value in counters.items():
+            metric, _, theme = dimension.partition("|t=")
+            if metric == BAROMETER_VOTERS:
+                per_month[theme, day[:7]] = per_month.get((theme, day[:7]), 0) + value
+    voters: dict[str, int] = {}
+    for (theme, _month), count in per_month.items():
+        voters[theme] = max(voters.get(theme, 0), count)
+    return voters
 
 
 def consultation_choice(day: str, consultation_id: str, choice: int) -> list[CounterIncrement]:

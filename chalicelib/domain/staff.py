@@ -33,18 +33,47 @@ class StaffIdentity:
     username: str = ""
     # Whether the account has two-factor authentication: admin actions need it.
     mfa: bool = True
+    # The lowest role whose actions need that second factor: admins' always; agents' too
+    # when their commune requires it (they read citizens' contacts and e-mails as sent).
+    mfa_from: Role = Role.ADMIN
+
+    @property
+    def mfa_required(self) -> bool:
+        """Whether this member's own role needs a second factor for its actions."""
+        return self.role.rank >= self.mfa_from.rank
 
     def require(self, role: Role) -> None:
-        """Raises ForbiddenError unless this member's role is at least `role`, and, for
-        admin actions, unless their account signs in with a second factor."""
+        """Raises ForbiddenError (`forbidden`) unless this member's role is at least
+        `role`, and (`mfa_required`) for an action of a role that needs a second factor
+        when their account signs in without one. Reading (`Role.VIEWER`) never needs it."""
         if self.role.rank < role.rank:
             raise ForbiddenError(f"this action needs the {role.value} role", code="forbidden")
-        if role is Role.ADMIN and not self.mfa:
-            raise ForbiddenError(
-                "admin actions need two-factor authentication: set it up in the console "
-                "(Mon compte)",
-                code="mfa_required",
-            )
+        if role is not Role.VIEWER and role.rank >= self.mfa_from.rank and not self.mfa:
+            raise ForbiddenError(_MFA_REFUSALS[role], code="mfa_required")
+
+    def may(self, role: Role) -> bool:
+        """Whether `require(role)` would pass: what a page shows (a citizen's contact
+        details to agents) follows the same rule as what it lets one do."""
+        try:
+            self.require(role)
+        except ForbiddenError:
+            return False
+        return True
+
+
+_MFA_REFUSALS = {
+    Role.ADMIN: "admin actions need two-factor authentication: set it up in the console "
+    "(Mon compte)",
+    Role.AGENT: "this commune requires two-factor authentication for agents' actions and "
+    "citizens' contact details: set it up in the console (Mon compte)",
+}
+
+
+def with_commune_policy(identity: StaffIdentity, agents_mfa_required: bool) -> StaffIdentity:
+    """`identity` under its commune's two-factor rule: admin actions always need a second
+    factor; with `agents_mfa_required`, agents' actions (replies, edits, contact details,
+    e-mails as received) need it too. Viewers read without it either way."""
+    return replace(identity, mfa_from=Role.AGENT if agents_mfa_required else Role.ADMIN)
 
 
 def highest_role(groups: list[str]) -> Role | None:

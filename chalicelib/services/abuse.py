@@ -1,16 +1,19 @@
-"""Admission of public submissions: rate limits per client address and per commune, and
-flood detection of near-identical texts, counted through the RateLimiter port."""
+"""Admission of public submissions: rate limits per client address and per commune,
+flood detection of near-identical texts, and caps on the votes of one client address,
+counted through the RateLimiter port."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from chalicelib import config
 from chalicelib.domain import abuse
 from chalicelib.domain.abuse import Limit
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.sla import PARIS
 from chalicelib.ports import Ports, RateLimiter
 
 
@@ -29,6 +32,14 @@ def client_key(address: str) -> str:
     return digest.hexdigest()[:32]
 
 
+def address_key(submitter: Submitter) -> str | None:
+    """The keyed digest of the submitter's network (an IPv6 address's /64), None for an
+    unknown address: what per-address counters and markers are named by."""
+    if submitter.address is None:
+        return None
+    return client_key(abuse.network_of(submitter.address))
+
+
 def admit(
     ports: Ports, commune_id: CommuneId, submitter: Submitter, text: str | None = None
 ) -> None:
@@ -37,14 +48,9 @@ def admit(
     A client already over its own limit is refused before it counts against the commune."""
     limiter = ports.rate_limiter
     now = ports.clock().timestamp()
-    if submitter.address is not None:
-        _count(
-            limiter,
-            commune_id,
-            f"ip:{client_key(submitter.address)}",
-            config.rate_limit_per_ip(),
-            now,
-        )
+    address = address_key(submitter)
+    if address is not None:
+        _count(limiter, commune_id, f"ip:{address}", config.rate_limit_per_ip(), now)
     _count(limiter, commune_id, "commune", config.rate_limit_per_commune(), now)
     fingerprint = abuse.text_fingerprint(text) if text is not None else None
     if fingerprint is not None:
@@ -79,6 +85,48 @@ def admit_verification(ports: Ports, commune_id: CommuneId, email: str) -> bool:
     window = VERIFICATIONS_PER_ADDRESS.window(ports.clock().timestamp())
     name = f"verify:{client_key(email.strip().lower())}:{window.start}"
     return ports.rate_limiter.hit(commune_id, name, window.end) <= VERIFICATIONS_PER_ADDRESS.count
+
+
+def cap_ballots(ports: Ports, commune_id: CommuneId, submitter: Submitter, today: date) -> None:
+    """Counts one barometer ballot from the submitter's address this month (Paris time);
+    raises VotesCappedError (with the seconds until next month) past
+    CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS. An unknown address is not capped."""
+    address = address_key(submitter)
+    if address is None:
+        return
+    month_end = datetime.combine(abuse.next_month(today), time(), PARIS).timestamp()
+    now = ports.clock().timestamp()
+    votes = ports.rate_limiter.hit(
+        commune_id, f"ballots:{today:%Y-%m}:{address}", int(month_end) + _KEEP_SECONDS
+    )
+    cap = config.barometer_ballots_per_address()
+    abuse.check_votes(cap, votes, "barometer ballots this month", max(1, int(month_end - now)))
+
+
+def cap_answers(
+    ports: Ports,
+    commune_id: CommuneId,
+    submitter: Submitter,
+    consultation_id: str,
+    closes_on: date,
+) -> None:
+    """Counts one answer to the consultation from the submitter's address; raises
+    VotesCappedError past CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS (for the whole
+    consultation: no Retry-After). An unknown address is not capped."""
+    address = address_key(submitter)
+    if address is None:
+        return
+    closed = datetime.combine(closes_on, time(), PARIS).timestamp() + 86400
+    votes = ports.rate_limiter.hit(
+        commune_id, f"answers:{consultation_id}:{address}", int(closed) + _KEEP_SECONDS
+    )
+    cap = config.consultation_answers_per_address()
+    abuse.check_votes(cap, votes, "answers to this consultation")
+
+
+# Vote counters outlive their period by a day (clocks of API containers differ by less);
+# DynamoDB's TTL then removes them within days.
+_KEEP_SECONDS = 86400
 
 
 def _count(

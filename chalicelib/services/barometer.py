@@ -1,5 +1,6 @@
 """The town barometer (MonAvisCitoyen's original hook): citizens rate the commune 1–10 on
-each of its themes, anonymously, once per theme per month per browser."""
+each of its themes, anonymously, once per theme per month per browser, and a capped number
+of ballots per client address."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from chalicelib.domain import indicators
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import ConflictError, ValidationError
 from chalicelib.ports import Ports
-from chalicelib.services import validation
+from chalicelib.services import abuse, validation
+from chalicelib.services.abuse import Submitter
 
 SCORE_MIN, SCORE_MAX = 1, 10
 
@@ -30,10 +32,19 @@ class ThemeScore:
 
 
 def rate_commune(
-    ports: Ports, slug: str, ratings: dict[str, int], voter: str, today: date
+    ports: Ports,
+    slug: str,
+    ratings: dict[str, int],
+    voter: str,
+    today: date,
+    submitter: Submitter | None = None,
 ) -> VoteOutcome:
     """Counts each theme's rating unless this browser (`voter`, a random token the page
-    keeps) already rated that theme this month. Raises ConflictError if nothing counted."""
+    keeps) already rated that theme this month. A browser's token is all a script needs
+    to change, so the ballots of one client address are capped per month too, and each
+    theme counts the distinct addresses that rated it (what a barometer alert needs).
+    Raises ValidationError, VotesCappedError (429) past the address's cap, ConflictError
+    if nothing counted."""
     commune = validation.find_commune(ports, slug)
     if not ratings:
         raise ValidationError("rate at least one theme", code="no_rating")
@@ -42,6 +53,8 @@ def rate_commune(
         if not SCORE_MIN <= score <= SCORE_MAX:
             raise ValidationError("scores go from 1 to 10", code="invalid_score")
     voter_hash = validation.voter_hash(commune, voter)
+    submitter = submitter or Submitter()
+    abuse.cap_ballots(ports, commune.commune_id, submitter, today)
     period, day = today.strftime("%Y-%m"), today.isoformat()
     counted, repeated = [], []
     for theme, score in sorted(ratings.items()):
@@ -58,7 +71,28 @@ def rate_commune(
         raise ConflictError(
             "this browser already rated these themes this month", code="already_rated"
         )
+    _count_voters(ports, commune, counted, today, abuse.address_key(submitter))
     return VoteOutcome(counted, repeated)
+
+
+def _count_voters(
+    ports: Ports, commune: Commune, themes: list[str], today: date, address: str | None
+) -> None:
+    """One more distinct voter on each theme the address had not rated yet this month: a
+    marker per (month, theme, address digest) written with its counter in one conditional
+    transaction, so concurrent ballots from one address count it once. After the votes:
+    a failure here leaves the address uncounted, which can only hold an alert back."""
+    if address is None:
+        return
+    period, day = today.strftime("%Y-%m"), today.isoformat()
+    for theme in themes:
+        increments = [
+            replace(increment, spread=address)
+            for increment in indicators.barometer_voter(day, theme)
+        ]
+        ports.indicators.record_vote(
+            commune.commune_id, f"{period}#{theme}#address#{address}", increments
+        )
 
 
 def scores(ports: Ports, commune: Commune, today: date) -> list[ThemeScore]:

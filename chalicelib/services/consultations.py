@@ -14,7 +14,8 @@ from chalicelib.domain.errors import ConflictError, NotFoundError, ValidationErr
 from chalicelib.domain.ids import CommuneId, is_id, new_id
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.ports import Ports
-from chalicelib.services import feedback, validation
+from chalicelib.services import abuse, feedback, validation
+from chalicelib.services.abuse import Submitter
 from chalicelib.services.feedback import FeedbackReceipt, SubmitFeedback
 
 
@@ -74,11 +75,18 @@ def open_in(ports: Ports, commune: Commune, today: date) -> list[Consultation]:
 
 
 def answer(
-    ports: Ports, slug: str, consultation_id: str, given: Answer, today: date
+    ports: Ports,
+    slug: str,
+    consultation_id: str,
+    given: Answer,
+    today: date,
+    submitter: Submitter | None = None,
 ) -> FeedbackReceipt | None:
     """Counts the choice and, for a text, opens a thread like an opinion (its receipt is
-    returned). One answer per consultation per browser. Raises ConflictError when the
-    consultation is closed or this browser already answered."""
+    returned). One answer per consultation per browser, and a capped number per client
+    address (a script changes browser tokens at will). Raises ConflictError when the
+    consultation is closed or this browser already answered, VotesCappedError (429) past
+    the address's cap."""
     commune = validation.find_commune(ports, slug)
     consultation = _get(ports, commune.commune_id, consultation_id)
     if not consultation.is_open(today):
@@ -94,6 +102,9 @@ def answer(
     text = validation.clean_text(given.text) if given.text else None
     validation.check_quartier(commune, given.quartier)
     voter_hash = validation.voter_hash(commune, given.voter)
+    abuse.cap_answers(
+        ports, commune.commune_id, submitter or Submitter(), consultation_id, consultation.closes_on
+    )
     spread = [replace(increment, spread=voter_hash) for increment in counters]
     key = f"consultation#{consultation_id}#{voter_hash}"
     if not ports.indicators.record_vote(commune.commune_id, key, spread):

@@ -1,5 +1,6 @@
-"""What staff who may not see personal data read of a thread: elected officials (viewers)
-see what citizens say, never who they are or whom they name (GDPR art. 9). Texts come masked
+"""What staff who may not see personal data read of a thread: elected officials (viewers),
+and agents without the two-factor sign-in their commune requires, see what citizens say,
+never who they are or whom they name (GDPR art. 9). Texts come masked
 by the analysis; until it has run, a placeholder stands in for them, never the raw text."""
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ SKIPPED_TEXT = "[pas de texte : pièces jointes seules]"
 
 
 def sees_personal_data(staff: StaffIdentity) -> bool:
-    """Agents and admins answer citizens: they read texts as written and contacts."""
-    return staff.role.rank >= Role.AGENT.rank
+    """Agents and admins answer citizens: they read texts as written and contacts — when
+    they signed in as their commune requires of agents (two-factor, if it does)."""
+    return staff.may(Role.AGENT)
 
 
 def masked_text(analysis: Analysis) -> str:

@@ -23,7 +23,7 @@ from chalicelib.domain.errors import ValidationError
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Channel
 from chalicelib.ports import Ports
-from chalicelib.services import validation
+from chalicelib.services import staff_access, validation
 
 MAX_THEMES = 30
 MAX_QUARTIERS = 100
@@ -189,7 +189,8 @@ def change_settings(
 ) -> CommuneSettings:
     """Changes the commune's settings (admins): answer deadline, escalation delay,
     retention, public indicators, Comprehend, the websites allowed to call the public
-    routes (normalised as browsers send them). New deadlines apply to new messages."""
+    routes (normalised as browsers send them), agents' two-factor sign-in. New deadlines
+    apply to new messages."""
     staff.require(Role.ADMIN)
     commune = ports.communes.get(staff.commune_id)
     if "allowed_origins" in changes:
@@ -198,6 +199,10 @@ def change_settings(
     wanted = replace(commune.settings, **changes)  # type: ignore[arg-type]
     _check_settings(wanted)
     _save(ports, staff, replace(commune, settings=wanted), "settings")
+    if wanted.agents_mfa_required != commune.settings.agents_mfa_required:
+        # This container applies the new rule at once; the others within the period
+        # they keep a member's standing (CONCERTO_STAFF_STANDING_SECONDS).
+        staff_access.forget()
     return wanted
 
 

@@ -143,12 +143,18 @@ function renderAccount() {
   );
 }
 
-// An admin whose two-factor sign-in is not set up keeps agent work but loses admin actions
-// (the API answers 403 mfa_required): a banner says so on every page until it is done.
+// A member whose role needs two-factor sign-in (admins; agents when their commune requires
+// it) and who has not set it up loses those actions (the API answers 403 mfa_required): a
+// banner says so on every page until it is done.
+const MFA_BANNERS = {
+  admin: "Vos actions d'administrateur (réglages, équipe, canaux, journal) sont suspendues tant que la double authentification n'est pas activée sur votre compte. ",
+  agent: "Votre commune exige la double authentification des agents : tant qu'elle n'est pas activée sur votre compte, vous consultez les fils sans les coordonnées des citoyens et ne pouvez ni répondre ni modifier. ",
+};
+
 async function renderMfaBanner(known) {
   let banner = document.getElementById("bandeau-mfa");
   let me = known;
-  if (!me && auth.current() && auth.current().role === "admin") {
+  if (!me && auth.current() && MFA_BANNERS[auth.current().role]) {
     try {
       const { get } = await import("./lib/api.js");
       me = await get("/console/me");
@@ -161,11 +167,15 @@ async function renderMfaBanner(known) {
     if (banner) banner.remove();
     return;
   }
+  if (banner && banner.dataset.role !== me.role) {
+    banner.remove();
+    banner = null;
+  }
   if (!banner) {
     banner = h(
       "div",
-      { class: "message-box message-box--warning mfa-banner", id: "bandeau-mfa", role: "region", "aria-label": "Double authentification" },
-      h("p", null, "Vos actions d'administrateur (réglages, équipe, canaux, journal) sont suspendues tant que la double authentification n'est pas activée sur votre compte. "),
+      { class: "message-box message-box--warning mfa-banner", id: "bandeau-mfa", role: "region", "aria-label": "Double authentification", dataset: { role: me.role } },
+      h("p", null, MFA_BANNERS[me.role] || MFA_BANNERS.agent),
       h("a", { href: "#/compte", class: "button" }, "Activer la double authentification"),
     );
     outlet.before(banner);

@@ -119,6 +119,7 @@ const MESSAGES = {
   consultation_closed: "Cette concertation est close : elle n'accepte plus de réponses.",
   already_answered: "Vous avez déjà répondu à cette concertation depuis ce navigateur.",
   already_rated: "Vous avez déjà noté ces thèmes ce mois-ci.",
+  votes_capped: "De nombreux votes ont déjà été envoyés depuis votre connexion internet (même box ou même réseau) : le vôtre n'a pas été compté. Réessayez depuis une autre connexion, ou le mois prochain pour le baromètre.",
   invalid_choice: "Cette réponse ne fait pas partie des choix proposés.",
   empty_answer: "Choisissez une réponse ou écrivez un commentaire.",
   no_rating: "Notez au moins un thème.",

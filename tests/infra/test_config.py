@@ -85,3 +85,13 @@ def test_duplicates_and_mixed_pools_are_refused() -> None:
     raw["communes"][2]["region"] = "eu-central-1"
     with pytest.raises(config.ConfigError, match="same region"):
         config.parse(raw)
+
+
+def test_a_waf_is_per_stack_off_by_default_and_a_pools_if_one_commune_asks() -> None:
+    assert not config.parse(BASE).stack("biot").waf
+    asked = copy.deepcopy(BASE)
+    asked["communes"][1]["waf"] = True
+    parsed = config.parse(asked)
+    assert parsed.stack("pool-collines").waf and not parsed.stack("biot").waf
+    shipped = config.load()
+    assert [spec.key for spec in shipped.stacks if spec.waf] == ["valbonne"]

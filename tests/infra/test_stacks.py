@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import resources
-from infra import chalice_app, e5_layer, frontend, permissions
+from infra import chalice_app, e5_layer, frontend, permissions, waf
 from infra import config as communes_config
 from infra import stack as concerto_stack
 from local import provision
@@ -27,6 +27,8 @@ pytestmark = [
 ]
 
 STACKS = (*SILOS, POOL)
+# Valbonne asks for a WAF ("waf": true in communes.json); Biot and the pool do not.
+WAF = "Concerto-valbonne-waf"
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = communes_config.load()
 
@@ -72,7 +74,7 @@ def test_the_stacks_are_synthesised(synth: Synth) -> None:
     names = {
         path.name.removesuffix(".template.json") for path in synth.outdir.glob("*.template.json")
     }
-    assert names == {*STACKS, SHARED}
+    assert names == {*STACKS, SHARED, WAF}
 
 
 def test_cdk_nag_has_no_unacknowledged_finding_and_every_acknowledgement_a_reason(
@@ -83,7 +85,7 @@ def test_cdk_nag_has_no_unacknowledged_finding_and_every_acknowledgement_a_reaso
         assert plugin["conclusion"] == "success", plugin["pluginName"]
         assert plugin["violations"] == []
     acknowledged = 0
-    for stack in (*STACKS, SHARED):
+    for stack in (*STACKS, SHARED, WAF):
         for resource in synth.template(stack)["Resources"].values():
             rules = resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
             for rule in rules:
@@ -95,7 +97,7 @@ def test_cdk_nag_has_no_unacknowledged_finding_and_every_acknowledgement_a_reaso
 def test_templates_have_no_circular_dependency(synth: Synth) -> None:
     from aws_cdk.assertions import Template
 
-    for stack in (*STACKS, SHARED):
+    for stack in (*STACKS, SHARED, WAF):
         Template.from_json(synth.template(stack))  # checks cyclical dependencies
 
 
@@ -200,6 +202,8 @@ def config_variables() -> set[str]:
         "CONCERTO_FLOOD_THRESHOLD",
         "CONCERTO_FLOOD_WINDOW_SECONDS",
         "CONCERTO_STAFF_STANDING_SECONDS",
+        "CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS",
+        "CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS",
     }
     names |= {t.env_var for t in resources.TABLES}
     names |= {q.env_var for q in resources.QUEUES} | {b.env_var for b in resources.BUCKETS}
@@ -230,6 +234,9 @@ def test_functions_get_their_settings_role_logs_and_environment(synth: Synth, st
         assert env["CONCERTO_MAIL_DOMAIN"] == spec.mail_domain
         seal = json.dumps(env["CONCERTO_SEAL_KEY"])
         assert "{{resolve:secretsmanager:" in seal and seal.endswith('}}="]]}')
+        # The origin secret's name only: its value never enters a function's environment.
+        assert env["CONCERTO_ORIGIN_SECRET_ID"] == f"{spec.prefix}/origin-secret"
+        assert "resolve" not in json.dumps(env["CONCERTO_ORIGIN_SECRET_ID"])
         realtime = json.dumps(env["CONCERTO_REALTIME_URL"])
         management = json.dumps(env["CONCERTO_REALTIME_MANAGEMENT_URL"])
         assert '"wss://", {"Ref": "WebsocketAPI"}' in realtime
@@ -324,16 +331,46 @@ def test_the_rest_api_logs_throttles_traces_and_names_its_handler(synth: Synth, 
     log_group = api["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
     assert template["Resources"][log_group]["Type"] == "AWS::Logs::LogGroup"
     assert "$context.requestId" in api["AccessLogSetting"]["Format"]
-    (method,) = api["MethodSettings"]
-    assert method["ThrottlingRateLimit"] == concerto_stack.API_RATE
-    assert method["ThrottlingBurstLimit"] == concerto_stack.API_BURST
-    assert method["MetricsEnabled"] is True and method["DataTraceEnabled"] is False
+    settings = api["MethodSettings"]
+    for method in settings:
+        assert method["MetricsEnabled"] is True and method["DataTraceEnabled"] is False
+    default = settings[0]
+    assert (default["ResourcePath"], default["HttpMethod"]) == ("/*", "*")
+    assert (default["ThrottlingRateLimit"], default["ThrottlingBurstLimit"]) == (
+        concerto_stack.CONSOLE_RATE,
+        concerto_stack.CONSOLE_BURST,
+    )
     body = json.dumps(api["DefinitionBody"])
     # No API Gateway authorizer: the app verifies the Cognito ID token itself (README).
     assert "securityDefinitions" not in api["DefinitionBody"]
     assert "x-amazon-apigateway-authorizer" not in body
     assert "${APIHandler.Arn}" not in body
     assert f"function:{spec.prefix}-api/invocations" in body
+
+
+@pytest.mark.parametrize("stack", [SILOS[0], POOL])
+def test_public_and_console_routes_are_throttled_apart(synth: Synth, stack: str) -> None:
+    """Every public method has its own, lower limits; console methods keep the stage's."""
+    template = synth.template(stack)
+    api = template["Resources"]["RestAPI"]["Properties"]
+    paths = api["DefinitionBody"]["paths"]
+    public = {
+        (concerto_stack.resource_path(path), method.upper())
+        for path, operations in paths.items()
+        if not path.startswith("/console")
+        for method in operations
+        if method.upper() in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    }
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in api["MethodSettings"][1:]}
+    assert set(settings) == public
+    assert ("/~1communes~1{slug}~1feedback", "POST") in settings
+    assert not any("console" in path for path, _ in settings)
+    for (_, method), setting in settings.items():
+        reads = method in ("GET", "OPTIONS")
+        rate = concerto_stack.PUBLIC_READ_RATE if reads else concerto_stack.PUBLIC_WRITE_RATE
+        assert setting["ThrottlingRateLimit"] == rate
+        assert setting["ThrottlingRateLimit"] < concerto_stack.CONSOLE_RATE
+        assert setting["ThrottlingBurstLimit"] <= setting["ThrottlingRateLimit"] * 2
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -511,8 +548,9 @@ def test_the_seal_key_is_a_generated_fernet_key(synth: Synth) -> None:
         props["Properties"]["Name"].rsplit("/", 1)[-1]: props
         for props in of_type(template, "AWS::SecretsManager::Secret").values()
     }
-    # The current key, and the one a rotation moves out (still unsealing what it sealed).
-    assert set(secrets) == {"seal-key", "seal-key-previous"}
+    # The current key, the one a rotation moves out (still unsealing what it sealed), and
+    # CloudFront's origin secret.
+    assert set(secrets) == {"seal-key", "seal-key-previous", "origin-secret"}
     secret = secrets["seal-key"]
     generator = secret["Properties"]["GenerateSecretString"]
     assert generator["PasswordLength"] == 43
@@ -545,6 +583,9 @@ def test_cloudfront_serves_the_site_and_the_api_with_the_local_headers(
     assert api["OriginPath"] == "/api"
     assert '{"Ref": "RestAPI"}' in json.dumps(api["DomainName"])
     behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    # CloudFront takes the first pattern that matches: the public pages' data first.
+    assert list(behaviours) == ["/api/communes/*", "/api/*", "/*/avis"]
+    assert behaviours["/api/communes/*"]["TargetOriginId"] == "api"
     assert behaviours["/api/*"]["TargetOriginId"] == "api"
     assert behaviours["/*/avis"]["TargetOriginId"] == "site"  # the function moves its POSTs
     for behaviour in [*behaviours.values(), config["DefaultCacheBehavior"]]:
@@ -565,6 +606,101 @@ def test_cloudfront_serves_the_site_and_the_api_with_the_local_headers(
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     (deployment,) = of_type(template, "Custom::CDKBucketDeployment").values()
     assert deployment["Properties"]["DistributionPaths"] == ["/*"]
+
+
+def distribution_config(template: dict[str, Any]) -> dict[str, Any]:
+    (distribution,) = of_type(template, "AWS::CloudFront::Distribution").values()
+    config: dict[str, Any] = distribution["Properties"]["DistributionConfig"]
+    return config
+
+
+def policy_config(template: dict[str, Any], reference: dict[str, Any], kind: str) -> Any:
+    return template["Resources"][reference["Ref"]]["Properties"][f"{kind}Config"]
+
+
+@pytest.mark.parametrize("stack", [SILOS[0], POOL])
+def test_the_api_origin_gets_the_viewers_address_and_cloudfronts_origin_secret(
+    synth: Synth, stack: str
+) -> None:
+    template = synth.template(stack)
+    config = distribution_config(template)
+    api = {o["Id"]: o for o in config["Origins"]}["api"]
+    (header,) = api["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    # A dynamic reference to the stack's origin secret: resolved at deploy, never written.
+    value = json.dumps(header["HeaderValue"])
+    assert "{{resolve:secretsmanager:" in value and '{"Ref": "OriginSecret' in value
+    for pattern in ("/api/communes/*", "/api/*", "/*/avis"):
+        behaviour = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern)
+        request = policy_config(template, behaviour["OriginRequestPolicyId"], "OriginRequestPolicy")
+        headers = request["HeadersConfig"]
+        assert headers["HeaderBehavior"] == "whitelist"
+        assert "CloudFront-Viewer-Address" in headers["Headers"]
+        assert {"Content-Type", "Idempotency-Key"} <= set(headers["Headers"])
+        assert request["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+        assert request["CookiesConfig"]["CookieBehavior"] == "none"
+    # Only the API function may read the secret; the others never check requests.
+    readers = [
+        name
+        for name, policy in of_type(template, "AWS::IAM::Policy").items()
+        if "secretsmanager:GetSecretValue" in json.dumps(policy["Properties"]["PolicyDocument"])
+    ]
+    assert [re.sub(r"Policy[0-9A-F]{8}$", "", name) for name in readers] == ["APIHandler"]
+
+
+@pytest.mark.parametrize("stack", [SILOS[0], POOL])
+def test_only_the_public_pages_data_is_cached_and_briefly(synth: Synth, stack: str) -> None:
+    template = synth.template(stack)
+    config = distribution_config(template)
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    public = policy_config(template, behaviours["/api/communes/*"]["CachePolicyId"], "CachePolicy")
+    assert public["MinTTL"] == 0 and public["DefaultTTL"] == 0
+    assert 30 <= public["MaxTTL"] <= 60
+    keys = public["ParametersInCacheKeyAndForwardedToOrigin"]
+    # The answer varies on Origin (CORS) and the query string (pages), never on a token.
+    assert keys["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Origin"]}
+    assert keys["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert keys["CookiesConfig"]["CookieBehavior"] == "none"
+    assert set(behaviours["/api/communes/*"]["CachedMethods"]) == {"GET", "HEAD"}
+    for pattern in ("/api/*", "/*/avis"):
+        private = policy_config(template, behaviours[pattern]["CachePolicyId"], "CachePolicy")
+        # Nothing kept: the API says private, no-store, and no answer without max-age is.
+        assert (private["MinTTL"], private["DefaultTTL"], private["MaxTTL"]) == (0, 0, 1)
+        headers = private["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]
+        assert set(headers["Headers"]) == {"Authorization", "Origin"}
+    # The site's static files keep their managed policy.
+    default = config["DefaultCacheBehavior"]["CachePolicyId"]
+    assert isinstance(default, str)
+
+
+def test_the_waf_is_built_only_for_the_stacks_that_ask(synth: Synth) -> None:
+    spec = CONFIG.stack("valbonne")
+    assert spec.waf and not CONFIG.stack("biot").waf and not CONFIG.stack("pool-collines").waf
+    template = synth.template(WAF)
+    (acl,) = of_type(template, "AWS::WAFv2::WebACL").values()
+    props = acl["Properties"]
+    assert props["Scope"] == "CLOUDFRONT"
+    assert props["DefaultAction"] == {"Allow": {}}
+    (rule,) = props["Rules"]
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert (rate["AggregateKeyType"], rate["Limit"]) == ("IP", waf.RATE_LIMIT)
+    assert rate["EvaluationWindowSec"] == waf.EVALUATION_SECONDS
+    scope = json.dumps(rate["ScopeDownStatement"])
+    assert '"/api/"' in scope and '"/api/console/"' in scope and "NotStatement" in scope
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    assert "rate_limited" in json.dumps(props["CustomResponseBodies"])
+    (parameter,) = of_type(template, "AWS::SSM::Parameter").values()
+    assert parameter["Properties"]["Name"] == waf.arn_parameter(spec)
+    assert synth.app.node.find_child(WAF).region == waf.WAF_REGION
+    # The commune stack reads that ARN in us-east-1 and gives it to its distribution.
+    valbonne = synth.template(SILOS[1])
+    web_acl = distribution_config(valbonne)["WebACLId"]
+    (reader,) = of_type(valbonne, "Custom::AWS").values()
+    assert web_acl["Fn::GetAtt"][1] == "Parameter.Value"
+    call = json.dumps(reader["Properties"])
+    assert "us-east-1" in call and waf.arn_parameter(spec) in call
+    for stack in (SILOS[0], POOL):
+        assert "WebACLId" not in distribution_config(synth.template(stack))
 
 
 @pytest.mark.parametrize("stack", [SILOS[0], SILOS[1], POOL])
@@ -615,7 +751,7 @@ def test_alarms_go_to_the_stacks_topic(synth: Synth, stack: str) -> None:
         assert rated == set()
 
 
-@pytest.mark.parametrize("stack", [*STACKS, SHARED])
+@pytest.mark.parametrize("stack", [*STACKS, SHARED, WAF])
 def test_every_log_group_has_a_retention_and_every_function_its_log_group(
     synth: Synth, stack: str
 ) -> None:

@@ -1,17 +1,21 @@
 """Abuse protection and CORS over HTTP on moto: 429 with Retry-After, the honeypot, flood
-detection, and CORS headers per commune on actual requests and preflights."""
+detection, caps on the votes of one connection, and CORS headers per commune on actual
+requests and preflights."""
 
 from __future__ import annotations
 
 import html
 import json
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from chalicelib.channels import forms as form_signatures
+from chalicelib.domain import indicators
 from chalicelib.domain.threads import ThreadFilter
 from tests.fakes import BIOT
 from tests.integration.conftest import login
@@ -327,3 +331,83 @@ def test_admins_list_only_https_origins_without_path(client, aws):
     current = json.loads(client.http.get("/console/settings", headers=admin).body)
     # As seeded (pages served from this machine), nothing refused got in.
     assert current["allowedOrigins"] == ["http://127.0.0.1", "http://localhost"]
+
+
+# ---- Votes per address ---------------------------------------------------------------------
+
+
+def ballot(client: Any, address: str, n: int, ratings: dict[str, int] | None = None) -> Any:
+    vote = {"ratings": ratings or {"proprete": 4}, "voter": f"browser-token-{n:010}"}
+    return post(client, "/communes/biot/barometer", vote, **{"x-forwarded-for": address})
+
+
+def test_one_connection_casts_a_capped_number_of_ballots_whatever_its_tokens(client, monkeypatch):
+    monkeypatch.setenv("CONCERTO_TRUSTED_PROXY_HOPS", "1")
+    monkeypatch.setenv("CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS", "2")
+    assert [ballot(client, "203.0.113.7", n).status_code for n in range(2)] == [201, 201]
+    refused = ballot(client, "203.0.113.7", 3)
+
+    assert (refused.status_code, error_code(refused)) == (429, "votes_capped")
+    # Until the month ends (Paris time): at most 31 days away.
+    assert 0 < int(refused.headers["Retry-After"]) <= 31 * 86400
+    assert ballot(client, "198.51.100.4", 3).status_code == 201
+    board = json.loads(client.http.get("/communes/biot/barometer").body)
+    assert {t["id"]: t["votes"] for t in board["themes"]}["proprete"] == 3
+
+
+def test_one_connection_gives_a_capped_number_of_answers_to_a_consultation(
+    client, aws, monkeypatch
+):
+    monkeypatch.setenv("CONCERTO_TRUSTED_PROXY_HOPS", "1")
+    monkeypatch.setenv("CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS", "1")
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    admin = {"authorization": f"Bearer {login(aws, 'admin@biot.demo')}"}
+    asked = {
+        "title": "Place des Arcades",
+        "question": "Quel usage le dimanche ?",
+        "theme": "cadre-de-vie",
+        "opensOn": (today - timedelta(days=1)).isoformat(),
+        "closesOn": (today + timedelta(days=30)).isoformat(),
+        "choices": ["Marché", "Piétonne"],
+    }
+    created = json.loads(post(client, "/console/consultations", asked, **admin).body)
+    path = f"/communes/biot/consultations/{created['id']}/answers"
+
+    def answer(address: str, n: int) -> Any:
+        given = {"choice": "Marché", "voter": f"browser-token-{n:010}"}
+        return post(client, path, given, **{"x-forwarded-for": address})
+
+    assert answer("203.0.113.7", 1).status_code == 201
+    refused = answer("203.0.113.7", 2)
+    assert (refused.status_code, error_code(refused)) == (429, "votes_capped")
+    assert "Retry-After" not in refused.headers  # not for this consultation, ever
+    assert answer("198.51.100.4", 2).status_code == 201
+
+
+def test_a_barometer_alert_needs_votes_from_several_connections(client, ports, monkeypatch):
+    from chalicelib.services import alerts, barometer
+    from chalicelib.services.abuse import Submitter
+
+    monkeypatch.setenv("CONCERTO_TRUSTED_PROXY_HOPS", "1")
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    for n in range(6):  # the usual: 9/10 from six households over the weeks before
+        barometer.rate_commune(
+            ports,
+            "biot",
+            {"proprete": 9, "transports": 9},
+            f"browser-token-{n:010}",
+            today - timedelta(days=10 + n),
+            Submitter(f"192.0.2.{n}"),
+        )
+    # This week, five low ballots on each: transports' from one box, proprete's from five.
+    for n in range(5):
+        assert ballot(client, "203.0.113.7", 100 + n, {"transports": 2}).status_code == 201
+        assert ballot(client, f"198.51.100.{n}", 200 + n, {"proprete": 2}).status_code == 201
+    day = today.isoformat()
+    voters = indicators.barometer_voters([(day, ports.indicators.counts(BIOT, [day])[day])])
+    assert voters == {"transports": 1, "proprete": 5}
+
+    report = alerts.detect(ports, ports.communes.get(BIOT))
+    assert [alert.split(".")[1:] for alert in report.raised] == [
+        ["barometer_drop", "theme-proprete"]
+    ]

@@ -198,9 +198,37 @@ def test_optimistic_locking_returns_409(client, aws):
 
 
 def test_every_response_carries_security_headers(client):
-    response = get(client, "/communes/biot")
+    response = get(client, "/communes/nowhere")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_public_pages_data_may_be_cached_and_nothing_else(client, aws):
+    """CloudFront caches what the API marks `public` (its cache policies bound the TTL),
+    so staff answers, private threads, submissions and errors must never say so."""
+    for path, seconds in (
+        ("/communes/biot", 60),
+        ("/communes/biot/barometer", 60),
+        ("/communes/biot/feedback?limit=5", 60),
+        ("/communes/biot/consultations", 60),
+        ("/communes/biot/indicators", 300),
+    ):
+        answer = get(client, path)
+        assert answer.status_code == 200, path
+        assert answer.headers["Cache-Control"] == f"public, max-age={seconds}", path
+        assert "Origin" in answer.headers["Vary"]
+    sent = post(client, "/communes/biot/feedback", OPINION)
+    token = body(sent)["followUpToken"]
+    agent = login(aws, "agent@biot.demo")
+    for answer in (
+        sent,
+        get(client, f"/followup/{token}"),
+        get(client, "/console/threads", agent),
+        get(client, "/console/settings", agent),
+        get(client, "/communes/nowhere"),
+        get(client, "/communes/valbonne/indicators"),  # 404 not_published
+    ):
+        assert answer.headers["Cache-Control"] == "private, no-store"
 
 
 LONG = "a" * 3000

@@ -3,6 +3,8 @@ on moto (codes checked), the API through Chalice's test client."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -101,3 +103,47 @@ def test_a_demoted_members_token_loses_the_rights_it_had(client, aws):
     assert (status, body["role"]) == (200, "viewer")
     status, body = call(client, "post", "/console/templates", token, template)
     assert (status, body["error"]["code"]) == (403, "forbidden")
+
+
+def test_a_commune_may_hold_its_agents_to_two_factor_sign_in_too(client, aws):
+    admin, viewer = login(aws, "admin@biot.demo"), login(aws, "viewer@biot.demo")
+    new_member(client, aws, "accueil@biot.demo", "agent")
+    agent = login(aws, "accueil@biot.demo")
+    opinion = {
+        "theme": "proprete",
+        "text": "Les poubelles débordent avenue Saint-Philippe.",
+        "email": "habitant@example.org",
+        "consent": True,
+    }
+    sent = client.http.post("/communes/biot/feedback", headers=JSON, body=json.dumps(opinion))
+    thread = json.loads(sent.body)["id"]
+    reply = {"text": "Merci, le service propreté passe cette semaine.", "visibility": "private"}
+    assert call(client, "post", f"/console/threads/{thread}/replies", agent, reply)[0] == 201
+    assert call(client, "get", "/console/me", agent)[1]["mfa"]["required"] is False
+
+    status, changed = call(client, "patch", "/console/settings", admin, {"agentsMfaRequired": True})
+    assert (status, changed["agentsMfaRequired"]) == (200, True)
+    audit = call(client, "get", "/console/audit?actor=staff", admin)[1]["items"]
+    assert (audit[0]["kind"], audit[0]["actor"]) == ("settings.changed", "admin@biot.demo")
+
+    # The agent reads the inbox, without who wrote, and acts no more.
+    assert call(client, "get", "/console/me", agent)[1]["mfa"] == {
+        "enabled": False,
+        "required": True,
+    }
+    status, detail = call(client, "get", f"/console/threads/{thread}", agent)
+    assert (status, detail.get("contact")) == (200, None)
+    status, refused = call(client, "post", f"/console/threads/{thread}/replies", agent, reply)
+    assert (status, refused["error"]["code"]) == (403, "mfa_required")
+    # Viewers are unaffected; admins keep their own rule.
+    assert call(client, "get", "/console/me", viewer)[1]["mfa"]["required"] is False
+    assert call(client, "get", "/console/threads", viewer)[0] == 200
+
+    # Set up from "Mon compte" as admins do: then the agent acts and sees contacts again.
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    secret = mfa.enrol(cognito, aws.user_pool_id, aws.client_id, "accueil@biot.demo", PASSWORD)
+    assert call(client, "get", "/console/me", agent)[1]["mfa"]["enabled"] is True
+    assert call(client, "post", f"/console/threads/{thread}/replies", agent, reply)[0] == 201
+    agent = mfa.sign_in(cognito, aws.client_id, "accueil@biot.demo", PASSWORD, secret)["IdToken"]
+    status, detail = call(client, "get", f"/console/threads/{thread}", agent)
+    assert detail["contact"]["email"] == "habitant@example.org"

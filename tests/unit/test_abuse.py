@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -250,6 +251,65 @@ def test_counters_never_hold_the_raw_address():
     assert "203.0.113.7" not in counters
     assert f"ip:{client_key('203.0.113.7')}:" in counters
     assert client_key("203.0.113.7") != client_key("203.0.113.8")
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2a01:cb00:1234:5678:9abc:def0:1234:5678", "2a01:cb00:1234:5678::/64"),
+        ("2A01:CB00:1234:5678::1", "2a01:cb00:1234:5678::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_an_ipv6_client_counts_by_its_64_network(address, network):
+    assert abuse.network_of(address) == network
+
+
+def test_addresses_of_one_ipv6_network_share_a_limit_and_other_networks_do_not():
+    ports = limited_ports()
+    for n in range(3):
+        admit(ports, BIOT, Submitter(f"2a01:cb00:1234:5678::{n + 1}"), f"{TEXT} {n}")
+    with pytest.raises(RateLimitedError):
+        admit(ports, BIOT, Submitter("2a01:cb00:1234:5678:ffff::9"), f"{TEXT} 3")
+    admit(ports, BIOT, Submitter("2a01:cb00:1234:5679::1"), f"{TEXT} 4")
+
+
+def test_votes_past_the_cap_are_refused_with_or_without_an_end():
+    abuse.check_votes(3, 3, "ballots")
+    with pytest.raises(abuse.VotesCappedError) as month:
+        abuse.check_votes(3, 4, "barometer ballots this month", retry_after=3600)
+    assert (month.value.code, month.value.status, month.value.retry_after) == (
+        "votes_capped",
+        429,
+        3600,
+    )
+    with pytest.raises(abuse.VotesCappedError) as whole:
+        abuse.check_votes(3, 4, "answers to this consultation")
+    assert whole.value.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("day", "first"),
+    [
+        (date(2026, 11, 29), date(2026, 12, 1)),
+        (date(2026, 12, 31), date(2027, 1, 1)),
+        (date(2027, 1, 1), date(2027, 2, 1)),
+    ],
+)
+def test_the_next_month_starts_on_its_first_day(day, first):
+    assert abuse.next_month(day) == first
+
+
+def test_the_vote_caps_default_to_ten_and_a_bad_value_names_its_variable(monkeypatch):
+    monkeypatch.delenv("CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS", raising=False)
+    monkeypatch.delenv("CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS", raising=False)
+    assert config.barometer_ballots_per_address() == 10
+    assert config.consultation_answers_per_address() == 10
+    monkeypatch.setenv("CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS", "0")
+    with pytest.raises(RuntimeError, match="CONCERTO_BAROMETER_BALLOTS_PER_ADDRESS"):
+        config.barometer_ballots_per_address()
 
 
 # ---- Submitting an opinion ----------------------------------------------------------------

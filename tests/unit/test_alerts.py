@@ -74,11 +74,18 @@ def test_a_quartier_surge_is_found_across_themes_and_old_counters_are_ignored():
     assert found == {"quartier-village"}
 
 
-def votes(day: date, theme: str, scores: list[int]):
+def votes(day: date, theme: str, scores: list[int], addresses: int | None = None):
+    """The counters of `scores` on `day`, cast from `addresses` distinct client addresses
+    (as many as votes unless said)."""
+    voters = len(scores) if addresses is None else addresses
     return [
         (day.isoformat(), inc.dimension, inc.amount)
         for score in scores
         for inc in indicators.barometer_vote(day.isoformat(), theme, score)
+    ] + [
+        (day.isoformat(), inc.dimension, inc.amount)
+        for _ in range(voters)
+        for inc in indicators.barometer_voter(day.isoformat(), theme)
     ]
 
 
@@ -93,6 +100,34 @@ def test_a_barometer_drop_needs_enough_votes_on_both_sides():
     assert alerts.barometer_drops(counts_of(*before, *few), commune(), TODAY, RULES) == []
     slight = votes(TODAY, "voirie", [7] * 5)
     assert alerts.barometer_drops(counts_of(*before, *slight), commune(), TODAY, RULES) == []
+
+
+def test_a_barometer_drop_needs_votes_from_several_addresses_on_both_sides():
+    before = votes(TODAY - timedelta(days=10), "voirie", [8] * 6)
+    # Five low ballots from two connections (a household, or a script behind one box).
+    scripted = votes(TODAY, "voirie", [2] * 5, addresses=2)
+    assert alerts.barometer_drops(counts_of(*before, *scripted), commune(), TODAY, RULES) == []
+    three = votes(TODAY, "voirie", [2] * 5, addresses=3)
+    assert len(alerts.barometer_drops(counts_of(*before, *three), commune(), TODAY, RULES)) == 1
+    # The baseline too: usual scores from two addresses are no baseline.
+    narrow = votes(TODAY - timedelta(days=10), "voirie", [8] * 6, addresses=2)
+    assert alerts.barometer_drops(counts_of(*narrow, *three), commune(), TODAY, RULES) == []
+
+
+def test_an_address_counts_once_a_month_and_a_window_over_two_months_takes_the_larger():
+    counts = counts_of(
+        # One address a day for three days of November, two more in December.
+        *votes(date(2026, 11, 28), "voirie", [5]),
+        *votes(date(2026, 11, 29), "voirie", [5]),
+        *votes(date(2026, 11, 30), "voirie", [5]),
+        *votes(date(2026, 12, 1), "voirie", [5]),
+        *votes(date(2026, 12, 2), "voirie", [5]),
+    )
+    days = [(day, counts.get(day, {})) for day in sorted(counts)]
+    # The December addresses may be November's again: three is all that is certain.
+    assert indicators.barometer_voters(days) == {"voirie": 3}
+    assert indicators.barometer_voters(days[3:]) == {"voirie": 2}
+    assert indicators.barometer_voters([]) == {}
 
 
 def opinion(ports, text="Les poubelles débordent rue du Portugon.", slug="biot"):

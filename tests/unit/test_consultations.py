@@ -4,12 +4,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from chalicelib.domain.abuse import VotesCappedError
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from chalicelib.domain.staff import Role
 from chalicelib.services import analysis, consultations
+from chalicelib.services.abuse import Submitter
 from chalicelib.services.consultations import Answer
-from tests.fakes import BIOT, VALBONNE, Clock, memory_ports, staff
+from tests.fakes import BIOT, TEST_SEAL_KEY, VALBONNE, Clock, memory_ports, staff
 
 pytestmark = pytest.mark.unit
 
@@ -97,3 +99,27 @@ def test_closed_unknown_and_invalid_answers_are_refused():
         consultations.results(ports, staff(VALBONNE), cid, TODAY)
     with pytest.raises(NotFoundError):
         consultations.results(ports, staff(BIOT), "x" * 3000, TODAY)
+
+
+def test_one_address_gives_at_most_its_answers_to_a_consultation(monkeypatch):
+    monkeypatch.setenv("CONCERTO_SEAL_KEY", TEST_SEAL_KEY)
+    monkeypatch.setenv("CONCERTO_CONSULTATION_ANSWERS_PER_ADDRESS", "2")
+    ports = memory_ports(Clock(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)))
+    first = consultations.create(ports, staff(BIOT, Role.ADMIN), draft())
+    other = consultations.create(ports, staff(BIOT, Role.ADMIN), draft(title="Autre place"))
+    box = Submitter("203.0.113.7")
+    for n in range(2):
+        given = Answer("Marché", None, None, voter(n))
+        consultations.answer(ports, "biot", first.consultation_id, given, TODAY, box)
+    with pytest.raises(VotesCappedError) as refused:
+        given = Answer("Piétonne", None, None, voter(9))
+        consultations.answer(ports, "biot", first.consultation_id, given, TODAY, box)
+    assert (refused.value.code, refused.value.retry_after) == ("votes_capped", None)
+    results = consultations.results(ports, staff(BIOT, Role.VIEWER), first.consultation_id, TODAY)
+    assert results.choices == {"Marché": 2, "Piétonne": 0}
+    # Per consultation, per address.
+    given = Answer("Piétonne", None, None, voter(9))
+    consultations.answer(ports, "biot", other.consultation_id, given, TODAY, box)
+    consultations.answer(
+        ports, "biot", first.consultation_id, given, TODAY, Submitter("198.51.100.4")
+    )

@@ -93,6 +93,7 @@ def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
         "answerSlaDays": settings.answer_sla_days,
         "escalationDays": settings.escalation_days,
         "allowedOrigins": list(settings.allowed_origins),
+        "agentsMfaRequired": settings.agents_mfa_required,
     }
 
 
@@ -105,6 +106,7 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),
         escalation_days=int(data.get("escalationDays", defaults.escalation_days)),
         allowed_origins=tuple(str(origin) for origin in data.get("allowedOrigins", [])),
+        agents_mfa_required=bool(data.get("agentsMfaRequired", defaults.agents_mfa_required)),
     )
 
 

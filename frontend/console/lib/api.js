@@ -14,7 +14,7 @@ const MESSAGES = {
   forbidden: "Votre rôle ne permet pas cette action.",
   not_staff: "Ce compte n'a pas accès à la console.",
   account_revoked: "Ce compte a été supprimé ou désactivé : reconnectez-vous ou contactez l'administrateur.",
-  mfa_required: "Les actions d'administration demandent la double authentification : activez-la dans « Mon compte ».",
+  mfa_required: "Cette action demande la double authentification : activez-la dans « Mon compte ».",
   // 404
   thread_not_found: "Ce fil est introuvable (supprimé, ou d'une autre commune).",
   template_not_found: "Ce modèle de réponse n'existe plus.",

@@ -1,5 +1,6 @@
 // The member's own account (GET /console/me): who the API takes them for, and two-factor
-// sign-in, which admins need for admin actions (set up here with an authenticator app).
+// sign-in, which admins need for admin actions, and agents for theirs when their commune
+// requires it (set up here with an authenticator app).
 
 import { h, messageBox } from "../lib/dom.js";
 import { codeForm } from "../lib/totp.js";
@@ -57,9 +58,11 @@ function renderMfa(section, me) {
     h(
       "p",
       null,
-      me.mfa.required
-        ? "Obligatoire pour les administrateurs : tant qu'elle n'est pas activée, vous pouvez traiter les fils comme un agent, mais pas modifier les réglages, l'équipe ni les canaux."
-        : "Recommandée : à chaque connexion, un code à 6 chiffres donné par votre téléphone s'ajoute au mot de passe.",
+      !me.mfa.required
+        ? "Recommandée : à chaque connexion, un code à 6 chiffres donné par votre téléphone s'ajoute au mot de passe."
+        : me.role === "admin"
+          ? "Obligatoire pour les administrateurs : tant qu'elle n'est pas activée, vous ne pouvez pas modifier les réglages, l'équipe ni les canaux."
+          : "Obligatoire pour les agents de votre commune : tant qu'elle n'est pas activée, vous pouvez consulter les fils, sans les coordonnées des citoyens, mais pas y répondre ni les modifier.",
     ),
   );
   const start = h("button", { type: "button", class: "button" }, "Activer la double authentification");
