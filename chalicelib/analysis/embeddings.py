@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -16,10 +17,13 @@ FloatArray = NDArray[np.float64]
 
 E5_NAME = "e5"
 E5_DIMENSION = 384
-# e5 windows long inputs over 512 tokens, so an email's cost grows with its length. About
-# 2,000 characters of French fill one window; the opening paragraphs carry the opinion, and
-# the n-gram features still see the text up to its own limit.
+# e5 reads 512 tokens at most: about 2,000 characters of French fill one window. A longer
+# text (a long e-mail or review) is cut into windows at paragraph and sentence ends, each
+# embedded, and judged on all of them (their length-weighted mean); past MAX_WINDOWS the
+# rest is left out, so a text's cost stays bounded.
 EMBED_MAX_CHARS = 2_000
+MAX_WINDOWS = 5
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +53,53 @@ class E5Embedder:
     def embed(self, texts: Sequence[str]) -> FloatArray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float64)
-        clipped = [text[:EMBED_MAX_CHARS] for text in texts]
-        vectors = self._engine.query(clipped)  # type: ignore[attr-defined]
-        return np.asarray(vectors, dtype=np.float64).reshape(len(texts), self.dimension)
+        windowed = [windows(text) for text in texts]
+        flat = [window for each in windowed for window in each]
+        vectors = np.asarray(self._engine.query(flat), dtype=np.float64)  # type: ignore[attr-defined]
+        vectors = vectors.reshape(len(flat), self.dimension)
+        return combined(vectors, windowed, self.dimension)
+
+
+def windows(text: str, size: int = EMBED_MAX_CHARS, most: int = MAX_WINDOWS) -> list[str]:
+    """`text` cut into at most `most` windows of at most `size` characters, at paragraph or
+    sentence ends where it can (a sentence longer than a window is cut where it must). A
+    text that fits is its own window, as it is."""
+    if len(text) <= size:
+        return [text]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > size:
+            pieces.append(sentence[:size])
+            sentence = sentence[size:]
+        pieces.append(sentence)
+    result: list[str] = []
+    for piece in pieces:
+        if result and len(result[-1]) + 1 + len(piece) <= size:
+            result[-1] = f"{result[-1]} {piece}"
+        elif len(result) < most:
+            result.append(piece)
+        else:
+            break
+    return result or [""]
+
+
+def combined(vectors: FloatArray, windowed: Sequence[Sequence[str]], dimension: int) -> FloatArray:
+    """One unit vector per text: the mean of its windows' vectors weighted by their length
+    (a short closing window weighs less than a full one)."""
+    out = np.zeros((len(windowed), dimension), dtype=np.float64)
+    start = 0
+    for row, each in enumerate(windowed):
+        part = vectors[start : start + len(each)]
+        if len(each) == 1:  # a text that fits keeps the engine's vector as it is
+            out[row] = part[0]
+            start += 1
+            continue
+        weights = np.array([max(1, len(window)) for window in each], dtype=np.float64)
+        mean = (part * weights[:, None]).sum(axis=0) / weights.sum()
+        norm = float(np.linalg.norm(mean))
+        out[row] = mean / norm if norm > 0 else mean
+        start += len(each)
+    return out
 
 
 @functools.cache

@@ -49,10 +49,11 @@ def test_embedder_returns_one_float64_row_per_text_in_one_batch() -> None:
     assert len(engine.calls) == 1
 
 
-def test_embedder_clips_long_texts() -> None:
+def test_embedder_reads_a_long_text_in_windows_of_at_most_one_e5_input() -> None:
     engine = FakeEngine()
     vectors = E5Embedder(engine).embed(["x" * (EMBED_MAX_CHARS * 3)])
-    assert vectors[0, 0] == EMBED_MAX_CHARS
+    assert [len(text) for text in engine.calls[0]] == [EMBED_MAX_CHARS] * 3
+    assert vectors[0, 0] == pytest.approx(1.0)  # the windows' mean, as a unit vector
 
 
 def test_embedder_on_no_text_does_not_call_the_engine() -> None:
