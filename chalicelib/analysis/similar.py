@@ -1,0 +1,52 @@
+"""Reports of the same problem (the same broken streetlight, the same overflowing bin): a new
+opinion is linked to open threads that name the same place, within a time window, and whose
+embeddings are close. Embeddings alone conflate places ("lampadaire en panne rue Victor
+Hugo" and the same words with "rue Pasteur" score 0.97 with e5), so two reports at different
+places are never the same problem, whatever their words. Thresholds are calibrated on the
+labelled pairs of tests/unit/analysis/similar_pairs.jsonl (`bench/similar.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+# The same problem is reported within weeks; later, it is a new occurrence.
+WINDOW = timedelta(days=30)
+# Cosine of e5 vectors above which two reports naming a same place are one problem, and
+# the stricter one when neither (or only one) names a place: their words must then say it.
+SAME_PLACE = 0.88
+NO_PLACE = 0.93
+
+
+@dataclass(frozen=True)
+class Report:
+    thread_id: str
+    vector: NDArray[np.float64]  # unit length
+    places: frozenset[str]
+    quartier: str | None
+    at: datetime
+
+
+def same_problem(a: Report, b: Report) -> bool:
+    if abs(a.at - b.at) > WINDOW:
+        return False
+    if a.places and b.places and not a.places & b.places:
+        return False  # two places: never the same problem
+    if a.quartier and b.quartier and a.quartier != b.quartier:
+        return False
+    threshold = SAME_PLACE if a.places & b.places else NO_PLACE
+    return float(np.dot(a.vector, b.vector)) >= threshold
+
+
+def similar_to(report: Report, candidates: Iterable[Report]) -> list[str]:
+    """The thread ids of the candidates that report the same problem, closest first."""
+    found = [
+        (float(np.dot(report.vector, other.vector)), other.thread_id)
+        for other in candidates
+        if other.thread_id != report.thread_id and same_problem(report, other)
+    ]
+    return [thread_id for _, thread_id in sorted(found, reverse=True)]
