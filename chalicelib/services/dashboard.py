@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from chalicelib.analysis.key_phrases import group_counts
 from chalicelib.domain import indicators
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
@@ -16,7 +17,7 @@ from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.indicators import Counted, Filter
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import ThreadStatus
-from chalicelib.ports import Ports
+from chalicelib.ports import QUOTES_PER_PHRASE, Ports
 from chalicelib.services import validation
 
 MAX_DAYS = 366
@@ -145,9 +146,12 @@ def dashboard(
     current = {day: counts[day] for day in wanted.days}
     rows = [(day, c) for day, dims in current.items() for c in _parsed(dims) if c.matches(filter)]
     previous_rows = [c for day in before.days for c in _parsed(counts[day]) if c.matches(filter)]
-    key_phrases = _key_phrases(current.values(), filter.theme)
+    grouped = _key_phrases(current.values(), filter.theme)
+    key_phrases = [(phrase, count) for phrase, count, _ in grouped]
     months = sorted({day[:7] for day in wanted.days})
-    quotes = ports.indicators.quotes(staff.commune_id, months, [p for p, _ in key_phrases])
+    spellings = [spelling for _, _, variants in grouped for spelling in variants]
+    found = ports.indicators.quotes(staff.commune_id, months, spellings)
+    quotes = _quotes_by_group(grouped, found)
     return Dashboard(
         quotes=quotes,
         period=wanted,
@@ -212,12 +216,27 @@ def _series(
     return list(buckets.items())
 
 
-def _key_phrases(days: Iterable[Mapping[str, int]], theme: str | None) -> list[tuple[str, int]]:
+def _key_phrases(
+    days: Iterable[Mapping[str, int]], theme: str | None
+) -> list[tuple[str, int, list[str]]]:
     # Key-phrase counters are per theme only: a quartier or channel filter does not narrow them.
     total: Counter[str] = Counter()
     for dimensions in days:
         total.update(indicators.key_phrase_counts(dimensions, theme))
-    return total.most_common(TOP_KEY_PHRASES)
+    # One line per lemma ("poubelle" and "poubelles", "école" and "ecole"), and counters an
+    # older extractor wrote for no noun phrase ("franchement", "deux") left out.
+    return group_counts(total.items())[:TOP_KEY_PHRASES]
+
+
+def _quotes_by_group(
+    grouped: list[tuple[str, int, list[str]]], found: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    quotes: dict[str, list[str]] = {}
+    for phrase, _, variants in grouped:
+        merged = [quote for variant in variants for quote in found.get(variant, [])]
+        if merged:
+            quotes[phrase] = list(dict.fromkeys(merged))[:QUOTES_PER_PHRASE]
+    return quotes
 
 
 def _dialogue(rows: Iterable[Counted]) -> Dialogue:

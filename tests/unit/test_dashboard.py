@@ -144,3 +144,28 @@ def test_the_answered_share_never_passes_one_while_analyses_catch_up():
     assert Dialogue(opinions=2, first_answers=3).answered_share == 1.0
     assert Dialogue(opinions=4, first_answers=1).answered_share == 0.25
     assert Dialogue().answered_share is None
+
+
+def test_key_phrases_group_by_lemma_and_older_non_phrases_are_left_out():
+    ports = memory_ports(Clock())
+    ports.indicators.replace_totals(
+        BIOT,
+        {
+            "2026-11-03": {
+                "kp|t=proprete|p=poubelle": 3,
+                "kp|t=proprete|p=poubelles": 2,
+                "kp|t=proprete|p=franchement": 9,
+                "kp|t=proprete|p=deux": 8,
+                "kp|t=voirie|p=ecole": 1,
+                "kp|t=voirie|p=école": 1,
+            }
+        },
+    )
+    ports.indicators.add_quote(BIOT, "2026-11", "poubelles", "Les poubelles débordent.")
+    ports.indicators.add_quote(BIOT, "2026-11", "poubelle", "La poubelle jaune est pleine.")
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter())
+    assert board.key_phrases == [("poubelle", 5), ("école", 2)]
+    assert sorted(board.quotes["poubelle"]) == [
+        "La poubelle jaune est pleine.",
+        "Les poubelles débordent.",
+    ]
