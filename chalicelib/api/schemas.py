@@ -771,6 +771,10 @@ class SettingsView(Schema):
     retention_days: int = Field(description="contact data is erased after this many days")
     public_indicators: bool = Field(description="GET /communes/{slug}/indicators is published")
     comprehend_enabled: bool = Field(description="texts may be sent to Amazon Comprehend")
+    bedrock_enabled: bool = Field(
+        default=True,
+        description="masked texts may be sent to Amazon Bedrock to write summaries",
+    )
     allowed_origins: list[str] = Field(
         default=[],
         examples=[["https://www.biot.fr"]],
@@ -802,6 +806,7 @@ class SettingsBody(Schema):
     retention_days: int | None = Field(default=None, ge=30, le=3650)
     public_indicators: bool | None = None
     comprehend_enabled: bool | None = None
+    bedrock_enabled: bool | None = None
     allowed_origins: list[str] | None = Field(
         default=None,
         max_length=20,
