@@ -34,7 +34,7 @@ from chalicelib.domain.threads import (
     Visibility,
     tags_of,
 )
-from chalicelib.services import bulk, consultations, dashboard, inbox, templates
+from chalicelib.services import bulk, consultations, dashboard, inbox, summaries, templates
 
 console = Blueprint(__name__)
 
@@ -310,6 +310,38 @@ def get_dashboard() -> schemas.DashboardView:
         ),
     )
     return views.dashboard_view(board, ports.communes.get(identity.commune_id))
+
+
+_SUMMARY_QUERY = {
+    "from": "first day (YYYY-MM-DD); default: 29 days before `to`",
+    "to": "last day (YYYY-MM-DD); default: today",
+    "theme": "a theme id; default: every theme",
+}
+
+
+@operation(
+    console,
+    Operation(
+        "getSummary",
+        "GET",
+        "/console/summaries",
+        "What residents say: a few sentences on the period's opinions, citing them",
+        "console",
+        schemas.SummaryView,
+        staff=True,
+        query=_SUMMARY_QUERY,
+        errors=(422,),
+    ),
+)
+def get_summary() -> schemas.SummaryView:
+    identity = staff()
+    params = query_params(_SUMMARY_QUERY)
+    end = _date(params.get("to")) or today()
+    start = _date(params.get("from")) or end - timedelta(days=29)
+    theme = params.get("theme") or None
+    dashboard.period(start, end)  # the dashboard's bounds: at most a year, in order
+    result = summaries.period_summary(bootstrap.ports(), identity, start, end, theme)
+    return views.summary_view(result, start, end, theme)
 
 
 def _date(value: str | None) -> date | None:

@@ -400,6 +400,44 @@ class DashboardView(Schema):
     alerts: list[AlertView] = Field(description="the active alerts, newest first")
 
 
+class SummaryQuote(Schema):
+    id: str = Field(description="the opinion's thread id", examples=["01JF3Q7V8M2K4N6P8R0T2W4Y6A"])
+    text: str = Field(description="the opinion as written, personal data masked")
+
+
+class SummaryView(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "theme": "voirie",
+                    "summary": "« Le parking de la gare est plein dès sept heures du matin. »",
+                    "quotes": [
+                        {
+                            "id": "01JF3Q7V8M2K4N6P8R0T2W4Y6A",
+                            "text": "Le parking de la gare est plein dès sept heures du matin.",
+                        }
+                    ],
+                    "engine": "extractive",
+                    "costUsd": None,
+                    "opinions": 12,
+                }
+            ]
+        }
+    )
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    theme: str | None = Field(description="the theme summarised; null: every theme")
+    summary: str = Field(description="a few sentences; empty when no opinion has any to quote")
+    quotes: list[SummaryQuote] = Field(description="the opinions the summary rests on")
+    engine: str = Field(examples=["extractive", "bedrock"])
+    cost_usd: float | None = Field(description="what Bedrock billed for it; null: local")
+    opinions: int = Field(description="opinions read (the newest 200 at most)")
+
+
 class ThemeTransparency(Schema):
     id: str
     label: str

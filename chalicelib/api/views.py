@@ -10,6 +10,7 @@ from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import UNSORTED, UNSORTED_LABEL, Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Delivery, Envelope, Thread
+from chalicelib.services import summaries
 from chalicelib.services.barometer import average
 from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
@@ -324,4 +325,20 @@ def consultation_results(results: Results, today: date) -> schemas.ConsultationR
         choices=[schemas.ChoiceCount(choice=c, count=n) for c, n in results.choices.items()],
         sentiments=results.sentiments,
         key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in results.key_phrases],
+    )
+
+
+def summary_view(
+    result: summaries.QuotedSummary, start: date, end: date, theme: str | None
+) -> schemas.SummaryView:
+    # Quotes are masked texts whoever asks: a viewer may read them, an agent needs no more.
+    return schemas.SummaryView(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        theme=theme,
+        summary=result.summary.text,
+        quotes=[schemas.SummaryQuote(id=quote.id, text=quote.text) for quote in result.quotes],
+        engine=result.summary.engine,
+        cost_usd=result.summary.cost_usd,
+        opinions=result.opinions,
     )

@@ -5,6 +5,7 @@ opinions rendered as text (nothing they carry ever runs)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -193,6 +194,13 @@ def test_the_dashboard_draws_its_charts_each_with_its_data_table(page, runtime):
         chart = charts.nth(index)
         chart.locator("summary").click()
         assert chart.locator("table caption").count() == 1
+    # "Ce que disent les habitants": summaries of the most cited themes, each quoted opinion
+    # linked to its thread (extractive in the embedded runtime: moto has no Bedrock).
+    page.get_by_role("heading", name="Ce que disent les habitants").wait_for()
+    page.get_by_role("status").filter(has_text="affichée").wait_for(timeout=90_000)
+    quoted = page.get_by_role("link", name=re.compile("Ouvrir le fil de l'avis cité"))
+    assert quoted.count() >= 1
+    assert page.get_by_text("Phrases citées telles quelles").count() >= 1
     assert violations(page, "tableau-de-bord-graphiques") == []
     assert problems(page) == []
 

@@ -8,6 +8,7 @@ import { replaceQuery, hashFor } from "../lib/router.js";
 import { commune, themeOptions, quartierOptions } from "../lib/commune.js";
 import { CHANNEL, ALERT_KIND, number, integer, signed, percentOfShare, hours, day, longDay, isoDay, addDays, dateTime, timeElement } from "../lib/format.js";
 import { chartBlock, loadChartLibrary, COLORS } from "../lib/charts.js";
+import { summariesSection } from "./summaries.js";
 
 const GRANULARITY = { day: "Jour", week: "Semaine", month: "Mois" };
 
@@ -420,6 +421,7 @@ export async function render(ctx) {
         alertsSection(data.alerts || []),
         h("div", { class: "chart-grid" }, blocks.map((block) => block.section)),
         keyPhrasesSection(data.keyPhrases || []),
+        summariesSection({ from: data.from, to: data.to, theme: period.theme }, data.byTheme || [], { signal: ctx.signal, alive: ctx.alive }),
       );
       status.textContent = `Indicateurs du ${longDay(data.from)} au ${longDay(data.to)}, par ${GRANULARITY[data.granularity].toLowerCase()}.`;
       const Chart = await library;

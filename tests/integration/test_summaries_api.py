@@ -1,0 +1,62 @@
+"""GET /console/summaries on moto: a viewer reads a theme's summary with masked quotes that
+link to their threads; another commune's viewer reads nothing of it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.analysis.summaries import ExtractiveSummarizer
+from chalicelib.ports import AnalysisJob, Ports
+from chalicelib.services import analysis as analysis_service
+from tests.fakes import BIOT
+from tests.integration.conftest import login
+
+pytestmark = pytest.mark.integration
+
+TEXTS = (
+    "Le parking de la gare est plein dès sept heures, écrivez-moi à paul.martin@free.fr.",
+    "Impossible de se garer au parking de la gare après huit heures du matin.",
+    "Le parking de la gare déborde tous les matins de la semaine.",
+)
+
+
+def get(client: Any, path: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.http.get(path, headers=headers)
+
+
+def submitted(client: Any, ports: Ports, text: str) -> str:
+    response = client.http.post(
+        "/communes/biot/feedback",
+        headers={"content-type": "application/json"},
+        body=json.dumps({"theme": "voirie-stationnement", "text": text}),
+    )
+    assert response.status_code == 202, response.body
+    thread_id = str(json.loads(response.body)["id"])
+    job = AnalysisJob(BIOT, thread_id, thread_id)
+    analysis_service.record(ports, analysis_service.prepare(ports, [job])[job])
+    return thread_id
+
+
+def test_a_viewer_reads_a_theme_summary_with_masked_quotes(client, aws, ports) -> None:
+    ports.summarizer = ExtractiveSummarizer(embedder=lambda: None)
+    ids = {submitted(client, ports, text) for text in TEXTS}
+    viewer = login(aws, "viewer@biot.demo")
+
+    response = get(client, "/console/summaries?theme=voirie-stationnement", viewer)
+    assert response.status_code == 200, response.body
+    summary = json.loads(response.body)
+    assert summary["engine"] == "extractive" and summary["costUsd"] is None
+    assert summary["opinions"] == 3 and summary["theme"] == "voirie-stationnement"
+    assert 1 <= len(summary["quotes"]) <= 3
+    assert {quote["id"] for quote in summary["quotes"]} <= ids
+    assert "paul.martin" not in response.body.decode()
+
+    other = json.loads(get(client, "/console/summaries", login(aws, "viewer@valbonne.demo")).body)
+    assert other["opinions"] == 0 and other["quotes"] == []
+    assert get(client, "/console/summaries?theme=nope", viewer).status_code == 422
+    assert get(client, "/console/summaries?from=2026-13-01", viewer).status_code == 422
+    assert get(client, "/console/summaries").status_code == 401
