@@ -305,10 +305,25 @@ class FiguresView(Schema):
     net_sentiment: float | None = Field(description="(positive − negative) / verbatims × 100")
     average_rating: float | None
     ratings: int
+    too_few: bool = Field(
+        default=False,
+        description="fewer than 10 verbatims: the net sentiment says little (show it so)",
+    )
+    net_sentiment_low: float | None = Field(
+        default=None, description="95 % interval of the net sentiment, lower bound"
+    )
+    net_sentiment_high: float | None = Field(
+        default=None, description="95 % interval of the net sentiment, upper bound"
+    )
 
 
 class SeriesPoint(FiguresView):
     start: str = Field(examples=["2026-11-02"], description="first day of the bucket")
+    end: str = Field(default="", examples=["2026-11-08"], description="last day of the bucket")
+    complete: bool = Field(
+        default=True,
+        description="the bucket is over and wholly in the period (the current week is not)",
+    )
 
 
 class BreakdownRow(FiguresView):
@@ -337,6 +352,10 @@ class DialogueView(Schema):
 class ChangeView(Schema):
     verbatims_percent: float | None
     net_sentiment_points: float | None
+    reliable: bool = Field(
+        default=True,
+        description="both periods are over and hold 10 verbatims or more: a change means something",
+    )
 
 
 class BarometerTheme(Schema):
@@ -398,6 +417,7 @@ class DashboardView(Schema):
     dialogue: DialogueView
     barometer: list[BarometerTheme]
     alerts: list[AlertView] = Field(description="the active alerts, newest first")
+    complete: bool = Field(default=True, description="the period is over (it ends before today)")
 
 
 class SummaryQuote(Schema):

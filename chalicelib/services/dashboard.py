@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from chalicelib.analysis.key_phrases import group_counts
-from chalicelib.domain import indicators
+from chalicelib.domain import certainty, indicators
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError, ValidationError
@@ -25,6 +26,7 @@ GRANULARITIES = ("day", "week", "month")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 TOP_KEY_PHRASES = 10
 DASHBOARD_ALERTS = 20
+_PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass
@@ -56,6 +58,17 @@ class Figures:
     @property
     def average_rating(self) -> float | None:
         return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+    @property
+    def too_few(self) -> bool:
+        """Too few verbatims for the net sentiment to mean much (certainty.MIN_VERBATIMS)."""
+        return self.verbatims < certainty.MIN_VERBATIMS
+
+    @property
+    def net_sentiment_interval(self) -> tuple[float, float] | None:
+        return certainty.net_sentiment_interval(
+            self.sentiments["POSITIVE"], self.sentiments["NEGATIVE"], self.verbatims
+        )
 
 
 @dataclass
@@ -125,6 +138,10 @@ class Dashboard:
     barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     previous_barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    # Series buckets (by first day) that are over and wholly in the period.
+    complete_buckets: frozenset[str] = frozenset()
+    # Whether the period itself is over (a period ending today is not).
+    complete: bool = True
 
 
 def period(start: date, end: date) -> Period:
@@ -142,6 +159,7 @@ def dashboard(
     if granularity not in GRANULARITIES:
         raise ValidationError("granularity is day, week or month", code="invalid_granularity")
     before = wanted.previous()
+    today = ports.clock().astimezone(_PARIS).date()
     counts = ports.indicators.counts(staff.commune_id, before.days + wanted.days)
     current = {day: counts[day] for day in wanted.days}
     rows = [(day, c) for day, dims in current.items() for c in _parsed(dims) if c.matches(filter)]
@@ -152,13 +170,22 @@ def dashboard(
     spellings = [spelling for _, _, variants in grouped for spelling in variants]
     found = ports.indicators.quotes(staff.commune_id, months, spellings)
     quotes = _quotes_by_group(grouped, found)
+    series = _series(rows, wanted, granularity)
     return Dashboard(
+        complete_buckets=frozenset(
+            start
+            for start, _ in series
+            if certainty.bucket_complete(
+                date.fromisoformat(start), granularity, (wanted.start, wanted.end), today
+            )
+        ),
+        complete=wanted.end < today,
         quotes=quotes,
         period=wanted,
         granularity=granularity,
         totals=_figures(c for _, c in rows),
         previous=_figures(previous_rows),
-        series=_series(rows, wanted, granularity),
+        series=series,
         by_theme=_grouped(rows, lambda c: c.theme),
         by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
         by_channel=_grouped(rows, lambda c: c.channel),

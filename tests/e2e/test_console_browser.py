@@ -194,6 +194,9 @@ def test_the_dashboard_draws_its_charts_each_with_its_data_table(page, runtime):
         chart = charts.nth(index)
         chart.locator("summary").click()
         assert chart.locator("table caption").count() == 1
+    # The period ends today: it says it is not over, and so does its last week in the table.
+    assert page.get_by_role("status").filter(has_text="Période en cours").count() == 1
+    assert page.get_by_role("cell", name="non (en cours ou partielle)").count() >= 1
     # "Ce que disent les habitants": summaries of the most cited themes, each quoted opinion
     # linked to its thread (extractive in the embedded runtime: moto has no Bedrock).
     page.get_by_role("heading", name="Ce que disent les habitants").wait_for()

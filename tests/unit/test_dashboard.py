@@ -169,3 +169,19 @@ def test_key_phrases_group_by_lemma_and_older_non_phrases_are_left_out():
         "La poubelle jaune est pleine.",
         "Les poubelles débordent.",
     ]
+
+
+def test_figures_say_how_sure_they_are():
+    ports = memory_ports(Clock())  # 2 November 2026, a Monday
+    opinion(ports, "C'est inadmissible, personne ne fait rien")
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "week", Filter())
+    assert board.totals.too_few and board.totals.net_sentiment == -100.0
+    low, high = board.totals.net_sentiment_interval or (0, 0)
+    assert low == -100.0 and high > 0
+    # The week of 2 November is not over; the one of 26 October is cut by the period.
+    assert board.complete_buckets == frozenset()
+    assert not board.complete
+
+    october = dashboard.period(date(2026, 10, 5), date(2026, 10, 25))
+    past = dashboard.dashboard(ports, staff(), october, "week", Filter())
+    assert past.complete and past.complete_buckets == {"2026-10-05", "2026-10-12", "2026-10-19"}
