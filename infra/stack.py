@@ -621,6 +621,11 @@ class ConcertoStack(Stack):
             "POWERTOOLS_SERVICE_NAME": self.spec.prefix,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "CONCERTO_COMPREHEND": "on" if self.spec.comprehend else "off",
+            "CONCERTO_BEDROCK": "on" if self.spec.bedrock else "off",
+            # The model the API's policy grants (permissions.BEDROCK_MODEL), in the stack's
+            # region: Claude 3 Haiku is offered on demand in eu-west-1.
+            "CONCERTO_BEDROCK_MODEL": permissions.BEDROCK_MODEL,
+            "CONCERTO_BEDROCK_REGION": Aws.REGION,
             "CONCERTO_USER_POOL_ID": self.user_pool.user_pool_id,
             "CONCERTO_USER_POOL_CLIENT_ID": self.client.user_pool_client_id,
             "CONCERTO_MAIL_DOMAIN": self.spec.mail_domain,
@@ -675,6 +680,7 @@ class ConcertoStack(Stack):
                 f"configuration-set/{self.spec.prefix}"
             ),
             comprehend=self.spec.comprehend,
+            bedrock=self.spec.bedrock,
             origin_secret_arn=self.origin_secret.secret_arn,
         )
         env = self.app_environment()

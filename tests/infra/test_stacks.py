@@ -246,6 +246,25 @@ def test_functions_get_their_settings_role_logs_and_environment(synth: Synth, st
     )
 
 
+def test_bedrock_follows_the_communes_choice_and_grants_one_model(synth: Synth) -> None:
+    biot, valbonne = (functions(synth.template(s))["APIHandler"] for s in SILOS)
+    assert biot["Properties"]["Environment"]["Variables"]["CONCERTO_BEDROCK"] == "on"
+    assert valbonne["Properties"]["Environment"]["Variables"]["CONCERTO_BEDROCK"] == "off"
+    granted = {
+        stack: [
+            statement
+            for statement in statements(synth.template(stack), "APIHandlerPolicy")
+            if "bedrock:InvokeModel" in json.dumps(statement["Action"])
+        ]
+        for stack in SILOS
+    }
+    [statement] = granted[SILOS[0]]
+    assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in json.dumps(
+        statement["Resource"]
+    )
+    assert granted[SILOS[1]] == []
+
+
 def test_comprehend_follows_the_communes_choice(synth: Synth) -> None:
     biot, valbonne = (functions(synth.template(s))["Analysis"] for s in SILOS)
     assert biot["Properties"]["Environment"]["Variables"]["CONCERTO_COMPREHEND"] == "on"
