@@ -32,6 +32,10 @@ PER_OPINION = 2
 # MMR: weight of representativeness against novelty.
 MMR_LAMBDA = 0.5
 _HASH_DIMENSION = 4096
+# A sentence holding a masked placeholder ("appelez [téléphone]") says less to an official:
+# it is chosen only when clearly more representative than the others.
+MASKED_PENALTY = 0.8
+_PLACEHOLDER = re.compile(r"\[[^\]\s]{2,20}\]")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 # Openings and closings that carry no opinion ("Bonjour,", "Merci d'avance.").
@@ -136,6 +140,8 @@ class ExtractiveSummarizer(Summarizer):
         owners = [sentence.opinion for sentence in candidates]
         vectors = self._vectors([sentence.text for sentence in candidates])
         centrality = _centrality(vectors @ vectors.T, owners)
+        masked = np.array([bool(_PLACEHOLDER.search(s.text)) for s in candidates])
+        centrality = np.where(masked, centrality * MASKED_PENALTY, centrality)
         picked = _mmr(vectors, centrality, owners, sentence_count(len(set(owners))))
         text = " ".join(f"« {candidates[i].text} »" for i in picked)
         return Summary(text, tuple(opinions[owners[i]].id for i in picked), ENGINE)

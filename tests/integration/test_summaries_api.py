@@ -4,6 +4,7 @@ link to their threads; another commune's viewer reads nothing of it."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -60,3 +61,47 @@ def test_a_viewer_reads_a_theme_summary_with_masked_quotes(client, aws, ports) -
     assert get(client, "/console/summaries?theme=nope", viewer).status_code == 422
     assert get(client, "/console/summaries?from=2026-13-01", viewer).status_code == 422
     assert get(client, "/console/summaries").status_code == 401
+
+
+class Primary(ExtractiveSummarizer):
+    """Stands for Bedrock: writes like the extractive engine but names itself, and counts."""
+
+    def __init__(self) -> None:
+        super().__init__(embedder=lambda: None)
+        self.calls = 0
+
+    def summarize(self, opinions, commune):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        self.calls += 1
+        return replace(super().summarize(opinions, commune), engine="bedrock", cost_usd=0.0004)
+
+
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def test_an_admin_opts_the_commune_out_of_bedrock(client, aws, ports) -> None:
+    from chalicelib.analysis.summary_fallback import FallbackSummarizer
+
+    primary = Primary()
+    ports.summarizer = FallbackSummarizer(primary, ExtractiveSummarizer(embedder=lambda: None))
+    submitted(client, ports, TEXTS[1])
+    viewer = login(aws, "viewer@biot.demo")
+    response = get(client, f"/console/summaries?from={days_ago(20)}", viewer)
+    assert response.status_code == 200, response.body
+    before = json.loads(response.body)
+    assert (before["engine"], before["costUsd"], primary.calls) == ("bedrock", 0.0004, 1)
+
+    admin = login(aws, "admin@biot.demo")
+    headers = {"content-type": "application/json", "authorization": f"Bearer {admin}"}
+    changed = client.http.patch(
+        "/console/settings", headers=headers, body=json.dumps({"bedrockEnabled": False})
+    )
+    assert changed.status_code == 200 and json.loads(changed.body)["bedrockEnabled"] is False
+    assert ports.communes.get(BIOT).settings.bedrock_enabled is False
+
+    # Another period: the cached summary of the first is not what is asked.
+    after = json.loads(get(client, f"/console/summaries?from={days_ago(21)}", viewer).body)
+    assert after["engine"] == "extractive" and after["costUsd"] is None
+    assert primary.calls == 1

@@ -120,3 +120,18 @@ def test_with_the_e5_embedding_the_shared_complaint_leads_too() -> None:
     summary = ExtractiveSummarizer().summarize(PARKING, commune())
     assert "parking" in quoted(summary.text)[0]
     assert "t4" not in summary.quotes
+
+
+def test_a_sentence_without_masked_data_is_preferred() -> None:
+    opinions = [
+        QuotedText("a", "Le parking de la gare est plein le matin, appelez-moi au [téléphone]."),
+        QuotedText("a2", "Le parking de la gare est plein chaque matin de la semaine."),
+    ]
+    summary = lexical().summarize(
+        [*opinions[:1], QuotedText("b", "Rien à voir avec la gare ce matin.")], commune()
+    )
+    assert "a" in summary.quotes  # still quoted when no other opinion says it
+    chosen = lexical().summarize(
+        [*opinions, QuotedText("c", "Le parking de la gare est plein tous les matins.")], commune()
+    )
+    assert "a" not in chosen.quotes
