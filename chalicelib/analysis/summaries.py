@@ -29,12 +29,53 @@ MIN_SENTENCE_WORDS = 5
 # (over every opinion), the sentence embedding ranks them.
 MAX_CANDIDATES = 48
 PER_OPINION = 2
-# MMR: weight of representativeness against novelty.
+# MMR: weight of representativeness against novelty. e5's cosine similarities crowd between
+# 0.7 and 0.95, lexical ones spread from 0 to 1: the same weight would make e5 summaries pick
+# odd sentences out ("J'ai éclaté un pneu.") for their difference alone (checked by eye on
+# the demo seed's themes, docs/analysis.md).
 MMR_LAMBDA = 0.5
+E5_MMR_LAMBDA = 0.7
 _HASH_DIMENSION = 4096
 # A sentence holding a masked placeholder ("appelez [téléphone]") says less to an official:
 # it is chosen only when clearly more representative than the others.
 MASKED_PENALTY = 0.8
+# Likewise a sentence that leans on the one before ("Il ne respecte pas les normes.") or
+# comes after the opinion's opening, which usually states its point.
+CONTEXT_PENALTY = 0.8
+LATER_SENTENCE = 0.9
+_LEANING_OPENERS = frozenset(
+    {
+        "il",
+        "ils",
+        "elle",
+        "elles",
+        "ça",
+        "ca",
+        "cela",
+        "ce",
+        "c'",
+        "ceci",
+        "celui",
+        "celle",
+        "ceux",
+        "celles",
+        "en",
+        "y",
+        "lui",
+        "leur",
+        "eux",
+        "mais",
+        "et",
+        "donc",
+        "or",
+        "puis",
+        "alors",
+        "sinon",
+        "pourtant",
+        "ensuite",
+        "aussi",
+    }
+)
 _PLACEHOLDER = re.compile(r"\[[^\]\s]{2,20}\]")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -49,6 +90,18 @@ _COURTESY = frozenset(
 class _Sentence:
     opinion: int
     text: str
+    position: int = 0
+
+    @property
+    def prior(self) -> float:
+        """How well the sentence stands on its own, from 0.5 to 1."""
+        weight = 1.0 if self.position == 0 else LATER_SENTENCE
+        if _PLACEHOLDER.search(self.text):
+            weight *= MASKED_PENALTY
+        words = tokenize(self.text)
+        if words and words[0] in _LEANING_OPENERS:
+            weight *= CONTEXT_PENALTY
+        return weight
 
 
 def sentences_of(text: str) -> list[str]:
@@ -105,7 +158,9 @@ def sentence_count(opinions: int) -> int:
     return max(MIN_SENTENCES, min(MAX_SENTENCES, round(math.sqrt(opinions))))
 
 
-def _mmr(vectors: FloatArray, centrality: FloatArray, owners: Sequence[int], k: int) -> list[int]:
+def _mmr(
+    vectors: FloatArray, centrality: FloatArray, owners: Sequence[int], k: int, weight: float
+) -> list[int]:
     similarity = vectors @ vectors.T
     chosen: list[int] = []
     cited: set[int] = set()
@@ -115,7 +170,7 @@ def _mmr(vectors: FloatArray, centrality: FloatArray, owners: Sequence[int], k: 
             if owners[index] in cited:
                 continue  # one sentence per opinion: k opinions, not one voice k times
             redundancy = max((similarity[index, j] for j in chosen), default=0.0)
-            score = MMR_LAMBDA * centrality[index] - (1 - MMR_LAMBDA) * redundancy
+            score = weight * centrality[index] - (1 - weight) * redundancy
             if score > best_score:
                 best, best_score = index, score
         if best < 0:
@@ -138,19 +193,18 @@ class ExtractiveSummarizer(Summarizer):
         if not candidates:
             return Summary("", (), ENGINE)
         owners = [sentence.opinion for sentence in candidates]
-        vectors = self._vectors([sentence.text for sentence in candidates])
-        centrality = _centrality(vectors @ vectors.T, owners)
-        masked = np.array([bool(_PLACEHOLDER.search(s.text)) for s in candidates])
-        centrality = np.where(masked, centrality * MASKED_PENALTY, centrality)
-        picked = _mmr(vectors, centrality, owners, sentence_count(len(set(owners))))
+        vectors, weight = self._vectors([sentence.text for sentence in candidates])
+        priors = np.array([sentence.prior for sentence in candidates])
+        centrality = _centrality(vectors @ vectors.T, owners) * priors
+        picked = _mmr(vectors, centrality, owners, sentence_count(len(set(owners))), weight)
         text = " ".join(f"« {candidates[i].text} »" for i in picked)
         return Summary(text, tuple(opinions[owners[i]].id for i in picked), ENGINE)
 
     def _candidates(self, opinions: Sequence[QuotedText]) -> list[_Sentence]:
         every = [
-            _Sentence(index, sentence)
+            _Sentence(index, sentence, position)
             for index, opinion in enumerate(opinions)
-            for sentence in sentences_of(opinion.text)
+            for position, sentence in enumerate(sentences_of(opinion.text))
         ]
         if len(every) <= MAX_CANDIDATES:
             return every
@@ -167,8 +221,8 @@ class ExtractiveSummarizer(Summarizer):
                 break
         return [every[i] for i in sorted(kept)]
 
-    def _vectors(self, texts: list[str]) -> FloatArray:
+    def _vectors(self, texts: list[str]) -> tuple[FloatArray, float]:
         embedder = self._embedder()
         if embedder is None:
-            return lexical_vectors(texts)
-        return _unit(embedder.embed(texts))
+            return lexical_vectors(texts), MMR_LAMBDA
+        return _unit(embedder.embed(texts)), E5_MMR_LAMBDA

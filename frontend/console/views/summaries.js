@@ -35,12 +35,12 @@ function quoteList(quotes, label) {
 }
 
 function summaryBlock(summary, label, headingId) {
-  const block = h("div", { class: "summary", "aria-labelledby": headingId, role: "group" }, h("h3", { id: headingId }, label));
+  const block = h("div", { class: "resident-summary", "aria-labelledby": headingId, role: "group" }, h("h3", { id: headingId }, label));
   if (!summary.quotes.length) {
     block.append(h("p", null, "Pas assez d'avis à citer sur la période."));
     return block;
   }
-  block.append(h("p", { class: "summary__text" }, summary.summary), h("p", { class: "hint" }, engineNote(summary)), quoteList(summary.quotes, label));
+  block.append(h("p", { class: "resident-summary__text" }, summary.summary), h("p", { class: "hint" }, engineNote(summary)), quoteList(summary.quotes, label));
   return block;
 }
 

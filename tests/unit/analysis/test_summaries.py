@@ -135,3 +135,16 @@ def test_a_sentence_without_masked_data_is_preferred() -> None:
         [*opinions, QuotedText("c", "Le parking de la gare est plein tous les matins.")], commune()
     )
     assert "a" not in chosen.quotes
+
+
+def test_a_sentence_that_stands_on_its_own_is_preferred() -> None:
+    opinions = [
+        QuotedText(
+            "a",
+            "Le ralentisseur de la rue des Écoles est trop haut pour les voitures. "
+            "Il abîme les voitures du quartier tous les jours.",
+        ),
+        QuotedText("b", "Le ralentisseur de la rue des Écoles abîme les voitures du quartier."),
+    ]
+    summary = lexical().summarize(opinions, commune())
+    assert "Il abîme" not in summary.text
