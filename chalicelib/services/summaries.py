@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.commune import Commune
@@ -77,21 +77,24 @@ def period_opinions(
     ports: Ports, commune: Commune, start: date, end: date, theme: str | None
 ) -> Iterator[QuotedText]:
     """The newest MAX_OPINIONS analysed, non-toxic opinions created in the period, masked."""
-    since = datetime.combine(start, time.min, _PARIS)
-    until = datetime.combine(end + timedelta(days=1), time.min, _PARIS)
     found = 0
     for thread in _newest_threads(ports, commune, theme):
         # Newest activity first, and a thread is active at or after its creation: once
         # the activity is older than the period, no later thread was created in it.
-        if thread.last_activity_at < since:
+        if _day(thread.last_activity_at) < start:
             return
         opinion = _opinion(thread)
-        if opinion is None or not since <= thread.created_at < until:
+        if opinion is None or not start <= _day(thread.created_at) <= end:
             continue
         yield opinion
         found += 1
         if found == MAX_OPINIONS:
             return
+
+
+def _day(moment: datetime) -> date:
+    # The communes' civil day, as for the counters (no arithmetic: any valid date works).
+    return moment.astimezone(_PARIS).date()
 
 
 def _newest_threads(ports: Ports, commune: Commune, theme: str | None) -> Iterable[Thread]:

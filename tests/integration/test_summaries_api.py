@@ -105,3 +105,18 @@ def test_an_admin_opts_the_commune_out_of_bedrock(client, aws, ports) -> None:
     after = json.loads(get(client, f"/console/summaries?from={days_ago(21)}", viewer).body)
     assert after["engine"] == "extractive" and after["costUsd"] is None
     assert primary.calls == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["to=0001-01-05", "from=9999-12-01&to=9999-12-31", "from=2026-11-30&to=2026-11-01"],
+)
+def test_dates_at_the_edges_get_an_answer_not_a_crash(client, aws, query) -> None:
+    response = get(client, f"/console/summaries?{query}", login(aws, "viewer@biot.demo"))
+    assert response.status_code in (200, 422), response.body
+
+
+def test_the_dashboard_too_refuses_a_default_start_before_year_one(client, aws) -> None:
+    response = get(client, "/console/dashboard?to=0001-01-05", login(aws, "viewer@biot.demo"))
+    assert response.status_code == 422
+    assert json.loads(response.body)["error"]["code"] == "invalid_period"
