@@ -37,7 +37,8 @@ _PRE_ADJECTIVES = _folded_set(
     """
 )
 # Links inside a noun phrase: "arrêt de bus", "horaires de la déchetterie".
-_COMPLEMENT_LINKS = _folded_set("de d' du des à au aux")
+# Only "de" complements: "à" ones are as often times or places of the verb ("à la rentrée").
+_COMPLEMENT_LINKS = _folded_set("de d' du des")
 _COMPLEMENT_ARTICLES = _folded_set("la l' le les")
 FUNCTION_WORDS = _folded_set(
     """
@@ -92,14 +93,22 @@ VERB_FORMS = _folded_set(
     construire conduire réduire lire écrire vivre suivre croire boire plaire ouvrir offrir
     couvrir sortir partir dormir venir tenir obtenir devenir revenir finir choisir agir
     réagir réussir remplir fournir ralentir intervenir courir servir sentir inscrire
+    refaire défaire entretenir maintenir soutenir retenir contenir prévoir recevoir voir
+    valoir détruire produire introduire permettre promettre remettre admettre battre
+    peindre éteindre atteindre plaindre craindre rejoindre défendre suspendre étendre
+    poursuivre connaître paraître disparaître apparaître naître rire sourire conclure
+    inclure exclure résoudre dire interdire satisfaire fuir parcourir secourir mourir
+    accueillir cueillir dormir mentir ressentir ouvrir découvrir souffrir prévenir
+    convenir parvenir survenir souvenir plaisir loisir avenir désir
     """
 )
-# Verb forms that are nouns too: a noun after a determiner ("les marches de l'église"),
-# a verb elsewhere ("on marche sur la route").
+# Verb forms (and "car") that are nouns too: a noun after a determiner ("les marches de
+# l'église", "le car scolaire"), a verb or a conjunction elsewhere ("on marche", "car").
 _VERB_NOUNS = _folded_set(
     """
     marche marches passe reste restes manque manques demande demandes part parts sort
-    sorts arrive arrivée attente fait faits signale trouve
+    sorts arrive arrivée attente fait faits signale trouve rire sourire souvenir souvenirs
+    avenir loisir loisirs plaisir désir devoir devoirs pouvoir savoir car cars
     """
 )
 # Words that name no topic even as nouns: greetings, time units, vague nouns.
@@ -112,7 +121,8 @@ _NOT_TOPICS = _folded_set(
     façon manière sorte genre niveau part côté problème problèmes question questions
     idée idées avis gens monde personne personnes point points bout lieu vie nuit nuits
     week-end week-ends veille lendemain instant exemple sujet plupart reste coup dommage
-    ensemble long fils fille filles mari femme épouse mère père
+    ensemble long impression limite occasion concret quart fils fille filles mari femme
+    épouse mère père
     """
 )
 # Adjectives citizens use as predicates ("c'est impossible"): never a head on their own.
@@ -159,7 +169,8 @@ _CHUNK_SPLIT_RE = re.compile(r"[.!?;:,()\[\]\"«»\n\r\t…/]+|\s[-–—]\s")
 
 
 # Singular nouns ending in "s" that the plural rules would cut ("fils" is no "fil").
-_ENDS_IN_S = _folded_set("fils matelas tas cadenas verglas lilas débarras fracas dessous")
+_TIME_UNITS = _folded_set("heure minute seconde jour semaine mois an année quart moitié")
+_ENDS_IN_S = _folded_set("fils matelas tas cadenas verglas lilas débarras fracas dessous sens")
 
 
 def singularize(word: str) -> str:
@@ -279,14 +290,15 @@ def _complement(lowered: Sequence[str], at: int) -> tuple[list[str], int]:
     position = at + 1
     words = [lowered[at]]
     if (
-        lowered[at] in ("de", "à")
+        lowered[at] == "de"
         and position < len(lowered)
         and lowered[position] in _COMPLEMENT_ARTICLES
     ):
         words.append(lowered[position])
         position += 1
     if position < len(lowered) and is_noun_candidate(lowered[position]):
-        return [*words, singularize(lowered[position])], position + 1
+        # As written ("bruit des terrasses"): the lemma key groups it with "bruit de terrasse".
+        return [*words, lowered[position]], position + 1
     return [], at
 
 
@@ -307,9 +319,18 @@ def _phrase_at(lowered: Sequence[str], index: int, anchored: bool) -> NounPhrase
         complement, position = _complement(lowered, position)
         if complement:
             words.extend(complement)
-            content.append(complement[-1])
+            content.append(singularize(complement[-1]))
     display = _display(words)
     return NounPhrase(display=display, key=phrase_key(display), content=tuple(content))
+
+
+def _past_vague_noun(lowered: Sequence[str], index: int) -> int:
+    # A time unit's complement is no topic of its own: "aux heures de pointe" names no
+    # "pointe". (A place's is: "au bout du chemin" names the "chemin".)
+    if singularize(lowered[index]) in _TIME_UNITS:
+        _, end = _complement(lowered, index + 1)
+        return max(end, index + 1)
+    return index + 1
 
 
 def noun_phrases(text: str, anchored: bool = False) -> list[NounPhrase]:
@@ -323,7 +344,7 @@ def noun_phrases(text: str, anchored: bool = False) -> list[NounPhrase]:
         while index < len(lowered):
             phrase = _phrase_at(lowered, index, anchored and index == 0)
             if phrase is None:
-                index += 1
+                index = _past_vague_noun(lowered, index)
                 continue
             found.append(phrase)
             # Skip the phrase's own words: its adjective or complement is no phrase of its own.

@@ -41,6 +41,18 @@ pytestmark = pytest.mark.unit
             ["dépôt sauvage de matelas", "chemin"],
         ),
         ("Franchement, ça marche bien, bravo à tous !", []),
+        (
+            "Le nouveau sens unique est une bonne idée, mais le car scolaire ne passe plus.",
+            ["sens unique", "car scolaire"],
+        ),
+        (
+            "Le bruit des terrasses aux heures de pointe, on ne dort plus.",
+            ["bruit des terrasses"],
+        ),
+        (
+            "Le car scolaire est toujours en retard, car le chauffeur attend.",
+            ["car scolaire", "chauffeur"],
+        ),
     ],
 )
 def test_citizen_sentences_give_their_noun_phrases(text: str, expected: list[str]) -> None:
@@ -62,6 +74,7 @@ def test_plurals_accents_and_elisions_group_under_one_lemma() -> None:
     assert extract_key_phrases(text) == ["école"]
     assert phrase_key("Les horaires de la déchetterie") == phrase_key("horaire de déchetterie")
     assert phrase_key("l'Église") == phrase_key("eglises")
+    assert phrase_key("bruit des terrasses") == phrase_key("bruit de terrasse")
 
 
 def test_the_repeated_topic_ranks_first_and_each_word_appears_once() -> None:
