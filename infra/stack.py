@@ -54,6 +54,9 @@ MAIL_PREFIX = "inbound/"
 METRICS_NAMESPACE = "Concerto"
 COMPREHEND_FALLBACKS = "ComprehendFallbacks"
 COMPREHEND_ANALYSED = "ComprehendAnalysed"
+# Emitted by chalicelib.analysis.summary_fallback.
+BEDROCK_SUMMARIES = "BedrockSummaries"
+BEDROCK_FALLBACKS = "BedrockFallbacks"
 # The SQS event sources of the app (Chalice's logical id → the queue it consumes).
 SQS_CONSUMERS = {
     "Analysis": resources.ANALYSIS_QUEUE.name,
@@ -972,18 +975,39 @@ class ConcertoStack(Stack):
                 1,
                 f"{self.app.function_name(logical_id)} errors",
             )
+
+        def counted(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": self.spec.prefix},
+                statistic="Sum",
+                period=Duration.minutes(15),
+            )
+
+        if self.spec.bedrock:
+            # Summaries Bedrock should have written but the extractive engine did (outages,
+            # refusals, answers citing unknown opinions; opt-outs are not counted): above
+            # half of at least 10, the model or its access is failing us.
+            alarm(
+                "AlarmBedrockFallbacks",
+                cloudwatch.MathExpression(
+                    expression=(
+                        "IF(written + fallbacks >= 10, fallbacks / (written + fallbacks), 0)"
+                    ),
+                    using_metrics={
+                        "fallbacks": counted(BEDROCK_FALLBACKS),
+                        "written": counted(BEDROCK_SUMMARIES),
+                    },
+                    period=Duration.minutes(15),
+                    label="Bedrock fallback rate",
+                ),
+                0.5,
+                "Bedrock fallback rate",
+            )
         if self.spec.comprehend:
             # The share of texts Comprehend should have read but the local model did (the
             # analysis worker emits both counts, EMF); above 20 % Comprehend is failing us.
-            def counted(name: str) -> cloudwatch.Metric:
-                return cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=name,
-                    dimensions_map={"service": self.spec.prefix},
-                    statistic="Sum",
-                    period=Duration.minutes(15),
-                )
-
             alarm(
                 "AlarmComprehendFallbacks",
                 cloudwatch.MathExpression(

@@ -68,6 +68,9 @@ class FallbackSummarizer(Summarizer):
                 self._breaker.record_success()
                 emit_metrics({"BedrockSummaries": 1})
                 return summary
+        if reason is SummaryFallbackReason.BREAKER_OPEN:
+            # Counted like a failure (the stack's alarm); an opt-out is a choice, not counted.
+            emit_metrics({"BedrockFallbacks": 1})
         logger.info("summary written locally", extra={"fallback": reason.value})
         return self._local.summarize(opinions, commune)
 

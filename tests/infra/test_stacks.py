@@ -757,17 +757,21 @@ def test_alarms_go_to_the_stacks_topic(synth: Synth, stack: str) -> None:
     assert errors == {chalice_app.function_name(spec.prefix, w) for w in concerto_stack.WORKERS}
     assert ("AWS/SES", "Bounce") in {m[:2] for m in metrics}
     service = json.dumps([{"Name": "service", "Value": spec.prefix}])
+    expressions = [
+        stat["Expression"]
+        for a in alarms
+        for stat in a["Properties"].get("Metrics", [])
+        if "Expression" in stat
+    ]
+    expected: set[tuple[str, str]] = set()
     if spec.comprehend:
-        assert rated == {("ComprehendFallbacks", service), ("ComprehendAnalysed", service)}
-        [expression] = [
-            stat["Expression"]
-            for a in alarms
-            for stat in a["Properties"].get("Metrics", [])
-            if "Expression" in stat
-        ]
-        assert "fallbacks / (analysed + fallbacks)" in expression
-    else:
-        assert rated == set()
+        expected |= {("ComprehendFallbacks", service), ("ComprehendAnalysed", service)}
+        assert any("fallbacks / (analysed + fallbacks)" in e for e in expressions)
+    if spec.bedrock:
+        expected |= {("BedrockFallbacks", service), ("BedrockSummaries", service)}
+        assert any("fallbacks / (written + fallbacks)" in e for e in expressions)
+    assert rated == expected
+    assert len(expressions) == spec.comprehend + spec.bedrock
 
 
 @pytest.mark.parametrize("stack", [*STACKS, SHARED, WAF])
