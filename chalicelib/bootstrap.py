@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib import config
-from chalicelib.ports import Analyzer, CorrectionRepository, ModelStore, Ports
+from chalicelib.ports import Analyzer, CorrectionRepository, ModelStore, Ports, Summarizer
 
 _ports: Ports | None = None
 
@@ -38,6 +38,20 @@ def analyzer(
 
         engine = FallbackAnalyzer(ComprehendAnalyzer(), engine)
     return CompositeAnalyzer(engine, corrections)
+
+
+def summarizer() -> Summarizer:
+    """Bedrock with the extractive summary as fallback (or the extractive one alone when
+    Bedrock is switched off for the stack)."""
+    from chalicelib.analysis.summaries import ExtractiveSummarizer
+
+    local = ExtractiveSummarizer()
+    if not config.bedrock_enabled():
+        return local
+    from chalicelib.adapters.bedrock import BedrockSummarizer
+    from chalicelib.analysis.summary_fallback import FallbackSummarizer
+
+    return FallbackSummarizer(BedrockSummarizer(), local)
 
 
 def reset() -> None:
@@ -81,6 +95,7 @@ def build() -> Ports:
         DynamoIndicatorRepository,
         DynamoThreadRepository,
     )
+    from chalicelib.adapters.dynamo.summaries import DynamoSummaryCache
     from chalicelib.adapters.dynamo.templates import DynamoTemplateRepository
     from chalicelib.adapters.graph import GraphClient, GraphSocialNetwork
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
@@ -136,4 +151,6 @@ def build() -> Ports:
         clock=now,
         rate_limiter=DynamoRateLimiter(),
         secrets=SecretsManagerStore(),
+        summarizer=summarizer(),
+        summaries=DynamoSummaryCache(),
     )

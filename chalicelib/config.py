@@ -67,6 +67,21 @@ def comprehend_enabled() -> bool:
     return os.environ.get("CONCERTO_COMPREHEND", "on").lower() not in ("off", "0", "false")
 
 
+def bedrock_enabled() -> bool:
+    """Off in the embedded runtime (moto has no Bedrock) and for stacks whose communes all
+    opted out; communes can also opt out one by one (`bedrockEnabled`)."""
+    return os.environ.get("CONCERTO_BEDROCK", "on").lower() not in ("off", "0", "false")
+
+
+def bedrock_model() -> str:
+    # Claude 3 Haiku: writes French, offered on demand in eu-west-1, the cheapest that does.
+    return os.environ.get("CONCERTO_BEDROCK_MODEL", "anthropic.claude-3-haiku-20240307-v1:0")
+
+
+def bedrock_region() -> str:
+    return os.environ.get("CONCERTO_BEDROCK_REGION") or region()
+
+
 def max_body_bytes() -> int:
     return int(os.environ.get("CONCERTO_MAX_BODY_BYTES", "65536"))
 

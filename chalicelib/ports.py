@@ -16,6 +16,7 @@ from chalicelib.domain.corrections import Correction
 from chalicelib.domain.exports import ExportJob
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.staff import Role, StaffIdentity, StaffMember, StaffStanding
+from chalicelib.domain.summaries import QuotedText, Summary
 from chalicelib.domain.templates import Template
 from chalicelib.domain.threads import (
     CounterIncrement,
@@ -580,6 +581,30 @@ class Analyzer(ABC):
         """One result per text, in order. Raises AnalysisError when it cannot answer."""
 
 
+class Summarizer(ABC):
+    """Writes a few sentences on what a set of opinions says (a theme's, a topic's)."""
+
+    @abstractmethod
+    def summarize(self, opinions: Sequence[QuotedText], commune: Commune) -> Summary:
+        """A summary citing only ids of `opinions` (masked texts: nothing else may reach the
+        engine); an empty one (no quotes) when there is nothing to say. Raises
+        AnalysisError when the engine cannot answer."""
+
+
+class SummaryCache(ABC):
+    """Summaries already written, per commune and key (period × theme), for a while."""
+
+    @abstractmethod
+    def get(self, commune_id: CommuneId, key: str, now: datetime) -> Mapping[str, object] | None:
+        """The value put under `key` if it has not expired at `now`, else None."""
+
+    @abstractmethod
+    def put(
+        self, commune_id: CommuneId, key: str, value: Mapping[str, object], expires_at: datetime
+    ) -> None:
+        """Keeps `value` (JSON-able) under `key` until `expires_at`, replacing any other."""
+
+
 class Sealer(ABC):
     """Symmetric encryption of small secrets kept at rest (follow-up tokens)."""
 
@@ -682,6 +707,9 @@ class Ports:
     # Where the stack keeps its secrets (the CloudFront origin secret); None where none is
     # configured (unit tests, `make run` by default).
     secrets: SecretStore | None = None
+    # Summaries for officials: None means the extractive engine, uncached (unit tests).
+    summarizer: Summarizer | None = None
+    summaries: SummaryCache | None = None
 
 
 class RateLimiter(ABC):

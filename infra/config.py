@@ -40,6 +40,8 @@ class CommuneConfig:
     comprehend: bool
     retention_days: int
     pool_group: str | None
+    # Summaries through Amazon Bedrock (masked texts only); off: extractive summaries.
+    bedrock: bool = True
     # True lets `cdk destroy` erase the data (no deletion protection, DESTROY policies).
     erasable: bool = False
     # True puts an AWS WAF web ACL (a rate-based rule) in front of the stack's CloudFront.
@@ -87,6 +89,11 @@ class StackSpec:
         """Comprehend is off for the whole stack when every commune opted out (the app then
         never calls it); otherwise each commune's own setting decides."""
         return any(commune.comprehend for commune in self.communes)
+
+    @property
+    def bedrock(self) -> bool:
+        """Like comprehend: off for the stack when every commune opted out of Bedrock."""
+        return any(commune.bedrock for commune in self.communes)
 
     @property
     def waf(self) -> bool:
@@ -161,6 +168,7 @@ def _commune(item: dict[str, Any], defaults: dict[str, Any]) -> CommuneConfig:
         region=str(merged.get("region", "eu-west-1")),
         mail_domain=str(merged.get("mailDomain", "")).lower(),
         comprehend=bool(merged.get("comprehend", True)),
+        bedrock=bool(merged.get("bedrock", True)),
         retention_days=int(merged.get("retentionDays", 730)),
         pool_group=merged.get("poolGroup") or None,
         erasable=bool(merged.get("erasable", False)),

@@ -55,7 +55,9 @@ def save_commune(commune: CommuneConfig) -> None:
         existing = repository.get(commune_id)
     except NotFoundError:
         settings = CommuneSettings(
-            comprehend_enabled=commune.comprehend, retention_days=commune.retention_days
+            comprehend_enabled=commune.comprehend,
+            bedrock_enabled=commune.bedrock,
+            retention_days=commune.retention_days,
         )
         created = Commune(
             commune_id=commune_id,

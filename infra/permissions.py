@@ -45,6 +45,8 @@ COGNITO_ACTIONS = (
     "cognito-idp:AdminRemoveUserFromGroup",
     "cognito-idp:ListUsersInGroup",
 )
+# The model chalicelib.config.bedrock_model() defaults to (the stack sets no other).
+BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 COMPREHEND_ACTIONS = (
     "comprehend:BatchDetectKeyPhrases",
     "comprehend:BatchDetectSentiment",
@@ -57,7 +59,8 @@ BASE = frozenset({"tables", "kms", "logs", "xray"})
 APP = BASE | {"send", "realtime", "ses", "read-buckets"}
 NEEDS: dict[str, frozenset[str]] = {
     # "origin-secret": the API checks CloudFront's header against it (ADR 11).
-    "APIHandler": APP | {"cognito", "write:mail", "erase", "origin-secret"},
+    # "bedrock": GET /console/summaries writes its summaries through Bedrock (ADR 12).
+    "APIHandler": APP | {"cognito", "write:mail", "erase", "origin-secret", "bedrock"},
     "WebsocketConnect": BASE,
     "WebsocketMessage": BASE,
     "WebsocketDisconnect": BASE,
@@ -110,6 +113,7 @@ class Grants:
     ses_identity_arn: str
     ses_configuration_set_arn: str
     comprehend: bool
+    bedrock: bool = False
     origin_secret_arn: str = ""
     log_group_arn: dict[str, str] = field(default_factory=dict)
 
@@ -229,6 +233,14 @@ def _grant(policy: Policy, need: str, function: str, grants: Grants) -> None:  #
                 actions=["secretsmanager:GetSecretValue"], resources=[grants.origin_secret_arn]
             )
         )
+    elif kind == "bedrock":
+        if grants.bedrock:
+            # Converse needs bedrock:InvokeModel, on the one foundation model the app calls
+            # (chalicelib.config.bedrock_model): no wildcard.
+            model = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}::foundation-model/{BEDROCK_MODEL}"
+            policy.statements.append(
+                iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=[model])
+            )
     elif kind == "comprehend":
         if grants.comprehend:
             policy.statements.append(

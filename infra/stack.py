@@ -54,6 +54,9 @@ MAIL_PREFIX = "inbound/"
 METRICS_NAMESPACE = "Concerto"
 COMPREHEND_FALLBACKS = "ComprehendFallbacks"
 COMPREHEND_ANALYSED = "ComprehendAnalysed"
+# Emitted by chalicelib.analysis.summary_fallback.
+BEDROCK_SUMMARIES = "BedrockSummaries"
+BEDROCK_FALLBACKS = "BedrockFallbacks"
 # The SQS event sources of the app (Chalice's logical id → the queue it consumes).
 SQS_CONSUMERS = {
     "Analysis": resources.ANALYSIS_QUEUE.name,
@@ -621,6 +624,11 @@ class ConcertoStack(Stack):
             "POWERTOOLS_SERVICE_NAME": self.spec.prefix,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "CONCERTO_COMPREHEND": "on" if self.spec.comprehend else "off",
+            "CONCERTO_BEDROCK": "on" if self.spec.bedrock else "off",
+            # The model the API's policy grants (permissions.BEDROCK_MODEL), in the stack's
+            # region: Claude 3 Haiku is offered on demand in eu-west-1.
+            "CONCERTO_BEDROCK_MODEL": permissions.BEDROCK_MODEL,
+            "CONCERTO_BEDROCK_REGION": Aws.REGION,
             "CONCERTO_USER_POOL_ID": self.user_pool.user_pool_id,
             "CONCERTO_USER_POOL_CLIENT_ID": self.client.user_pool_client_id,
             "CONCERTO_MAIL_DOMAIN": self.spec.mail_domain,
@@ -675,6 +683,7 @@ class ConcertoStack(Stack):
                 f"configuration-set/{self.spec.prefix}"
             ),
             comprehend=self.spec.comprehend,
+            bedrock=self.spec.bedrock,
             origin_secret_arn=self.origin_secret.secret_arn,
         )
         env = self.app_environment()
@@ -966,18 +975,39 @@ class ConcertoStack(Stack):
                 1,
                 f"{self.app.function_name(logical_id)} errors",
             )
+
+        def counted(name: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": self.spec.prefix},
+                statistic="Sum",
+                period=Duration.minutes(15),
+            )
+
+        if self.spec.bedrock:
+            # Summaries Bedrock should have written but the extractive engine did (outages,
+            # refusals, answers citing unknown opinions; opt-outs are not counted): above
+            # half of at least 10, the model or its access is failing us.
+            alarm(
+                "AlarmBedrockFallbacks",
+                cloudwatch.MathExpression(
+                    expression=(
+                        "IF(written + fallbacks >= 10, fallbacks / (written + fallbacks), 0)"
+                    ),
+                    using_metrics={
+                        "fallbacks": counted(BEDROCK_FALLBACKS),
+                        "written": counted(BEDROCK_SUMMARIES),
+                    },
+                    period=Duration.minutes(15),
+                    label="Bedrock fallback rate",
+                ),
+                0.5,
+                "Bedrock fallback rate",
+            )
         if self.spec.comprehend:
             # The share of texts Comprehend should have read but the local model did (the
             # analysis worker emits both counts, EMF); above 20 % Comprehend is failing us.
-            def counted(name: str) -> cloudwatch.Metric:
-                return cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=name,
-                    dimensions_map={"service": self.spec.prefix},
-                    statistic="Sum",
-                    period=Duration.minutes(15),
-                )
-
             alarm(
                 "AlarmComprehendFallbacks",
                 cloudwatch.MathExpression(

@@ -361,6 +361,8 @@ def _aws_environment(settings: Settings) -> None:
             "POWERTOOLS_METRICS_NAMESPACE": "Concerto",
             # moto's Comprehend answers canned values: the local model analyses everything.
             "CONCERTO_COMPREHEND": "off",
+            # moto has no Bedrock runtime: summaries are extractive.
+            "CONCERTO_BEDROCK": "off",
             # The e5 embedder's engine otherwise spreads each batch over every core: one
             # keeps the other for the API and moto (one Python process, one GIL), so that
             # a burst of opinions is accepted first and analysed at one core's pace.

@@ -25,6 +25,7 @@ from chalicelib.adapters.memory import (
     InMemoryRateLimiter,
     InMemoryStaffDirectory,
     InMemorySubscriptionRepository,
+    InMemorySummaryCache,
     InMemoryTemplateRepository,
     InMemoryThreadRepository,
     OutboxMailer,
@@ -141,6 +142,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         staff=InMemoryStaffDirectory(),
         clock=clock or Clock(),
         rate_limiter=InMemoryRateLimiter(),
+        summaries=InMemorySummaryCache(),
     )
 
 

@@ -4,6 +4,7 @@ DynamoDB and SQS adapters so they cannot drift."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -67,6 +68,7 @@ from chalicelib.ports import (
     SocialNetwork,
     StaffDirectory,
     SubscriptionRepository,
+    SummaryCache,
     TemplateRepository,
     ThreadRepository,
 )
@@ -635,6 +637,22 @@ class InMemoryContactRepository(ContactRepository):
     def expired(self, commune_id: CommuneId, now: datetime, limit: int) -> list[Contact]:
         found = [c for (commune, _), c in self._contacts.items() if commune == commune_id]
         return [c for c in found if c.expires_at <= now][:limit]
+
+
+class InMemorySummaryCache(SummaryCache):
+    def __init__(self) -> None:
+        self._entries: dict[tuple[CommuneId, str], tuple[dict[str, object], datetime]] = {}
+
+    def get(self, commune_id: CommuneId, key: str, now: datetime) -> Mapping[str, object] | None:
+        entry = self._entries.get((commune_id, key))
+        if entry is None or entry[1] <= now:
+            return None
+        return copy.deepcopy(entry[0])
+
+    def put(
+        self, commune_id: CommuneId, key: str, value: Mapping[str, object], expires_at: datetime
+    ) -> None:
+        self._entries[(commune_id, key)] = (copy.deepcopy(dict(value)), expires_at)
 
 
 class InMemoryIdempotencyStore(IdempotencyStore):

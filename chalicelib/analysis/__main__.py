@@ -1,7 +1,9 @@
 """`python -m chalicelib.analysis predict`: analyse JSON lines from stdin, one JSON line out
-per line in, in order (the contract benchmarks and held-out evaluation use).
+per line in, in order (the contract benchmarks and held-out evaluation use); `summarize`:
+JSON lines {"id", "text"} in, one JSON object {"summary", "quotes", "engine"} out.
 
     python -m chalicelib.analysis predict [--engine local|comprehend|auto] [--themes FILE.json]
+    python -m chalicelib.analysis summarize [--engine extractive|bedrock|auto]
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from chalicelib.analysis.pii import mask
 from chalicelib.analysis.pipeline import CompositeAnalyzer
 from chalicelib.analysis.themes import default_themes
 from chalicelib.domain.commune import Commune, Theme
 from chalicelib.domain.ids import CommuneId
+from chalicelib.domain.summaries import QuotedText, Summary
 from chalicelib.domain.threads import TextAnalysis
-from chalicelib.ports import Analyzer
+from chalicelib.ports import Analyzer, Summarizer
 
 CHUNK = 200
 
@@ -30,7 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     predict = commands.add_parser("predict", help="analyse JSON lines {'text': ...} from stdin")
     predict.add_argument("--engine", choices=["local", "comprehend", "auto"], default="local")
     predict.add_argument("--themes", type=Path, help='JSON list of {"id","label","keywords"?}')
+    summarize = commands.add_parser("summarize", help="summarise JSON lines {'id', 'text'}")
+    summarize.add_argument(
+        "--engine", choices=["extractive", "bedrock", "auto"], default="extractive"
+    )
     args = parser.parse_args(argv)
+    if args.command == "summarize":
+        return _summarize(args.engine)
     commune = Commune(
         CommuneId("00000"),
         "cli",
@@ -70,6 +80,57 @@ def as_json(result: TextAnalysis) -> dict[str, Any]:
         "toxic": result.toxic,
         "engine": result.engine,
     }
+
+
+def _summarize(engine: str) -> int:
+    try:
+        opinions = read_opinions(sys.stdin)
+    except ValueError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
+    commune = Commune(CommuneId("00000"), "cli", "CLI")
+    summary = _summarizer(engine).summarize(opinions, commune)
+    sys.stdout.write(json.dumps(summary_json(summary), ensure_ascii=False) + "\n")
+    return 0
+
+
+def read_opinions(lines: Iterable[str]) -> list[QuotedText]:
+    """Opinions from JSON lines {"id": str, "text": str}, masked as the analysis masks them:
+    a summary never carries personal data, whatever it is given. Raises ValueError naming
+    the first bad line."""
+    opinions = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            data = None
+        if not (
+            isinstance(data, dict)
+            and isinstance(data.get("id"), str)
+            and isinstance(data.get("text"), str)
+        ):
+            raise ValueError(f'line {number}: expected {{"id": "...", "text": "..."}}')
+        opinions.append(QuotedText(data["id"], mask(data["text"])))
+    return opinions
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return {"summary": summary.text, "quotes": list(summary.quotes), "engine": summary.engine}
+
+
+def _summarizer(name: str) -> Summarizer:
+    from chalicelib.analysis.summaries import ExtractiveSummarizer
+
+    if name == "extractive":
+        return ExtractiveSummarizer()
+    from chalicelib.adapters.bedrock import BedrockSummarizer
+    from chalicelib.analysis.summary_fallback import FallbackSummarizer
+
+    if name == "bedrock":
+        return BedrockSummarizer()
+    return FallbackSummarizer(BedrockSummarizer(), ExtractiveSummarizer())
 
 
 def _text_of(line: str) -> str | ValueError:

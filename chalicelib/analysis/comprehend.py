@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib import config
 from chalicelib.adapters import aws
-from chalicelib.analysis import text as french
+from chalicelib.analysis import key_phrases
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import AnalysisError
 from chalicelib.domain.threads import Sentiment, TextAnalysis
@@ -41,24 +41,6 @@ _REJECTED_CODES = frozenset(
         "InvalidRequestException",
         "BatchSizeLimitExceededException",
     }
-)
-
-
-def _words(block: str) -> list[str]:
-    # Word lists are written as blocks of text to stay readable, as in analysis.text.
-    return block.split()
-
-
-# Determiners Comprehend keeps at the head of its noun phrases ("les poubelles") but the local
-# extractor never emits: stripped so both engines name a topic the same way.
-_LEADING_DETERMINERS = frozenset(
-    _words(
-        """
-    le la les l' un une des du de d' au aux ce cet cette ces mon ma mes ton ta tes son sa ses
-    notre nos votre vos leur leurs quelques plusieurs certains certaines chaque tout tous toute
-    toutes
-    """
-    )
 )
 
 
@@ -150,14 +132,9 @@ def truncate_utf8(text: str, max_bytes: int) -> str:
 
 
 def normalize_key_phrase(phrase: str) -> str:
-    """Lower-cased, without leading determiners, each word singular ("Les Poubelles jaunes"
-    -> "poubelle jaune"), like the local extractor's phrases. Empty if nothing is left."""
-    tokens = french.tokenize(phrase)
-    start = 0
-    while start < len(tokens) and tokens[start] in _LEADING_DETERMINERS:
-        start += 1
-    words = [french.singularize(token) for token in tokens[start:]]
-    return " ".join(words).replace("' ", "'")
+    """Comprehend's raw noun phrase named like the local extractor's ("Les Poubelles jaunes"
+    -> "poubelle jaune"); empty when it names no thing ("franchement", "deux")."""
+    return key_phrases.normalize_phrase(phrase)
 
 
 def _key_phrases(found: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
@@ -165,9 +142,9 @@ def _key_phrases(found: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     chosen: dict[str, str] = {}
     for item in ranked:
         phrase = normalize_key_phrase(str(item["Text"]))
-        # Folded key: "école" and "ecole" are one topic however the citizen typed it.
-        if phrase and french.fold(phrase) not in chosen:
-            chosen[french.fold(phrase)] = phrase
+        # Lemma key: "école" and "ecoles" are one topic however the citizen typed it.
+        if phrase and key_phrases.phrase_key(phrase) not in chosen:
+            chosen[key_phrases.phrase_key(phrase)] = phrase
         if len(chosen) == KEY_PHRASE_LIMIT:
             break
     return tuple(chosen.values())

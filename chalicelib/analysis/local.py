@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from chalicelib.analysis import text as french
+from chalicelib.analysis.key_phrases import extract_key_phrases
 from chalicelib.analysis.sentiment_model import SentimentModel
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
@@ -56,7 +57,7 @@ class LocalAnalyzer(Analyzer):
                 language=french.detect_language(text),
                 sentiment=Sentiment(prediction.label),
                 scores=dict(prediction.scores),
-                key_phrases=tuple(french.extract_key_phrases(text)),
+                key_phrases=tuple(extract_key_phrases(text)),
                 engine=ENGINE,
                 model_version=model.version,
             )

@@ -1,13 +1,12 @@
-"""French text utilities shared by the local analyzers: folding, tokenising, language
-detection and key-phrase extraction, with the standard library only so they run in Lambda
-and in training alike."""
+"""French text utilities shared by the local analyzers: folding, tokenising and language
+detection (key phrases live in key_phrases.py), with the standard library only so they run
+in Lambda and in training alike."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 
 def _words(block: str) -> list[str]:
@@ -151,115 +150,3 @@ def singularize(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
-
-
-_CHUNK_SPLIT_RE = re.compile(r"[.!?;:,()\[\]\"«»\n\r\t…/]+|\s[-–—]\s")
-_MAX_PHRASE_WORDS = 3
-# Inside a phrase only the linking words of French noun phrases are allowed ("rue de la paix").
-_PHRASE_LINKS = _with_folded(["de", "d'", "du", "des", "à", "au", "aux", "en", "la", "l'", "sur"])
-# Request verbs and politeness that open many messages but never name a topic.
-_NOT_KEY_WORDS = _with_folded(
-    _words(
-        """
-    souhaite souhaiterais voudrais voudrait aimerais signaler signale remercie remercier
-    demande demander faut veuillez cordialement sincères salutations bonsoir habitant
-    faudrait faut-il peut-on pourriez pourrait merci bravo impossible urgent long
-    toujours encore trop très près moins jour matin soir mois année semaine fois
-    """
-    )
-)
-
-
-@dataclass
-class _Candidate:
-    display: str
-    count: int = 0
-    first_position: int = 0
-    words: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _is_content_word(token: str) -> bool:
-    return (
-        len(token) > 2
-        and not token.endswith("'")
-        and token not in FRENCH_STOPWORDS
-        and token not in _NOT_KEY_WORDS
-        and not any(ch.isdigit() for ch in token)
-    )
-
-
-def _is_phrase(words: list[str], size: int) -> bool:
-    if len(words) < size or not (_is_content_word(words[0]) and _is_content_word(words[-1])):
-        return False
-    return all(_is_content_word(word) or word in _PHRASE_LINKS for word in words[1:-1])
-
-
-def _collect_candidates(text: str) -> tuple[dict[str, _Candidate], dict[str, int]]:
-    candidates: dict[str, _Candidate] = {}
-    word_counts: dict[str, int] = {}
-    position = 0
-    for chunk in _CHUNK_SPLIT_RE.split(text):
-        # Function words are never singularised ("dans" must not become "dan").
-        tokens = [
-            token if token in FRENCH_STOPWORDS or token in _NOT_KEY_WORDS else singularize(token)
-            for token in tokenize(chunk)
-        ]
-        for start in range(len(tokens)):
-            if _is_content_word(tokens[start]):
-                key_word = fold(tokens[start])
-                word_counts[key_word] = word_counts.get(key_word, 0) + 1
-            for size in range(1, _MAX_PHRASE_WORDS + 1):
-                words = tokens[start : start + size]
-                if not _is_phrase(words, size):
-                    continue
-                display = " ".join(words).replace(" '", "'").replace("' ", "'")
-                key = fold(display)
-                candidate = candidates.setdefault(
-                    key,
-                    _Candidate(
-                        display=display, first_position=position, words=tuple(map(fold, words))
-                    ),
-                )
-                candidate.count += 1
-            position += 1
-    return candidates, word_counts
-
-
-def _score(candidate: _Candidate, word_counts: dict[str, int], total_words: int) -> float:
-    content = [word for word in candidate.words if word in word_counts]
-    relevance = sum(word_counts[word] for word in content) / max(len(content), 1)
-    # YAKE-like: frequent words and early mentions matter; a repeated multi-word phrase
-    # is a better handle than its single words.
-    position_weight = 1.0 + 1.0 / (1.0 + candidate.first_position / max(total_words / 10.0, 1.0))
-    length_weight = 1.0 + 0.3 * (len(candidate.words) - 1)
-    return candidate.count * relevance * position_weight * length_weight
-
-
-def extract_key_phrases(text: str, limit: int = 5) -> list[str]:
-    """Up to `limit` noun-phrase-like key phrases, best first: 1-3 words neither starting
-    nor ending with a stopword, lower-cased, singular, accents kept ("poubelle")."""
-    if limit <= 0:
-        return []
-    candidates, word_counts = _collect_candidates(text)
-    total_words = max(sum(word_counts.values()), 1)
-    ranked = sorted(
-        candidates.items(),
-        key=lambda item: (
-            -_score(item[1], word_counts, total_words),
-            item[1].first_position,
-            item[0],
-        ),
-    )
-    chosen: list[str] = []
-    used_words: set[str] = set()
-    for _, candidate in ranked:
-        # A phrase sharing a content word with a better one adds little ("poubelle jaune"
-        # after "poubelle"), so each content word appears once in the answer.
-        content = {word for word in candidate.words if word in word_counts}
-        if content & used_words:
-            continue
-        chosen.append(candidate.display)
-        used_words |= content
-        if len(chosen) == limit:
-            break
-    return chosen

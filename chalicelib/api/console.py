@@ -34,7 +34,7 @@ from chalicelib.domain.threads import (
     Visibility,
     tags_of,
 )
-from chalicelib.services import bulk, consultations, dashboard, inbox, templates
+from chalicelib.services import bulk, consultations, dashboard, inbox, summaries, templates
 
 console = Blueprint(__name__)
 
@@ -296,7 +296,7 @@ def get_dashboard() -> schemas.DashboardView:
     identity = staff()
     params = query_params(_DASHBOARD_QUERY)
     end = _date(params.get("to")) or today()
-    start = _date(params.get("from")) or end - timedelta(days=29)
+    start = _date(params.get("from")) or _days_before(end, 29)
     ports = bootstrap.ports()
     board = dashboard.dashboard(
         ports,
@@ -310,6 +310,47 @@ def get_dashboard() -> schemas.DashboardView:
         ),
     )
     return views.dashboard_view(board, ports.communes.get(identity.commune_id))
+
+
+_SUMMARY_QUERY = {
+    "from": "first day (YYYY-MM-DD); default: 29 days before `to`",
+    "to": "last day (YYYY-MM-DD); default: today",
+    "theme": "a theme id; default: every theme",
+}
+
+
+@operation(
+    console,
+    Operation(
+        "getSummary",
+        "GET",
+        "/console/summaries",
+        "What residents say: a few sentences on the period's opinions, citing them",
+        "console",
+        schemas.SummaryView,
+        staff=True,
+        query=_SUMMARY_QUERY,
+        errors=(422,),
+    ),
+)
+def get_summary() -> schemas.SummaryView:
+    identity = staff()
+    params = query_params(_SUMMARY_QUERY)
+    end = _date(params.get("to")) or today()
+    start = _date(params.get("from")) or _days_before(end, 29)
+    theme = params.get("theme") or None
+    dashboard.period(start, end)  # the dashboard's bounds: at most a year, in order
+    result = summaries.period_summary(bootstrap.ports(), identity, start, end, theme)
+    return views.summary_view(result, start, end, theme)
+
+
+def _days_before(end: date, days: int) -> date:
+    try:
+        return end - timedelta(days=days)
+    except OverflowError as error:  # "to=0001-01-05": no default start before year 1
+        raise ValidationError(
+            "give `from` for a period this early", code="invalid_period"
+        ) from error
 
 
 def _date(value: str | None) -> date | None:

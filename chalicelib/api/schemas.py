@@ -305,10 +305,25 @@ class FiguresView(Schema):
     net_sentiment: float | None = Field(description="(positive − negative) / verbatims × 100")
     average_rating: float | None
     ratings: int
+    too_few: bool = Field(
+        default=False,
+        description="fewer than 10 verbatims: the net sentiment says little (show it so)",
+    )
+    net_sentiment_low: float | None = Field(
+        default=None, description="95 % interval of the net sentiment, lower bound"
+    )
+    net_sentiment_high: float | None = Field(
+        default=None, description="95 % interval of the net sentiment, upper bound"
+    )
 
 
 class SeriesPoint(FiguresView):
     start: str = Field(examples=["2026-11-02"], description="first day of the bucket")
+    end: str = Field(default="", examples=["2026-11-08"], description="last day of the bucket")
+    complete: bool = Field(
+        default=True,
+        description="the bucket is over and wholly in the period (the current week is not)",
+    )
 
 
 class BreakdownRow(FiguresView):
@@ -337,6 +352,10 @@ class DialogueView(Schema):
 class ChangeView(Schema):
     verbatims_percent: float | None
     net_sentiment_points: float | None
+    reliable: bool = Field(
+        default=True,
+        description="both periods are over and hold 10 verbatims or more: a change means something",
+    )
 
 
 class BarometerTheme(Schema):
@@ -398,6 +417,45 @@ class DashboardView(Schema):
     dialogue: DialogueView
     barometer: list[BarometerTheme]
     alerts: list[AlertView] = Field(description="the active alerts, newest first")
+    complete: bool = Field(default=True, description="the period is over (it ends before today)")
+
+
+class SummaryQuote(Schema):
+    id: str = Field(description="the opinion's thread id", examples=["01JF3Q7V8M2K4N6P8R0T2W4Y6A"])
+    text: str = Field(description="the opinion as written, personal data masked")
+
+
+class SummaryView(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "2026-11-01",
+                    "to": "2026-11-30",
+                    "theme": "voirie",
+                    "summary": "« Le parking de la gare est plein dès sept heures du matin. »",
+                    "quotes": [
+                        {
+                            "id": "01JF3Q7V8M2K4N6P8R0T2W4Y6A",
+                            "text": "Le parking de la gare est plein dès sept heures du matin.",
+                        }
+                    ],
+                    "engine": "extractive",
+                    "costUsd": None,
+                    "opinions": 12,
+                }
+            ]
+        }
+    )
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    theme: str | None = Field(description="the theme summarised; null: every theme")
+    summary: str = Field(description="a few sentences; empty when no opinion has any to quote")
+    quotes: list[SummaryQuote] = Field(description="the opinions the summary rests on")
+    engine: str = Field(examples=["extractive", "bedrock"])
+    cost_usd: float | None = Field(description="what Bedrock billed for it; null: local")
+    opinions: int = Field(description="opinions read (the newest 200 at most)")
 
 
 class ThemeTransparency(Schema):
@@ -771,6 +829,10 @@ class SettingsView(Schema):
     retention_days: int = Field(description="contact data is erased after this many days")
     public_indicators: bool = Field(description="GET /communes/{slug}/indicators is published")
     comprehend_enabled: bool = Field(description="texts may be sent to Amazon Comprehend")
+    bedrock_enabled: bool = Field(
+        default=True,
+        description="masked texts may be sent to Amazon Bedrock to write summaries",
+    )
     allowed_origins: list[str] = Field(
         default=[],
         examples=[["https://www.biot.fr"]],
@@ -802,6 +864,7 @@ class SettingsBody(Schema):
     retention_days: int | None = Field(default=None, ge=30, le=3650)
     public_indicators: bool | None = None
     comprehend_enabled: bool | None = None
+    bedrock_enabled: bool | None = None
     allowed_origins: list[str] | None = Field(
         default=None,
         max_length=20,

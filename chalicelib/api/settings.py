@@ -125,6 +125,7 @@ def _settings_view(settings: CommuneSettings) -> schemas.SettingsView:
         retention_days=settings.retention_days,
         public_indicators=settings.public_indicators,
         comprehend_enabled=settings.comprehend_enabled,
+        bedrock_enabled=settings.bedrock_enabled,
         allowed_origins=list(settings.allowed_origins),
         agents_mfa_required=settings.agents_mfa_required,
     )

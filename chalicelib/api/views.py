@@ -6,10 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.api import schemas
+from chalicelib.domain import certainty
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import UNSORTED, UNSORTED_LABEL, Commune
 from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Delivery, Envelope, Thread
+from chalicelib.services import summaries
 from chalicelib.services.barometer import average
 from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
@@ -149,6 +151,7 @@ def analysis_view(analysis: Analysis) -> schemas.AnalysisView:
 
 
 def figures(data: Figures) -> dict[str, object]:
+    interval = data.net_sentiment_interval
     return {
         "verbatims": data.verbatims,
         "positive": data.sentiments["POSITIVE"],
@@ -158,6 +161,9 @@ def figures(data: Figures) -> dict[str, object]:
         "net_sentiment": data.net_sentiment,
         "average_rating": data.average_rating,
         "ratings": data.ratings,
+        "too_few": data.too_few,
+        "net_sentiment_low": interval[0] if interval else None,
+        "net_sentiment_high": interval[1] if interval else None,
     }
 
 
@@ -195,11 +201,21 @@ def dashboard_view(board: Dashboard, commune: Commune) -> schemas.DashboardView:
         granularity=board.granularity,  # type: ignore[arg-type]
         totals=schemas.FiguresView(**figures(totals)),  # type: ignore[arg-type]
         previous=schemas.FiguresView(**figures(previous)),  # type: ignore[arg-type]
-        change=schemas.ChangeView(verbatims_percent=change_volume, net_sentiment_points=change_net),
+        change=schemas.ChangeView(
+            verbatims_percent=change_volume,
+            net_sentiment_points=change_net,
+            reliable=board.complete and not totals.too_few and not previous.too_few,
+        ),
         series=[
-            schemas.SeriesPoint(start=start, **figures(value))  # type: ignore[arg-type]
+            schemas.SeriesPoint(
+                start=start,
+                end=certainty.bucket_end(date.fromisoformat(start), board.granularity).isoformat(),
+                complete=start in board.complete_buckets,
+                **figures(value),  # type: ignore[arg-type]
+            )
             for start, value in board.series
         ],
+        complete=board.complete,
         by_theme=rows(board.by_theme),
         by_quartier=rows(board.by_quartier),
         by_channel=rows(board.by_channel, channels),
@@ -324,4 +340,20 @@ def consultation_results(results: Results, today: date) -> schemas.ConsultationR
         choices=[schemas.ChoiceCount(choice=c, count=n) for c, n in results.choices.items()],
         sentiments=results.sentiments,
         key_phrases=[schemas.KeyPhraseView(phrase=p, count=n) for p, n in results.key_phrases],
+    )
+
+
+def summary_view(
+    result: summaries.QuotedSummary, start: date, end: date, theme: str | None
+) -> schemas.SummaryView:
+    # Quotes are masked texts whoever asks: a viewer may read them, an agent needs no more.
+    return schemas.SummaryView(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        theme=theme,
+        summary=result.summary.text,
+        quotes=[schemas.SummaryQuote(id=quote.id, text=quote.text) for quote in result.quotes],
+        engine=result.summary.engine,
+        cost_usd=result.summary.cost_usd,
+        opinions=result.opinions,
     )

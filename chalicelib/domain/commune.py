@@ -76,6 +76,8 @@ def fold(text: str) -> str:
 class CommuneSettings:
     # Opting out keeps every text on the commune's own infrastructure (local model only).
     comprehend_enabled: bool = True
+    # Likewise for summaries: opting out keeps them extractive, written in the stack.
+    bedrock_enabled: bool = True
     retention_days: int = 730
     # Opt-in: the public page shows volumes, answered share and time to answer per theme.
     public_indicators: bool = False

@@ -8,15 +8,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from chalicelib.domain import indicators
+from chalicelib.analysis.key_phrases import group_counts
+from chalicelib.domain import certainty, indicators
 from chalicelib.domain.alerts import Alert
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.indicators import Counted, Filter
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import ThreadStatus
-from chalicelib.ports import Ports
+from chalicelib.ports import QUOTES_PER_PHRASE, Ports
 from chalicelib.services import validation
 
 MAX_DAYS = 366
@@ -24,6 +26,7 @@ GRANULARITIES = ("day", "week", "month")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 TOP_KEY_PHRASES = 10
 DASHBOARD_ALERTS = 20
+_PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass
@@ -55,6 +58,17 @@ class Figures:
     @property
     def average_rating(self) -> float | None:
         return round(self.rating_sum / self.ratings, 2) if self.ratings else None
+
+    @property
+    def too_few(self) -> bool:
+        """Too few verbatims for the net sentiment to mean much (certainty.MIN_VERBATIMS)."""
+        return self.verbatims < certainty.MIN_VERBATIMS
+
+    @property
+    def net_sentiment_interval(self) -> tuple[float, float] | None:
+        return certainty.net_sentiment_interval(
+            self.sentiments["POSITIVE"], self.sentiments["NEGATIVE"], self.verbatims
+        )
 
 
 @dataclass
@@ -124,6 +138,10 @@ class Dashboard:
     barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     previous_barometer: dict[str, tuple[int, int]] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    # Series buckets (by first day) that are over and wholly in the period.
+    complete_buckets: frozenset[str] = frozenset()
+    # Whether the period itself is over (a period ending today is not).
+    complete: bool = True
 
 
 def period(start: date, end: date) -> Period:
@@ -141,20 +159,33 @@ def dashboard(
     if granularity not in GRANULARITIES:
         raise ValidationError("granularity is day, week or month", code="invalid_granularity")
     before = wanted.previous()
+    today = ports.clock().astimezone(_PARIS).date()
     counts = ports.indicators.counts(staff.commune_id, before.days + wanted.days)
     current = {day: counts[day] for day in wanted.days}
     rows = [(day, c) for day, dims in current.items() for c in _parsed(dims) if c.matches(filter)]
     previous_rows = [c for day in before.days for c in _parsed(counts[day]) if c.matches(filter)]
-    key_phrases = _key_phrases(current.values(), filter.theme)
+    grouped = _key_phrases(current.values(), filter.theme)
+    key_phrases = [(phrase, count) for phrase, count, _ in grouped]
     months = sorted({day[:7] for day in wanted.days})
-    quotes = ports.indicators.quotes(staff.commune_id, months, [p for p, _ in key_phrases])
+    spellings = [spelling for _, _, variants in grouped for spelling in variants]
+    found = ports.indicators.quotes(staff.commune_id, months, spellings)
+    quotes = _quotes_by_group(grouped, found)
+    series = _series(rows, wanted, granularity)
     return Dashboard(
+        complete_buckets=frozenset(
+            start
+            for start, _ in series
+            if certainty.bucket_complete(
+                date.fromisoformat(start), granularity, (wanted.start, wanted.end), today
+            )
+        ),
+        complete=wanted.end < today,
         quotes=quotes,
         period=wanted,
         granularity=granularity,
         totals=_figures(c for _, c in rows),
         previous=_figures(previous_rows),
-        series=_series(rows, wanted, granularity),
+        series=series,
         by_theme=_grouped(rows, lambda c: c.theme),
         by_quartier=_grouped(rows, lambda c: c.quartier or "-"),
         by_channel=_grouped(rows, lambda c: c.channel),
@@ -212,12 +243,27 @@ def _series(
     return list(buckets.items())
 
 
-def _key_phrases(days: Iterable[Mapping[str, int]], theme: str | None) -> list[tuple[str, int]]:
+def _key_phrases(
+    days: Iterable[Mapping[str, int]], theme: str | None
+) -> list[tuple[str, int, list[str]]]:
     # Key-phrase counters are per theme only: a quartier or channel filter does not narrow them.
     total: Counter[str] = Counter()
     for dimensions in days:
         total.update(indicators.key_phrase_counts(dimensions, theme))
-    return total.most_common(TOP_KEY_PHRASES)
+    # One line per lemma ("poubelle" and "poubelles", "école" and "ecole"), and counters an
+    # older extractor wrote for no noun phrase ("franchement", "deux") left out.
+    return group_counts(total.items())[:TOP_KEY_PHRASES]
+
+
+def _quotes_by_group(
+    grouped: list[tuple[str, int, list[str]]], found: Mapping[str, list[str]]
+) -> dict[str, list[str]]:
+    quotes: dict[str, list[str]] = {}
+    for phrase, _, variants in grouped:
+        merged = [quote for variant in variants for quote in found.get(variant, [])]
+        if merged:
+            quotes[phrase] = list(dict.fromkeys(merged))[:QUOTES_PER_PHRASE]
+    return quotes
 
 
 def _dialogue(rows: Iterable[Counted]) -> Dialogue:

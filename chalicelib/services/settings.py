@@ -188,7 +188,7 @@ def change_settings(
     ports: Ports, staff: StaffIdentity, changes: dict[str, int | bool | tuple[str, ...]]
 ) -> CommuneSettings:
     """Changes the commune's settings (admins): answer deadline, escalation delay,
-    retention, public indicators, Comprehend, the websites allowed to call the public
+    retention, public indicators, Comprehend, Bedrock, the websites allowed to call the public
     routes (normalised as browsers send them), agents' two-factor sign-in. New deadlines
     apply to new messages."""
     staff.require(Role.ADMIN)

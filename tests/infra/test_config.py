@@ -95,3 +95,13 @@ def test_a_waf_is_per_stack_off_by_default_and_a_pools_if_one_commune_asks() -> 
     assert parsed.stack("pool-collines").waf and not parsed.stack("biot").waf
     shipped = config.load()
     assert [spec.key for spec in shipped.stacks if spec.waf] == ["valbonne"]
+
+
+def test_bedrock_is_on_by_default_and_off_for_a_stack_whose_communes_all_opted_out() -> None:
+    assert config.parse(BASE).stack("biot").bedrock
+    raw = copy.deepcopy(BASE)
+    raw["communes"][0]["bedrock"] = False
+    assert not config.parse(raw).stack("biot").bedrock
+    raw["communes"][1]["bedrock"] = False
+    assert config.parse(raw).stack("pool-collines").bedrock  # Le Rouret still wants it
+    assert not config.load().stack("valbonne").bedrock

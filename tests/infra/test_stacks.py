@@ -246,6 +246,25 @@ def test_functions_get_their_settings_role_logs_and_environment(synth: Synth, st
     )
 
 
+def test_bedrock_follows_the_communes_choice_and_grants_one_model(synth: Synth) -> None:
+    biot, valbonne = (functions(synth.template(s))["APIHandler"] for s in SILOS)
+    assert biot["Properties"]["Environment"]["Variables"]["CONCERTO_BEDROCK"] == "on"
+    assert valbonne["Properties"]["Environment"]["Variables"]["CONCERTO_BEDROCK"] == "off"
+    granted = {
+        stack: [
+            statement
+            for statement in statements(synth.template(stack), "APIHandlerPolicy")
+            if "bedrock:InvokeModel" in json.dumps(statement["Action"])
+        ]
+        for stack in SILOS
+    }
+    [statement] = granted[SILOS[0]]
+    assert "foundation-model/anthropic.claude-3-haiku-20240307-v1:0" in json.dumps(
+        statement["Resource"]
+    )
+    assert granted[SILOS[1]] == []
+
+
 def test_comprehend_follows_the_communes_choice(synth: Synth) -> None:
     biot, valbonne = (functions(synth.template(s))["Analysis"] for s in SILOS)
     assert biot["Properties"]["Environment"]["Variables"]["CONCERTO_COMPREHEND"] == "on"
@@ -738,17 +757,21 @@ def test_alarms_go_to_the_stacks_topic(synth: Synth, stack: str) -> None:
     assert errors == {chalice_app.function_name(spec.prefix, w) for w in concerto_stack.WORKERS}
     assert ("AWS/SES", "Bounce") in {m[:2] for m in metrics}
     service = json.dumps([{"Name": "service", "Value": spec.prefix}])
+    expressions = [
+        stat["Expression"]
+        for a in alarms
+        for stat in a["Properties"].get("Metrics", [])
+        if "Expression" in stat
+    ]
+    expected: set[tuple[str, str]] = set()
     if spec.comprehend:
-        assert rated == {("ComprehendFallbacks", service), ("ComprehendAnalysed", service)}
-        [expression] = [
-            stat["Expression"]
-            for a in alarms
-            for stat in a["Properties"].get("Metrics", [])
-            if "Expression" in stat
-        ]
-        assert "fallbacks / (analysed + fallbacks)" in expression
-    else:
-        assert rated == set()
+        expected |= {("ComprehendFallbacks", service), ("ComprehendAnalysed", service)}
+        assert any("fallbacks / (analysed + fallbacks)" in e for e in expressions)
+    if spec.bedrock:
+        expected |= {("BedrockFallbacks", service), ("BedrockSummaries", service)}
+        assert any("fallbacks / (written + fallbacks)" in e for e in expressions)
+    assert rated == expected
+    assert len(expressions) == spec.comprehend + spec.bedrock
 
 
 @pytest.mark.parametrize("stack", [*STACKS, SHARED, WAF])

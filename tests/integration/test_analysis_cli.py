@@ -87,3 +87,39 @@ def test_a_themes_file_replaces_the_demo_themes(tmp_path):
     )
     [output] = predict(['{"text": "Les poubelles débordent encore"}'], "--themes", str(themes))
     assert output["theme"] == "dechets"
+
+
+def summarize(lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chalicelib.analysis", "summarize", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_summarize_gives_one_object_citing_masked_opinions() -> None:
+    opinions = [
+        {"id": "a1", "text": "Le parking de la gare est plein dès sept heures du matin."},
+        {
+            "id": "a2",
+            "text": "Plus une place au parking de la gare, écrivez à jean.dupont@free.fr.",
+        },
+        {"id": "a3", "text": "Le parking de la gare déborde tous les matins de la semaine."},
+    ]
+    completed = summarize([json.dumps(o, ensure_ascii=False) for o in opinions])
+    assert completed.returncode == 0, completed.stderr
+    [line] = completed.stdout.splitlines()
+    result = json.loads(line)
+    assert set(result) == {"summary", "quotes", "engine"}
+    assert result["engine"] == "extractive"
+    assert 1 <= len(result["quotes"]) <= 3 and set(result["quotes"]) <= {"a1", "a2", "a3"}
+    assert "jean.dupont" not in result["summary"]
+
+
+def test_summarize_refuses_a_line_without_id() -> None:
+    completed = summarize(['{"text": "Le parking est plein."}'])
+    assert completed.returncode == 2
+    assert completed.stdout == "" and "line 1" in completed.stderr

@@ -144,3 +144,44 @@ def test_the_answered_share_never_passes_one_while_analyses_catch_up():
     assert Dialogue(opinions=2, first_answers=3).answered_share == 1.0
     assert Dialogue(opinions=4, first_answers=1).answered_share == 0.25
     assert Dialogue().answered_share is None
+
+
+def test_key_phrases_group_by_lemma_and_older_non_phrases_are_left_out():
+    ports = memory_ports(Clock())
+    ports.indicators.replace_totals(
+        BIOT,
+        {
+            "2026-11-03": {
+                "kp|t=proprete|p=poubelle": 3,
+                "kp|t=proprete|p=poubelles": 2,
+                "kp|t=proprete|p=franchement": 9,
+                "kp|t=proprete|p=deux": 8,
+                "kp|t=voirie|p=ecole": 1,
+                "kp|t=voirie|p=école": 1,
+            }
+        },
+    )
+    ports.indicators.add_quote(BIOT, "2026-11", "poubelles", "Les poubelles débordent.")
+    ports.indicators.add_quote(BIOT, "2026-11", "poubelle", "La poubelle jaune est pleine.")
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "day", Filter())
+    assert board.key_phrases == [("poubelle", 5), ("école", 2)]
+    assert sorted(board.quotes["poubelle"]) == [
+        "La poubelle jaune est pleine.",
+        "Les poubelles débordent.",
+    ]
+
+
+def test_figures_say_how_sure_they_are():
+    ports = memory_ports(Clock())  # 2 November 2026, a Monday
+    opinion(ports, "C'est inadmissible, personne ne fait rien")
+    board = dashboard.dashboard(ports, staff(), NOVEMBER, "week", Filter())
+    assert board.totals.too_few and board.totals.net_sentiment == -100.0
+    low, high = board.totals.net_sentiment_interval or (0, 0)
+    assert low == -100.0 and high > 0
+    # The week of 2 November is not over; the one of 26 October is cut by the period.
+    assert board.complete_buckets == frozenset()
+    assert not board.complete
+
+    october = dashboard.period(date(2026, 10, 5), date(2026, 10, 25))
+    past = dashboard.dashboard(ports, staff(), october, "week", Filter())
+    assert past.complete and past.complete_buckets == {"2026-10-05", "2026-10-12", "2026-10-19"}

@@ -88,6 +88,7 @@ def quartiers_from_json(data: list[dict[str, str]]) -> tuple[Quartier, ...]:
 def settings_to_json(settings: CommuneSettings) -> dict[str, Any]:
     return {
         "comprehendEnabled": settings.comprehend_enabled,
+        "bedrockEnabled": settings.bedrock_enabled,
         "retentionDays": settings.retention_days,
         "publicIndicators": settings.public_indicators,
         "answerSlaDays": settings.answer_sla_days,
@@ -101,6 +102,7 @@ def settings_from_json(data: dict[str, Any]) -> CommuneSettings:
     defaults = CommuneSettings()
     return CommuneSettings(
         comprehend_enabled=bool(data.get("comprehendEnabled", defaults.comprehend_enabled)),
+        bedrock_enabled=bool(data.get("bedrockEnabled", defaults.bedrock_enabled)),
         retention_days=int(data.get("retentionDays", defaults.retention_days)),
         public_indicators=bool(data.get("publicIndicators", defaults.public_indicators)),
         answer_sla_days=int(data.get("answerSlaDays", defaults.answer_sla_days)),

@@ -8,6 +8,8 @@ import { replaceQuery, hashFor } from "../lib/router.js";
 import { commune, themeOptions, quartierOptions } from "../lib/commune.js";
 import { CHANNEL, ALERT_KIND, number, integer, signed, percentOfShare, hours, day, longDay, isoDay, addDays, dateTime, timeElement } from "../lib/format.js";
 import { chartBlock, loadChartLibrary, COLORS } from "../lib/charts.js";
+import { summariesSection } from "./summaries.js";
+import { MIN_VERBATIMS, netText, intervalText, sure, completeText, pointStyles } from "../lib/certainty.js";
 
 const GRANULARITY = { day: "Jour", week: "Semaine", month: "Mois" };
 
@@ -36,7 +38,7 @@ const BREAKDOWN_COLUMNS = [
   { label: "Négatifs", numeric: true, cell: (row) => integer(row.negative) },
   { label: "Neutres", numeric: true, cell: (row) => integer(row.neutral) },
   { label: "Mitigés", numeric: true, cell: (row) => integer(row.mixed) },
-  { label: "Sentiment net", numeric: true, cell: (row) => signed(row.netSentiment) },
+  { label: "Sentiment net", numeric: true, cell: (row) => netText(row) },
   { label: "Note moyenne (sur 5)", numeric: true, cell: (row) => number(row.averageRating) },
 ];
 
@@ -53,8 +55,8 @@ function breakdownSummary(rows, noun, plural) {
   const used = rows.filter((row) => row.verbatims > 0);
   if (!used.length) return `Aucun verbatim par ${noun} sur la période.`;
   const top = [...used].sort((a, b) => b.verbatims - a.verbatims)[0];
-  const withNet = used.filter((row) => row.netSentiment !== null && row.verbatims >= 3);
-  let text = `${used.length} ${used.length > 1 ? plural : noun} concerné${used.length > 1 ? "s" : ""}. Le plus cité : ${top.label} (${integer(top.verbatims)} verbatim${top.verbatims > 1 ? "s" : ""}, sentiment net ${signed(top.netSentiment)}).`;
+  const withNet = used.filter((row) => row.netSentiment !== null && !row.tooFew);
+  let text = `${used.length} ${used.length > 1 ? plural : noun} concerné${used.length > 1 ? "s" : ""}. Le plus cité : ${top.label} (${integer(top.verbatims)} verbatim${top.verbatims > 1 ? "s" : ""}, sentiment net ${netText(top)}).`;
   if (withNet.length) {
     const worst = [...withNet].sort((a, b) => a.netSentiment - b.netSentiment)[0];
     const best = [...withNet].sort((a, b) => b.netSentiment - a.netSentiment)[0];
@@ -182,6 +184,15 @@ export async function render(ctx) {
     );
   }
 
+  function netDetail(t, change, previous) {
+    if (t.tooFew) return `${integer(t.verbatims)} verbatim${t.verbatims > 1 ? "s" : ""} : il en faut au moins ${MIN_VERBATIMS} pour lire un sentiment net`;
+    const interval = intervalText(t);
+    if (change.netSentimentPoints === null || change.netSentimentPoints === undefined) return interval || "de −100 (tout négatif) à +100 (tout positif)";
+    const points = `${signed(change.netSentimentPoints)} point${Math.abs(change.netSentimentPoints) >= 2 ? "s" : ""} par rapport à la période précédente`;
+    if (change.reliable === false) return `${interval} ; comparaison peu fiable (${previous.tooFew ? "trop peu d'avis la période précédente" : "période en cours"}) : ${points}`;
+    return `${interval} ; ${points}`;
+  }
+
   function figuresSection(data) {
     const t = data.totals;
     const d = data.dialogue;
@@ -196,7 +207,7 @@ export async function render(ctx) {
         "ul",
         { class: "kpis" },
         card("Verbatims", integer(t.verbatims), change.verbatimsPercent === null || change.verbatimsPercent === undefined ? `période précédente : ${integer(data.previous.verbatims)}` : `${signed(change.verbatimsPercent)} % par rapport à la période précédente (${integer(data.previous.verbatims)})`),
-        card("Sentiment net", signed(t.netSentiment), change.netSentimentPoints === null || change.netSentimentPoints === undefined ? "de −100 (tout négatif) à +100 (tout positif)" : `${signed(change.netSentimentPoints)} point${Math.abs(change.netSentimentPoints) >= 2 ? "s" : ""} par rapport à la période précédente`),
+        card("Sentiment net", netText(t), netDetail(t, change, data.previous)),
         card("Note moyenne", t.averageRating === null ? "—" : `${number(t.averageRating)} / 5`, `${integer(t.ratings)} note${t.ratings > 1 ? "s" : ""}`),
         card("Fils ouverts", integer(d.openThreads), "nouveaux ou en cours, maintenant"),
         card("Fils en retard", integer(d.overdueThreads), "réponse attendue dépassée, maintenant"),
@@ -265,16 +276,22 @@ export async function render(ctx) {
       }),
     );
 
-    // Net sentiment over time
-    const rated = series.filter((point) => point.netSentiment !== null);
+    // Net sentiment over time: points on too few verbatims or a period not over are hollow
+    // and grey, and left out of the summary's lowest and highest.
+    const rated = series.filter(sure);
+    const unsure = series.filter((point) => point.netSentiment !== null && !sure(point)).length;
     const lowest = rated.reduce((worst, point) => (!worst || point.netSentiment < worst.netSentiment ? point : worst), null);
     const highest = rated.reduce((best, point) => (!best || point.netSentiment > best.netSentiment ? point : best), null);
     blocks.push(
       chartBlock({
         title: "Sentiment net dans le temps",
-        summary: rated.length
-          ? `Sentiment net de ${signed(data.totals.netSentiment)} sur la période (de −100, tout négatif, à +100, tout positif). Au plus bas : ${signed(lowest.netSentiment)} ${bucketLong(lowest.start, g)} ; au plus haut : ${signed(highest.netSentiment)} ${bucketLong(highest.start, g)}.`
-          : "Aucun verbatim analysé sur la période.",
+        summary:
+          (rated.length
+            ? `Sentiment net de ${netText(data.totals)} sur la période (de −100, tout négatif, à +100, tout positif). Au plus bas : ${signed(lowest.netSentiment)} ${bucketLong(lowest.start, g)} ; au plus haut : ${signed(highest.netSentiment)} ${bucketLong(highest.start, g)}.`
+            : data.totals.verbatims
+              ? `Sentiment net de ${netText(data.totals)} sur la période ; aucune ${GRANULARITY[g].toLowerCase()} complète avec au moins ${MIN_VERBATIMS} verbatims.`
+              : "Aucun verbatim analysé sur la période.") +
+          (unsure ? ` Points creux et gris : ${GRANULARITY[g].toLowerCase()} en cours ou partielle, ou moins de ${MIN_VERBATIMS} verbatims (${unsure}).` : ""),
         type: "line",
         labels,
         yMin: -100,
@@ -286,16 +303,19 @@ export async function render(ctx) {
             borderColor: COLORS.secondary,
             backgroundColor: COLORS.secondary,
             pointStyle: "rectRot",
-            pointRadius: 4,
+            pointRadius: 5,
             spanGaps: true,
+            ...pointStyles(series, COLORS.secondary),
           },
         ],
         table: {
           caption: `Sentiment net par ${GRANULARITY[g].toLowerCase()}`,
           columns: [
             { label: "Période", cell: (row) => bucketLong(row.start, g) },
-            { label: "Sentiment net", numeric: true, cell: (row) => signed(row.netSentiment) },
+            { label: "Sentiment net", numeric: true, cell: (row) => netText(row) },
+            { label: "Intervalle à 95 %", numeric: true, cell: (row) => (row.netSentimentLow === null || row.netSentimentLow === undefined ? "—" : `${signed(row.netSentimentLow)} à ${signed(row.netSentimentHigh)}`) },
             { label: "Verbatims", numeric: true, cell: (row) => integer(row.verbatims) },
+            { label: "Période complète", cell: (row) => completeText(row) },
             { label: "Note moyenne (sur 5)", numeric: true, cell: (row) => number(row.averageRating) },
           ],
           rows: series,
@@ -420,8 +440,9 @@ export async function render(ctx) {
         alertsSection(data.alerts || []),
         h("div", { class: "chart-grid" }, blocks.map((block) => block.section)),
         keyPhrasesSection(data.keyPhrases || []),
+        summariesSection({ from: data.from, to: data.to, theme: period.theme }, data.byTheme || [], { signal: ctx.signal, alive: ctx.alive }),
       );
-      status.textContent = `Indicateurs du ${longDay(data.from)} au ${longDay(data.to)}, par ${GRANULARITY[data.granularity].toLowerCase()}.`;
+      status.textContent = `Indicateurs du ${longDay(data.from)} au ${longDay(data.to)}, par ${GRANULARITY[data.granularity].toLowerCase()}.${data.complete === false ? " Période en cours : les chiffres du jour sont partiels." : ""}`;
       const Chart = await library;
       if (!ctx.alive()) return;
       for (const block of blocks) {

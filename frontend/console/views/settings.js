@@ -23,6 +23,7 @@ export async function render(ctx) {
     retentionDays: h("input", { type: "number", name: "retentionDays", min: "30", max: "3650", step: "1", required: true, inputmode: "numeric", value: String(settings.retentionDays) }),
     publicIndicators: h("input", { type: "checkbox", name: "publicIndicators", id: "reglage-indicateurs", checked: settings.publicIndicators }),
     comprehendEnabled: h("input", { type: "checkbox", name: "comprehendEnabled", id: "reglage-comprehend", checked: settings.comprehendEnabled }),
+    bedrockEnabled: h("input", { type: "checkbox", name: "bedrockEnabled", id: "reglage-bedrock", checked: settings.bedrockEnabled !== false }),
     agentsMfaRequired: h("input", { type: "checkbox", name: "agentsMfaRequired", id: "reglage-mfa-agents", checked: !!settings.agentsMfaRequired, "aria-describedby": "aide-mfa-agents" }),
     allowedOrigins: h("textarea", { name: "allowedOrigins", rows: "3", spellcheck: "false", autocomplete: "off" }),
   };
@@ -46,6 +47,7 @@ export async function render(ctx) {
       field("Conservation des coordonnées des citoyens (jours) *", controls.retentionDays, "De 30 à 3 650 jours ; les coordonnées sont ensuite effacées."),
       h("div", { class: "field field--check" }, controls.publicIndicators, h("label", { for: "reglage-indicateurs" }, "Publier les indicateurs de la commune (volumes, sentiment, taux et délais de réponse)")),
       h("div", { class: "field field--check" }, controls.comprehendEnabled, h("label", { for: "reglage-comprehend" }, "Autoriser l'analyse des textes par Amazon Comprehend (sinon : modèle local uniquement)")),
+      h("div", { class: "field field--check" }, controls.bedrockEnabled, h("label", { for: "reglage-bedrock" }, "Autoriser la rédaction des synthèses par Amazon Bedrock, à partir des textes masqués (sinon : phrases citées telles quelles)")),
     ),
     h(
       "fieldset",
@@ -91,7 +93,7 @@ export async function render(ctx) {
     }
     const body = {};
     for (const [name, value] of Object.entries(numbers)) if (value !== settings[name]) body[name] = value;
-    for (const name of ["publicIndicators", "comprehendEnabled", "agentsMfaRequired"]) if (controls[name].checked !== !!settings[name]) body[name] = controls[name].checked;
+    for (const name of ["publicIndicators", "comprehendEnabled", "bedrockEnabled", "agentsMfaRequired"]) if (controls[name].checked !== !!settings[name]) body[name] = controls[name].checked;
     if (origins().join("\n") !== (settings.allowedOrigins || []).join("\n")) body.allowedOrigins = origins();
     if (!Object.keys(body).length) {
       status.show("Aucune modification à enregistrer.", "info");

@@ -179,7 +179,7 @@ def test_sends_sixty_texts_in_chunks_of_twenty_five_and_keeps_their_order(
             chunk,
             phrases={
                 "ResultList": [
-                    phrases_result(i, phrase(f"avis numéro {start + i}", 0.99)) for i in range(size)
+                    phrases_result(i, phrase(f"la ligne {start + i}", 0.99)) for i in range(size)
                 ],
                 "ErrorList": [],
             },
@@ -187,7 +187,7 @@ def test_sends_sixty_texts_in_chunks_of_twenty_five_and_keeps_their_order(
 
     results = analyzer_for(client).analyze(texts, commune())
 
-    assert [result.key_phrases for result in results] == [(f"avis numéro {n}",) for n in range(60)]
+    assert [result.key_phrases for result in results] == [(f"ligne {n}",) for n in range(60)]
 
 
 def test_truncates_a_long_accented_text_under_the_byte_limit_at_a_space(
@@ -369,6 +369,11 @@ def test_transport_errors_mean_unavailable(error: Exception) -> None:
         ("des chevaux", "cheval"),
         ("la rue de l'Église", "rue de l'église"),
         ("les", ""),
+        ("les deux premières semaines", ""),
+        ("franchement", ""),
+        ("deux", ""),
+        ("la ligne 230", "ligne 230"),
+        ("Les arrêts de bus", "arrêt de bus"),
     ],
 )
 def test_key_phrases_are_normalised_like_local_ones(found: str, expected: str) -> None:
