@@ -2,6 +2,8 @@
 per line in, in order (the contract benchmarks and held-out evaluation use).
 
     python -m chalicelib.analysis predict [--engine local|comprehend|auto] [--themes FILE.json]
+    python -m chalicelib.analysis topics [--min-size N]
+        ({"id", "text"} lines in, {"id", "topic", "label"} lines out)
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     predict = commands.add_parser("predict", help="analyse JSON lines {'text': ...} from stdin")
     predict.add_argument("--engine", choices=["local", "comprehend", "auto"], default="local")
     predict.add_argument("--themes", type=Path, help='JSON list of {"id","label","keywords"?}')
+    topics = commands.add_parser("topics", help='group JSON lines {"id", "text"} into topics')
+    topics.add_argument("--min-size", type=int, default=None, help="smallest topic kept")
     args = parser.parse_args(argv)
+    if args.command == "topics":
+        from chalicelib.analysis.topics_cli import run_topics
+
+        for line in run_topics(sys.stdin, min_size=args.min_size):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        return 0
     commune = Commune(
         CommuneId("00000"),
         "cli",
