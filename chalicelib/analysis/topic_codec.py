@@ -30,6 +30,10 @@ def encode_model(model: TopicModel) -> str:
         "embedder": model.embedder,
         "params": [model.params.merge, model.params.assign, model.params.keep],
         "minSize": model.params.min_size,
+        "centre": model.params.centre,
+        "mean": None
+        if model.mean is None
+        else base64.b64encode(encode_embedding(model.mean)).decode("ascii"),
         "topics": [
             {
                 "id": topic.id,
@@ -50,7 +54,8 @@ def decode_model(text: str) -> TopicModel:
     if not isinstance(document, dict) or document.get("v") != CODEC_VERSION:
         raise ValueError("unknown topic model version")
     merge, assign, keep = (float(value) for value in document["params"])
-    params = TopicParams(merge, assign, keep, int(document["minSize"]))
+    params = TopicParams(merge, assign, keep, int(document["minSize"]), bool(document["centre"]))
+    mean = document.get("mean")
     topics = tuple(
         Topic(
             str(item["id"]),
@@ -61,4 +66,9 @@ def decode_model(text: str) -> TopicModel:
         )
         for item in document["topics"]
     )
-    return TopicModel(str(document["embedder"]), topics, params)
+    return TopicModel(
+        str(document["embedder"]),
+        topics,
+        params,
+        None if mean is None else decode_embedding(base64.b64decode(mean)),
+    )

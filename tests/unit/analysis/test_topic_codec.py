@@ -48,3 +48,18 @@ def test_a_stored_model_assigns_like_the_one_built() -> None:
 def test_an_unknown_document_is_refused() -> None:
     with pytest.raises(ValueError, match="version"):
         decode_model('{"v": 99}')
+
+
+def test_a_centred_model_keeps_its_mean() -> None:
+    embedder = HashedEmbedder()
+    texts = PARKING + CANTEEN + LIGHTS
+    vectors = embedder.embed(texts)
+    params = params_for("e5", 4)
+    assert params.centre
+    built = build_topics(
+        vectors, texts, [str(i) for i in range(len(texts))], embedder="e5", params=params
+    ).model
+    stored = decode_model(encode_model(built))
+    assert stored.mean is not None and built.mean is not None
+    assert np.allclose(stored.mean, built.mean, atol=1e-3)
+    assert stored.assign(vectors) == built.assign(vectors)
