@@ -4,6 +4,7 @@ nearest-topic assignment the analysis worker runs at ingest."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chalicelib.analysis.embeddings import E5_NAME
+from chalicelib.analysis.sentiment_model import DEFAULT_ARTIFACT
 from chalicelib.analysis.topic_labels import describe
 
 FloatArray = NDArray[np.float64]
@@ -27,8 +29,10 @@ _BLOCK = 2_048
 class TopicParams:
     """Cosine thresholds: `merge` joins two clusters, `assign` is the least cosine between an
     opinion and its topic's centroid, `keep` carries a previous topic's id and label over.
-    `centre` measures them after subtracting the commune's mean vector: e5 puts every French
-    sentence in one narrow cone (raw cosines between unrelated opinions sit above 0.8)."""
+    `centre` measures them after subtracting the embedder's mean French vector: e5 puts every
+    French sentence in one narrow cone (raw cosines between unrelated opinions sit above 0.8).
+    A fixed mean, not the commune's: when one subject dominates a commune, subtracting the
+    commune's mean would erase that very subject."""
 
     merge: float
     assign: float
@@ -39,8 +43,8 @@ class TopicParams:
 
 # Tuned on bench/topics.py; the hashed bag of stems is sparse, so its cosines run lower.
 _PARAMS = {
-    E5_NAME: TopicParams(merge=0.45, assign=0.20, keep=0.70, centre=True),
-    "hashed": TopicParams(merge=0.30, assign=0.20, keep=0.60),
+    E5_NAME: TopicParams(merge=0.30, assign=0.30, keep=0.70, centre=True),
+    "hashed": TopicParams(merge=0.08, assign=0.15, keep=0.60),
 }
 
 
@@ -105,7 +109,7 @@ def build_topics(
     count = len(vectors)
     if count < max(params.min_size, 2):
         return Clustering(TopicModel(embedder, (), params), (None,) * count)
-    mean = np.asarray(vectors, dtype=np.float64).mean(axis=0) if params.centre else None
+    mean = _reference_mean(embedder, vectors) if params.centre else None
     unit = _centre(vectors, mean)
     labels = _cluster(unit, params)
     topics, assignments = _describe_all(unit, labels, texts, keys, previous)
@@ -130,6 +134,22 @@ def _cluster(unit: FloatArray, params: TopicParams) -> IntArray:
         if len(centroids) == 0:
             return np.full(len(unit), -1, dtype=np.int64)
     return labels
+
+
+def _reference_mean(embedder: str, vectors: FloatArray) -> FloatArray:
+    if embedder == E5_NAME:
+        return _e5_mean()
+    mean: FloatArray = np.asarray(vectors, dtype=np.float64).mean(axis=0)
+    return mean
+
+
+@functools.cache
+def _e5_mean() -> FloatArray:
+    # The sentiment artifact keeps the mean e5 vector of its 4,578 French training texts
+    # (tweets and reviews, docs/analysis.md): a French centre that no commune skews.
+    with np.load(DEFAULT_ARTIFACT) as artifact:
+        mean: FloatArray = artifact["e_mean"].astype(np.float64)
+    return mean
 
 
 def _centre(vectors: FloatArray, mean: FloatArray | None) -> FloatArray:
@@ -188,24 +208,28 @@ def _kmeans(unit: FloatArray, centroids: FloatArray, rounds: int) -> FloatArray:
 
 
 def _merge(unit: FloatArray, centroids: FloatArray, threshold: float) -> FloatArray:
-    """Average-linkage on centroids weighted by their members, until no two are within
-    `threshold`: the number of topics follows from the threshold, not from a guessed k."""
+    """Average linkage over the seeds' members, merging the pair of clusters whose mean
+    pairwise cosine is highest while it is ≥ `threshold`: the number of topics follows from a
+    threshold, not from a guessed k. With member sums S and counts n, the mean pairwise
+    cosine of two clusters is S_a · S_b / (n_a n_b), so no n × n matrix is ever built; unlike
+    the cosine of centroids, it does not favour a large cluster drifting towards the mean."""
     best, _cos = _nearest(unit, centroids)
     weights = np.bincount(best, minlength=len(centroids)).astype(np.float64)
-    sums = centroids * weights[:, None]
+    sums = _means(unit, best, len(centroids))
     alive = weights > 0
     while alive.sum() > 1:
-        unit_centroids = _normalise(sums)
-        similarity = unit_centroids @ unit_centroids.T
+        scale = np.where(alive, 1.0 / np.maximum(weights, 1.0), 0.0)
+        similarity = (sums * scale[:, None]) @ (sums * scale[:, None]).T
         similarity[~alive, :] = -np.inf
         similarity[:, ~alive] = -np.inf
         np.fill_diagonal(similarity, -np.inf)
-        flat = int(similarity.argmax())
-        first, second = divmod(flat, len(sums))
+        first, second = divmod(int(similarity.argmax()), len(sums))
         if similarity[first, second] < threshold:
             break
         sums[first] += sums[second]
+        weights[first] += weights[second]
         sums[second] = 0.0
+        weights[second] = 0.0
         alive[second] = False
     return _normalise(sums[alive])
 

@@ -12,7 +12,7 @@ from chalicelib.analysis.topic_codec import (
     encode_embedding,
     encode_model,
 )
-from chalicelib.analysis.topics import build_topics, params_for
+from chalicelib.analysis.topics import TopicParams, build_topics, params_for
 from tests.unit.analysis.test_topics import CANTEEN, LIGHTS, PARKING
 
 pytestmark = pytest.mark.unit
@@ -54,10 +54,10 @@ def test_a_centred_model_keeps_its_mean() -> None:
     embedder = HashedEmbedder()
     texts = PARKING + CANTEEN + LIGHTS
     vectors = embedder.embed(texts)
-    params = params_for("e5", 4)
-    assert params.centre
+    base = params_for("hashed", 4)
+    params = TopicParams(base.merge, base.assign, base.keep, base.min_size, centre=True)
     built = build_topics(
-        vectors, texts, [str(i) for i in range(len(texts))], embedder="e5", params=params
+        vectors, texts, [str(i) for i in range(len(texts))], embedder="hashed", params=params
     ).model
     stored = decode_model(encode_model(built))
     assert stored.mean is not None and built.mean is not None
