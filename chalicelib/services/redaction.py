@@ -57,11 +57,9 @@ def mask_answer(text: str, contact: Contact | None) -> str:
     from chalicelib.analysis import pii  # regexes only; paid when such a text is shown
 
     masked = pii.mask(text)
-    if contact is not None:
-        for value, placeholder in ((contact.name, "[nom]"), (contact.email, "[courriel]")):
-            if value.strip():
-                masked = re.sub(re.escape(value.strip()), placeholder, masked, flags=re.I)
-    return masked
+    if contact is None:
+        return masked
+    return _replaced(masked, ((contact.name, "[nom]"), (contact.email, "[courriel]")))
 
 
 def readdressed(text: str, addressee: Contact | None, other: Contact | None) -> str:
@@ -73,10 +71,14 @@ def readdressed(text: str, addressee: Contact | None, other: Contact | None) -> 
         (addressee.name, other.name if other and other.name else UNNAMED),
         (addressee.email, other.email if other and other.email else "[courriel]"),
     )
+    return _replaced(text, replacements)
+
+
+def _replaced(text: str, replacements: tuple[tuple[str, str], ...]) -> str:
+    """`text` with each value (case ignored) replaced, literally, by its replacement."""
     for value, replacement in replacements:
         if value.strip():
-            # Replaced literally: a name may hold characters `re.sub` reads as escapes.
-            text = re.compile(re.escape(value.strip()), re.I).sub(
-                replacement.replace("\\", r"\\"), text
-            )
+            # Literally: a replacement may hold characters `re.sub` reads as escapes.
+            literal = replacement.replace("\\", r"\\")
+            text = re.sub(re.escape(value.strip()), literal, text, flags=re.I)
     return text

@@ -7,7 +7,6 @@ none of their texts as written are left."""
 from __future__ import annotations
 
 import re
-import smtplib
 import uuid
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -17,7 +16,7 @@ import boto3
 import pytest
 
 from tests.e2e.story import Citizen, Staff, call
-from tests.e2e.test_channels_story import read_json, wait_for
+from tests.e2e.test_channels_story import read_json, send_mail, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -60,11 +59,6 @@ def everything_stored(runtime) -> str:
 def _found(stored: str, value: str) -> bool:
     """Whether `value` is stored, as a whole word ("Odile" is not in "crocodile")."""
     return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", stored, re.IGNORECASE) is not None
-
-
-def send_mail(runtime, message: EmailMessage) -> None:
-    with smtplib.SMTP("127.0.0.1", runtime.smtp_port, timeout=10) as smtp:
-        smtp.send_message(message)
 
 
 def test_an_erasure_leaves_nothing_of_the_citizen_in_any_table_or_bucket(runtime):
