@@ -28,6 +28,7 @@ from chalicelib.domain.threads import (
     ThreadFilter,
     ThreadStatus,
 )
+from chalicelib.domain.topics import TopicsState, Verbatim
 
 
 class CommuneRepository(ABC):
@@ -603,6 +604,45 @@ class SummaryCache(ABC):
         self, commune_id: CommuneId, key: str, value: Mapping[str, object], expires_at: datetime
     ) -> None:
         """Keeps `value` (JSON-able) under `key` until `expires_at`, replacing any other."""
+
+
+class TopicStore(ABC):
+    """Per commune (a partition each: no Scan): one Verbatim per analysed citizen message,
+    and the commune's topic model."""
+
+    @abstractmethod
+    def add(self, verbatim: Verbatim) -> None:
+        """Keeps `verbatim`, replacing the one of the same message (a replayed job)."""
+
+    @abstractmethod
+    def between(self, commune_id: CommuneId, start: datetime, end: datetime) -> Iterator[Verbatim]:
+        """The commune's verbatims created in [start, end), oldest first."""
+
+    @abstractmethod
+    def of_topic(
+        self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
+    ) -> Iterator[Verbatim]:
+        """The verbatims of one topic created in [start, end), newest first."""
+
+    @abstractmethod
+    def of_thread(self, commune_id: CommuneId, thread_id: str) -> list[Verbatim]:
+        """The verbatims of one thread's messages."""
+
+    @abstractmethod
+    def assign(self, commune_id: CommuneId, topics: Mapping[str, str | None]) -> None:
+        """Sets the topic of verbatims by message id (after a rebuild); unknown ids are
+        skipped (erased meanwhile)."""
+
+    @abstractmethod
+    def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
+        """Deletes the verbatims of a thread (erasure, retention); how many there were."""
+
+    @abstractmethod
+    def state(self, commune_id: CommuneId) -> TopicsState | None:
+        """The commune's stored topic model, None before the first build."""
+
+    @abstractmethod
+    def save_state(self, state: TopicsState) -> None: ...
 
 
 class Sealer(ABC):
