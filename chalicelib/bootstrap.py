@@ -97,6 +97,7 @@ def build() -> Ports:
     )
     from chalicelib.adapters.dynamo.summaries import DynamoSummaryCache
     from chalicelib.adapters.dynamo.templates import DynamoTemplateRepository
+    from chalicelib.adapters.dynamo.topics import DynamoTopicStore
     from chalicelib.adapters.graph import GraphClient, GraphSocialNetwork
     from chalicelib.adapters.realtime import DynamoConnectionRepository, WebSocketPublisher
     from chalicelib.adapters.s3 import S3BlobStore, S3FileStore, S3ModelStore
@@ -150,6 +151,7 @@ def build() -> Ports:
         staff=CognitoStaffDirectory(),
         clock=now,
         rate_limiter=DynamoRateLimiter(),
+        topics=DynamoTopicStore(),
         secrets=SecretsManagerStore(),
         summarizer=summarizer(),
         summaries=DynamoSummaryCache(),

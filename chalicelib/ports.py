@@ -629,9 +629,9 @@ class TopicStore(ABC):
         """The verbatims of one thread's messages."""
 
     @abstractmethod
-    def assign(self, commune_id: CommuneId, topics: Mapping[str, str | None]) -> None:
-        """Sets the topic of verbatims by message id (after a rebuild); unknown ids are
-        skipped (erased meanwhile)."""
+    def assign(self, changes: Sequence[tuple[Verbatim, str | None]]) -> None:
+        """Sets the topic of each verbatim (after a rebuild); one erased meanwhile is not
+        written back."""
 
     @abstractmethod
     def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
@@ -744,6 +744,7 @@ class Ports:
     staff: StaffDirectory
     clock: Callable[[], datetime]
     rate_limiter: RateLimiter
+    topics: TopicStore
     # Where the stack keeps its secrets (the CloudFront origin secret); None where none is
     # configured (unit tests, `make run` by default).
     secrets: SecretStore | None = None

@@ -135,6 +135,20 @@ CONNECTIONS = Table(
 # (e-mail Message-IDs, social conversations), input set aside, channels' health.
 CHANNELS = Table("channels", "commune_id", "channel_key", ttl_attribute="expires_at")
 
+# Per commune: one item per analysed citizen message (its embedding, facets and topic;
+# sort key "v#<created_at>#<message id>", so a period is one Query) and the topic model
+# ("model"). By topic: a topic's page; by thread: erasure and similar reports.
+TOPICS = Table(
+    "topics",
+    "commune_id",
+    "topic_key",
+    indexes=(
+        Index("by_topic", "topic_index", "topic_key"),
+        Index("by_thread", "thread_index", "topic_key"),
+    ),
+    ttl_attribute="expires_at",
+)
+
 TABLES = (
     COMMUNES,
     THREADS,
@@ -151,6 +165,7 @@ TABLES = (
     CONNECTIONS,
     TEMPLATES,
     CHANNELS,
+    TOPICS,
 )
 
 ANALYSIS_QUEUE = Queue("analysis")

@@ -32,6 +32,7 @@ from chalicelib.adapters.memory import (
     RecordingPublisher,
     RecordingSocialNetwork,
 )
+from chalicelib.adapters.memory_topics import InMemoryTopicStore
 from chalicelib.adapters.sealer import FernetSealer
 from chalicelib.analysis.local import LocalAnalyzer
 from chalicelib.domain.commune import Commune, Quartier, Theme
@@ -142,6 +143,7 @@ def memory_ports(clock: Clock | None = None) -> Ports:
         staff=InMemoryStaffDirectory(),
         clock=clock or Clock(),
         rate_limiter=InMemoryRateLimiter(),
+        topics=InMemoryTopicStore(),
         summaries=InMemorySummaryCache(),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -41,10 +41,10 @@ class InMemoryTopicStore(TopicStore):
     def of_thread(self, commune_id: CommuneId, thread_id: str) -> list[Verbatim]:
         return [v for v in self._of(commune_id) if v.thread_id == thread_id]
 
-    def assign(self, commune_id: CommuneId, topics: Mapping[str, str | None]) -> None:
+    def assign(self, changes: Sequence[tuple[Verbatim, str | None]]) -> None:
         with self._lock:
-            for message_id, topic in topics.items():
-                key = (commune_id, message_id)
+            for verbatim, topic in changes:
+                key = (verbatim.commune_id, verbatim.message_id)
                 if key in self._verbatims:
                     self._verbatims[key] = replace(self._verbatims[key], topic=topic)
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.memory_topics import InMemoryTopicStore
 from chalicelib.domain.threads import Channel, Sentiment
 from chalicelib.domain.topics import TopicsState, Verbatim
-from chalicelib.ports import TopicStore
+from chalicelib.ports import Ports, TopicStore
 from tests.fakes import BIOT, VALBONNE
 
 pytestmark = pytest.mark.contract
@@ -20,8 +19,8 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store() -> Iterator[TopicStore]:
-    yield InMemoryTopicStore()
+def store(ports: Ports) -> Iterator[TopicStore]:
+    yield ports.topics
 
 
 def verbatim(message_id: str, minutes: int, thread_id: str = "t1", **changes: object) -> Verbatim:
@@ -69,9 +68,16 @@ def test_a_topics_verbatims_newest_first_and_reassigned_after_a_rebuild(
     store.add(verbatim("m3", 30, topic="t-bruit"))
     end = T0 + timedelta(days=1)
     assert [v.message_id for v in store.of_topic(BIOT, "t-lampadaires", T0, end)] == ["m2", "m1"]
-    store.assign(BIOT, {"m1": "t-bruit", "m2": None, "gone": "t-bruit"})
+    store.assign(
+        [
+            (verbatim("m1", 10), "t-bruit"),
+            (verbatim("m2", 20), None),
+            (verbatim("gone", 40), "t-bruit"),
+        ]
+    )
     assert [v.message_id for v in store.of_topic(BIOT, "t-bruit", T0, end)] == ["m3", "m1"]
     assert [v.topic for v in store.between(BIOT, T0, end)] == ["t-bruit", None, "t-bruit"]
+    assert [v.message_id for v in store.between(BIOT, T0, end)] == ["m1", "m2", "m3"]
     assert list(store.of_topic(VALBONNE, "t-bruit", T0, end)) == []
 
 

@@ -6,6 +6,7 @@ Table names and region are bound at run time by `bind()`, never at import.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
@@ -438,6 +439,55 @@ class ChannelKeyModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class TopicItemModel(Model):
+    """A verbatim ("v#<created_at>#<message id>") or the commune's topic model ("model")."""
+
+    class Meta(_Meta):
+        pass
+
+    commune_id = UnicodeAttribute(hash_key=True)
+    topic_key = UnicodeAttribute(range_key=True)
+    message_id = UnicodeAttribute(null=True)
+    thread_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    theme = UnicodeAttribute(null=True)
+    quartier = UnicodeAttribute(null=True)
+    channel = UnicodeAttribute(null=True)
+    sentiment = UnicodeAttribute(null=True)
+    embedder = UnicodeAttribute(null=True)
+    vector = BinaryAttribute(null=True, legacy_encoding=False)
+    places = ListAttribute(of=UnicodeAttribute, null=True)
+    quote = UnicodeAttribute(null=True)
+    topic = UnicodeAttribute(null=True)
+    # "<commune>#<topic>" and "<commune>#<thread>": sparse keys of the two indexes.
+    topic_index = UnicodeAttribute(null=True)
+    thread_index = UnicodeAttribute(null=True)
+    # The model's JSON, when it was built and on how many verbatims.
+    model = UnicodeAttribute(null=True)
+    built_at = UTCDateTimeAttribute(null=True)
+    verbatims = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    class ByTopic(GlobalSecondaryIndex["TopicItemModel"]):
+        class Meta:
+            index_name = "by_topic"
+            projection = AllProjection()
+
+        topic_index = UnicodeAttribute(hash_key=True)
+        topic_key = UnicodeAttribute(range_key=True)
+
+    class ByThread(GlobalSecondaryIndex["TopicItemModel"]):
+        class Meta:
+            index_name = "by_thread"
+            projection = AllProjection()
+
+        thread_index = UnicodeAttribute(hash_key=True)
+        topic_key = UnicodeAttribute(range_key=True)
+
+    by_topic = ByTopic()
+    by_thread = ByThread()
+
+
 MODELS: dict[str, type[Model]] = {
     resources.COMMUNES.name: CommuneModel,
     resources.THREADS.name: ThreadModel,
@@ -454,6 +504,7 @@ MODELS: dict[str, type[Model]] = {
     resources.CONNECTIONS.name: ConnectionModel,
     resources.TEMPLATES.name: TemplateModel,
     resources.CHANNELS.name: ChannelKeyModel,
+    resources.TOPICS.name: TopicItemModel,
 }
 
 
