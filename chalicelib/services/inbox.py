@@ -33,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, templates, topics, validation
+from chalicelib.services import analysis, redaction, templates, topic_threads, validation
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def list_threads(
     if overdue:
         filter = replace(filter, overdue_at=ports.clock())
     if topic is not None:
-        page = topics.threads_of_topic(ports, staff.commune_id, topic, filter, limit, cursor)
+        page = topic_threads.threads_of_topic(ports, staff.commune_id, topic, filter, limit, cursor)
     else:
         page = ports.threads.list_page(staff.commune_id, filter, limit, cursor)
     if redaction.sees_personal_data(staff):
@@ -87,7 +87,7 @@ def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDeta
     contact = None
     if thread.contact_id:
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
-    topic = topics.topic_of_thread(ports, staff.commune_id, thread_id)
+    topic = topic_threads.topic_of_thread(ports, staff.commune_id, thread_id)
     if not redaction.sees_personal_data(staff):
         masked = [redaction.message_for_viewer(message, contact) for message in messages]
         return ThreadDetail(redaction.thread_for_viewer(thread), masked, None, [], topic)
