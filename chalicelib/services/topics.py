@@ -5,6 +5,7 @@ are masked previews."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from chalicelib.services.dashboard import Period
 if TYPE_CHECKING:
     from chalicelib.analysis.topics import FloatArray
 
+logger = logging.getLogger(__name__)
 QUOTES = 3
 ACTIVE_ALERTS = 500
 _PARIS = ZoneInfo("Europe/Paris")
@@ -309,7 +311,13 @@ def stored_model(ports: Ports, commune_id: CommuneId) -> StoredModel | None:
     state = ports.topics.state(commune_id)
     if state is None:
         return None
-    model = decode_model(state.model)
+    try:
+        model = decode_model(state.model)
+    except (ValueError, KeyError, TypeError):
+        # A model this code cannot read (written by a newer codec) is as good as none until
+        # the next rebuild: the panel and the alerts must not fail on it.
+        logger.warning("unreadable topic model for %s", commune_id)
+        return None
     return StoredModel(
         state,
         model.embedder,
