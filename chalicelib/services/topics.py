@@ -6,7 +6,7 @@ are masked previews."""
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 QUOTES = 3
+QUOTE_CANDIDATES = 200
 ACTIVE_ALERTS = 500
 _PARIS = ZoneInfo("Europe/Paris")
 
@@ -83,6 +84,27 @@ class StoredModel:
     mean: FloatArray | None
 
 
+@dataclass
+class _Tally:
+    """A topic's figures, and its newest quoted verbatims to pick quotes from: enough to find
+    typical ones, in a memory bounded whatever the topic's size."""
+
+    figures: TopicFigures = field(default_factory=TopicFigures)
+    quoted: deque[Verbatim] = field(default_factory=lambda: deque(maxlen=QUOTE_CANDIDATES))
+
+    def add(self, verbatim: Verbatim, newest_first: bool) -> None:
+        self.figures.add(verbatim)
+        if not verbatim.quote:
+            return  # a toxic text is stored without a quote
+        if not newest_first:
+            self.quoted.append(verbatim)  # a full deque drops its oldest
+        elif len(self.quoted) < QUOTE_CANDIDATES:
+            self.quoted.appendleft(verbatim)
+
+    def newest_quoted(self) -> list[Verbatim]:
+        return list(reversed(self.quoted))
+
+
 def overview(ports: Ports, staff: StaffIdentity, wanted: Period, filter: Filter) -> TopicsOverview:
     """Every topic with at least one verbatim of the period matching `filter`, biggest first.
     Verbatims of a topic the current model no longer holds (a rebuild dropped it; the same
@@ -91,7 +113,7 @@ def overview(ports: Ports, staff: StaffIdentity, wanted: Period, filter: Filter)
     model = stored_model(ports, staff.commune_id)
     start, end = _bounds(_previous_days(wanted)[0], wanted.end)
     current_start = _bounds(wanted.start, wanted.end)[0]
-    groups: dict[str, list[Verbatim]] = defaultdict(list)
+    groups: dict[str, _Tally] = defaultdict(_Tally)
     previous: Counter[str] = Counter()
     total = outside = 0
     for verbatim in ports.topics.between(staff.commune_id, start, end):
@@ -106,12 +128,12 @@ def overview(ports: Ports, staff: StaffIdentity, wanted: Period, filter: Filter)
         if known is None:
             outside += 1
         else:
-            groups[known].append(verbatim)
+            groups[known].add(verbatim, newest_first=False)
     emerging = _emerging(ports, staff.commune_id)
     complete = wanted.end < _today(ports)
     rows = [
-        _row(model, topic_id, verbatims[::-1], previous[topic_id], complete, emerging)
-        for topic_id, verbatims in groups.items()
+        _row(model, topic_id, tally, previous[topic_id], complete, emerging)
+        for topic_id, tally in groups.items()
         if model is not None
     ]
     rows.sort(key=lambda row: (-row.figures.verbatims, row.label, row.id))
@@ -139,11 +161,12 @@ def detail(
     model = known_model(ports, staff.commune_id, topic_id, NotFoundError)
     start, end = _bounds(wanted.start, wanted.end)
     before = _bounds(*_previous_days(wanted))
-    current = [
-        v
-        for v in ports.topics.of_topic(staff.commune_id, topic_id, start, end)
-        if topic_figures.matches(v, filter)
-    ]
+    tally = _Tally()
+    buckets = {_bucket(date.fromisoformat(day), granularity): 0 for day in wanted.days}
+    for verbatim in ports.topics.of_topic(staff.commune_id, topic_id, start, end):
+        if topic_figures.matches(verbatim, filter):
+            tally.add(verbatim, newest_first=True)
+            buckets[_bucket(_day(verbatim.created_at), granularity)] += 1
     previous = sum(
         1
         for v in ports.topics.of_topic(staff.commune_id, topic_id, *before)
@@ -151,9 +174,16 @@ def detail(
     )
     today = _today(ports)
     row = _row(
-        model, topic_id, current, previous, wanted.end < today, _emerging(ports, staff.commune_id)
+        model, topic_id, tally, previous, wanted.end < today, _emerging(ports, staff.commune_id)
     )
-    return TopicDetail(row, _series(current, wanted, granularity, today))
+    period = (wanted.start, wanted.end)
+    series = [
+        SeriesBucket(
+            first.isoformat(), count, certainty.bucket_complete(first, granularity, period, today)
+        )
+        for first, count in buckets.items()
+    ]
+    return TopicDetail(row, series)
 
 
 def _previous_days(wanted: Period) -> tuple[date, date]:
@@ -168,14 +198,12 @@ def _previous_days(wanted: Period) -> tuple[date, date]:
 def _row(
     model: StoredModel | None,
     topic_id: str,
-    newest_first: list[Verbatim],
+    tally: _Tally,
     previous: int,
     complete: bool,
     emerging: set[str],
 ) -> TopicRow:
-    figures = TopicFigures()
-    for verbatim in newest_first:
-        figures.add(verbatim)
+    figures = tally.figures
     return TopicRow(
         id=topic_id,
         label=model.labels[topic_id] if model else "",
@@ -183,7 +211,7 @@ def _row(
         previous=previous,
         trend=topic_figures.trend(figures.verbatims, previous),
         reliable=topic_figures.reliable(figures.verbatims, previous, complete),
-        quotes=_quotes(model, topic_id, newest_first),
+        quotes=_quotes(model, topic_id, tally.newest_quoted()),
         emerging=topic_id in emerging,
     )
 
@@ -191,7 +219,7 @@ def _row(
 def _quotes(model: StoredModel | None, topic_id: str, newest_first: list[Verbatim]) -> list[str]:
     """The period's masked previews nearest to the topic's centroid (the most typical), then
     the newest; never a toxic text (its quote is empty)."""
-    quoted = [v for v in newest_first if v.quote]
+    quoted = newest_first
     if model is not None and topic_id in model.centroids:
         quoted = _by_closeness(model, topic_id, quoted)
     return list(dict.fromkeys(v.quote for v in quoted))[:QUOTES]
@@ -214,23 +242,6 @@ def _by_closeness(model: StoredModel, topic_id: str, quoted: list[Verbatim]) -> 
     ranked = [same[int(i)] for i in np.argsort(-cosines, kind="stable")]
     others = [v for v in quoted if v not in same]
     return ranked + others
-
-
-def _series(
-    newest_first: list[Verbatim], wanted: Period, granularity: str, today: date
-) -> list[SeriesBucket]:
-    counts = {_bucket(date.fromisoformat(day), granularity): 0 for day in wanted.days}
-    for verbatim in newest_first:
-        counts[_bucket(_day(verbatim.created_at), granularity)] += 1
-    period = (wanted.start, wanted.end)
-    return [
-        SeriesBucket(
-            start.isoformat(),
-            count,
-            certainty.bucket_complete(start, granularity, period, today),
-        )
-        for start, count in counts.items()
-    ]
 
 
 def _bucket(day: date, granularity: str) -> date:
