@@ -19,6 +19,7 @@ from chalicelib.api.privacy import privacy_api
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
 from chalicelib.api.templates import templates_api
+from chalicelib.api.topics import topics_api
 from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
 from chalicelib.workers.analysis import analysis_worker
@@ -39,6 +40,7 @@ app.register_blueprint(public)
 app.register_blueprint(console)
 app.register_blueprint(account_api)
 app.register_blueprint(alerts_api)
+app.register_blueprint(topics_api)
 app.register_blueprint(activity_api)
 app.register_blueprint(settings_api)
 app.register_blueprint(templates_api)
