@@ -238,12 +238,25 @@ class ContactView(Schema):
     )
 
 
+class SimilarReport(Schema):
+    """Another thread reporting the same problem (same place, within 30 days)."""
+
+    thread_id: str = Field(examples=["01JF3Q7V8M2K4N6P8R0T2W4Y6A"])
+    created_at: datetime
+    status: StatusName
+    preview: str = Field(description="masked for viewers, as in the inbox")
+
+
 class ThreadView(ThreadSummary):
     messages: list[ThreadMessage]
     analysis: AnalysisView
     contact: ContactView | None
     history: list[ThreadSummary] = Field(
         default=[], description="the citizen's other threads (a verified address), not for viewers"
+    )
+    similar: list[SimilarReport] = Field(
+        default=[],
+        description="getThread: the other reports of the same problem, open ones first",
     )
 
 
@@ -349,6 +362,11 @@ class DialogueView(Schema):
     )
 
 
+class ProblemsView(Schema):
+    reports: int = Field(description="opinions of the period (analysed)")
+    distinct: int = Field(description="distinct problems they report (similar ones count once)")
+
+
 class ChangeView(Schema):
     verbatims_percent: float | None
     net_sentiment_points: float | None
@@ -418,6 +436,9 @@ class DashboardView(Schema):
     barometer: list[BarometerTheme]
     alerts: list[AlertView] = Field(description="the active alerts, newest first")
     complete: bool = Field(default=True, description="the period is over (it ends before today)")
+    problems: ProblemsView | None = Field(
+        default=None, description="opinions and the distinct problems they report"
+    )
 
 
 class SummaryQuote(Schema):
