@@ -37,8 +37,8 @@ export function similarPanel({ id, editor, reload }) {
     if (!ok) return;
     try {
       await post(`/console/threads/${encodeURIComponent(other.threadId)}/merge`, { into: id });
-      status.show("Signalement fusionné dans ce fil.", "success");
       await reload();
+      status.show("Signalement fusionné dans ce fil.", "success");
     } catch (failure) {
       status.show(errorText(failure), "error");
     }
@@ -88,10 +88,10 @@ export function similarPanel({ id, editor, reload }) {
         const failed = results.filter((r) => !r.ok);
         const sent = results.length - failed.length;
         const message = `Réponse envoyée à ${sent} citoyen${sent > 1 ? "s" : ""}${failed.length ? ` ; ${failed.length} échec(s) : ${failed.map((r) => r.error.message).join(" ; ")}` : ""}.`;
-        status.show(message, failed.length ? "error" : "success");
-        announce(message);
         text.value = "";
         await reload();
+        status.show(message, failed.length ? "error" : "success");
+        announce(message);
       } catch (failure) {
         status.show(errorText(failure), "error");
       }
