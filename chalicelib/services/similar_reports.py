@@ -32,14 +32,19 @@ def link(ports: Ports, verbatim: Verbatim) -> str | None:
     """Puts the opinion `verbatim`, just stored, in the group of the closest open thread of
     its commune that reports the same problem within `similar.WINDOW` (starting the group
     with that thread when it had none). Returns the group, or None: a later message of a
-    thread (only the opinion decides), vectors of an embedder without thresholds, no such
-    open thread. Reads the threads that pass the rule only, closest first."""
+    thread (only the opinion decides), an answer to a consultation, vectors of an embedder
+    without thresholds, no such open thread. Reads only the threads of the verbatims that
+    pass the rule, closest first, and the opinion's own thread when one does."""
     if not _is_opinion(verbatim):
         return None
     if verbatim.problem:
         return verbatim.problem
-    for candidate in _closest(ports, verbatim):
-        if not _is_open(ports, candidate):
+    candidates = _closest(ports, verbatim)
+    if not candidates or _report_thread(ports, verbatim) is None:
+        return None
+    for candidate in candidates:
+        thread = _report_thread(ports, candidate)
+        if thread is None or not is_open(thread):
             continue
         problem = candidate.problem or candidate.thread_id
         if candidate.problem is None:
@@ -80,11 +85,14 @@ def _is_opinion(verbatim: Verbatim) -> bool:
     return verbatim.message_id == verbatim.thread_id
 
 
-def _is_open(ports: Ports, verbatim: Verbatim) -> bool:
+def _report_thread(ports: Ports, verbatim: Verbatim) -> Thread | None:
+    """The verbatim's thread if it reports something: an answer to a consultation is an
+    opinion on the commune's question (many alike by design), never a problem's report."""
     try:
-        return is_open(ports.threads.get(verbatim.commune_id, verbatim.thread_id))
+        thread = ports.threads.get(verbatim.commune_id, verbatim.thread_id)
     except NotFoundError:  # erased since its verbatim was read
-        return False
+        return None
+    return None if thread.consultation_id else thread
 
 
 def is_open(thread: Thread) -> bool:

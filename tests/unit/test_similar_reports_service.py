@@ -198,3 +198,14 @@ def test_the_dashboard_counts_distinct_problems_as_well_as_reports():
     assert (other.reports, other.distinct) == (0, 0)
     before = similar_reports.problems(ports, staff(), date(2020, 1, 1), date(2020, 1, 2), Filter())
     assert before.reports == 0
+
+
+def test_answers_to_a_consultation_are_never_reports_of_a_problem():
+    ports = memory_ports()
+    reported(ports, "Le lampadaire de la rue Victor Hugo est en panne.", STREETLIGHT)
+    text = "Rue Victor Hugo, l'éclairage ne marche plus."
+    command = SubmitFeedback(theme="voirie", text=text)
+    answer = feedback.submit_feedback(ports, "biot", command, consultation_id="c1").thread_id
+    assert stored(ports, answer, text, STREETLIGHT) is None
+    _, group = reported(ports, "Lampadaire éteint rue Victor Hugo !", STREETLIGHT)
+    assert group is not None and answer not in ports.topics.problem_threads(BIOT, group)
