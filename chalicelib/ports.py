@@ -634,8 +634,18 @@ class TopicStore(ABC):
         written back."""
 
     @abstractmethod
+    def link_problem(self, verbatim: Verbatim, problem: str) -> None:
+        """Puts the opinion `verbatim` (already added) in the group of reports `problem`:
+        sets its `problem` and lists its thread among the group's."""
+
+    @abstractmethod
+    def problem_threads(self, commune_id: CommuneId, problem: str) -> list[str]:
+        """The ids of the threads in the group `problem` (one Query), in no set order."""
+
+    @abstractmethod
     def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
-        """Deletes the verbatims of a thread (erasure, retention); how many there were."""
+        """Deletes the verbatims of a thread (erasure, retention), and its place in its
+        group of reports; how many verbatims there were."""
 
     @abstractmethod
     def state(self, commune_id: CommuneId) -> TopicsState | None:

@@ -16,6 +16,8 @@ class InMemoryTopicStore(TopicStore):
     def __init__(self) -> None:
         self._verbatims: dict[tuple[CommuneId, str], Verbatim] = {}
         self._states: dict[CommuneId, TopicsState] = {}
+        # (commune, problem) -> its threads
+        self._problems: dict[tuple[CommuneId, str], set[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, verbatim: Verbatim) -> None:
@@ -48,6 +50,18 @@ class InMemoryTopicStore(TopicStore):
                 if key in self._verbatims:
                     self._verbatims[key] = replace(self._verbatims[key], topic=topic)
 
+    def link_problem(self, verbatim: Verbatim, problem: str) -> None:
+        with self._lock:
+            key = (verbatim.commune_id, verbatim.message_id)
+            if key not in self._verbatims:
+                return  # an opinion erased meanwhile stays erased
+            self._verbatims[key] = replace(self._verbatims[key], problem=problem)
+            self._problems.setdefault((verbatim.commune_id, problem), set()).add(verbatim.thread_id)
+
+    def problem_threads(self, commune_id: CommuneId, problem: str) -> list[str]:
+        with self._lock:
+            return sorted(self._problems.get((commune_id, problem), ()))
+
     def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
         with self._lock:
             keys = [
@@ -56,7 +70,9 @@ class InMemoryTopicStore(TopicStore):
                 if key[0] == commune_id and v.thread_id == thread_id
             ]
             for key in keys:
-                del self._verbatims[key]
+                problem = self._verbatims.pop(key).problem
+                if problem:
+                    self._problems.get((commune_id, problem), set()).discard(thread_id)
         return len(keys)
 
     def state(self, commune_id: CommuneId) -> TopicsState | None:

@@ -39,6 +39,7 @@ from chalicelib.services import (
     consultations,
     dashboard,
     inbox,
+    similar_reports,
     summaries,
     templates,
     topics,
@@ -113,7 +114,9 @@ def list_threads() -> schemas.ThreadList:
 def get_thread(thread_id: str) -> schemas.ThreadView:
     identity = staff()
     ports = bootstrap.ports()
-    return views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
+    view = views.thread_view(inbox.get_thread(ports, identity, thread_id), ports.clock())
+    similar = similar_reports.similar_threads(ports, identity, thread_id)
+    return view.model_copy(update={"similar": views.similar_reports(similar)})
 
 
 @operation(
@@ -309,18 +312,18 @@ def get_dashboard() -> schemas.DashboardView:
     end = _date(params.get("to")) or today()
     start = _date(params.get("from")) or _days_before(end, 29)
     ports = bootstrap.ports()
-    board = dashboard.dashboard(
-        ports,
-        identity,
-        dashboard.period(start, end),
-        params.get("granularity", "day"),
-        Filter(
-            theme=params.get("theme") or None,
-            quartier=params.get("quartier") or None,
-            channel=_channel(params.get("channel")),
-        ),
+    wanted = Filter(
+        theme=params.get("theme") or None,
+        quartier=params.get("quartier") or None,
+        channel=_channel(params.get("channel")),
     )
-    return views.dashboard_view(board, ports.communes.get(identity.commune_id))
+    board = dashboard.dashboard(
+        ports, identity, dashboard.period(start, end), params.get("granularity", "day"), wanted
+    )
+    view = views.dashboard_view(board, ports.communes.get(identity.commune_id))
+    found = similar_reports.problems(ports, identity, start, end, wanted)
+    problems = schemas.ProblemsView(reports=found.reports, distinct=found.distinct)
+    return view.model_copy(update={"problems": problems})
 
 
 _SUMMARY_QUERY = {

@@ -243,6 +243,15 @@ class TopicLink(Schema):
     label: str
 
 
+class SimilarReport(Schema):
+    """Another thread reporting the same problem (same place, within 30 days)."""
+
+    thread_id: str = Field(examples=["01JF3Q7V8M2K4N6P8R0T2W4Y6A"])
+    created_at: datetime
+    status: StatusName
+    preview: str = Field(description="masked for viewers, as in the inbox")
+
+
 class ThreadView(ThreadSummary):
     messages: list[ThreadMessage]
     analysis: AnalysisView
@@ -252,6 +261,10 @@ class ThreadView(ThreadSummary):
     )
     topic: TopicLink | None = Field(
         default=None, description="the discovered topic of its opinion, if any"
+    )
+    similar: list[SimilarReport] = Field(
+        default=[],
+        description="getThread: the other reports of the same problem, open ones first",
     )
 
 
@@ -357,6 +370,11 @@ class DialogueView(Schema):
     )
 
 
+class ProblemsView(Schema):
+    reports: int = Field(description="opinions of the period (analysed)")
+    distinct: int = Field(description="distinct problems they report (similar ones count once)")
+
+
 class ChangeView(Schema):
     verbatims_percent: float | None
     net_sentiment_points: float | None
@@ -428,6 +446,9 @@ class DashboardView(Schema):
     barometer: list[BarometerTheme]
     alerts: list[AlertView] = Field(description="the active alerts, newest first")
     complete: bool = Field(default=True, description="the period is over (it ends before today)")
+    problems: ProblemsView | None = Field(
+        default=None, description="opinions and the distinct problems they report"
+    )
 
 
 class SummaryQuote(Schema):

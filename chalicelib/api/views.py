@@ -116,6 +116,18 @@ def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
     )
 
 
+def similar_reports(threads: list[Thread]) -> list[schemas.SimilarReport]:
+    return [
+        schemas.SimilarReport(
+            thread_id=t.thread_id,
+            created_at=t.created_at,
+            status=t.status.value,
+            preview=t.preview,
+        )
+        for t in threads
+    ]
+
+
 def envelope_fields(envelope: Envelope | None) -> dict[str, Any]:
     if envelope is None:
         return {}

@@ -18,7 +18,9 @@ class Verbatim:
     float16 bytes (`analysis.topic_codec.encode_embedding`), by the embedder named
     `embedder`; `places` are the folded place keys it names (`analysis.places`), for the
     same-problem rule; `quote` is its masked preview, empty for a toxic text; `topic` is the
-    id of the topic it belongs to, None when it is outside every topic."""
+    id of the topic it belongs to, None when it is outside every topic; `problem`, on an
+    opinion (the thread's first message) only, is the group of reports of one same problem
+    it joined (`services.similar_reports`), None when it is in none."""
 
     commune_id: CommuneId
     message_id: str
@@ -33,6 +35,7 @@ class Verbatim:
     places: tuple[str, ...] = ()
     quote: str = ""
     topic: str | None = None
+    problem: str | None = None
     # When the thread expires (its retention), the verbatim goes with it.
     expires_at: datetime | None = None
 

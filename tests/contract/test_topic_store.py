@@ -100,3 +100,37 @@ def test_the_commune_topic_model_is_kept_per_commune(store: TopicStore) -> None:
     assert store.state(VALBONNE) is None
     store.save_state(replace(state, verbatims=200))
     assert store.state(BIOT) == replace(state, verbatims=200)
+
+
+def test_opinions_join_a_group_of_reports_read_back_in_one_query(store: TopicStore) -> None:
+    first = verbatim("t1", 10, thread_id="t1")
+    second = verbatim("t2", 20, thread_id="t2")
+    elsewhere = verbatim("t9", 20, thread_id="t9", commune_id=VALBONNE)
+    for one in (first, second, elsewhere):
+        store.add(one)
+    store.link_problem(first, "t1")
+    store.link_problem(second, "t1")
+    store.link_problem(elsewhere, "t1")
+    assert sorted(store.problem_threads(BIOT, "t1")) == ["t1", "t2"]
+    assert store.problem_threads(VALBONNE, "t1") == ["t9"]
+    assert store.problem_threads(BIOT, "t2") == []
+    assert store.of_thread(BIOT, "t2") == [replace(second, problem="t1")]
+    # The groups stay out of the period's verbatims, and a rebuild keeps them.
+    end = T0 + timedelta(days=1)
+    assert [v.problem for v in store.between(BIOT, T0, end)] == ["t1", "t1"]
+    store.assign([(second, "t-bruit")])
+    assert store.of_thread(BIOT, "t2")[0].problem == "t1"
+
+
+def test_an_erased_thread_leaves_its_group_and_is_never_linked_again(store: TopicStore) -> None:
+    first = verbatim("t1", 10, thread_id="t1")
+    second = verbatim("t2", 20, thread_id="t2")
+    store.add(first)
+    store.add(second)
+    store.link_problem(first, "t1")
+    store.link_problem(second, "t1")
+    assert store.forget_thread(BIOT, "t2") == 1
+    assert store.problem_threads(BIOT, "t1") == ["t1"]
+    store.link_problem(second, "t1")
+    assert store.problem_threads(BIOT, "t1") == ["t1"]
+    assert store.of_thread(BIOT, "t2") == []

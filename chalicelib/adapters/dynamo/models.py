@@ -440,7 +440,8 @@ class ChannelKeyModel(Model):
 
 
 class TopicItemModel(Model):
-    """A verbatim ("v#<created_at>#<message id>") or the commune's topic model ("model")."""
+    """A verbatim ("v#<created_at>#<message id>"), the commune's topic model ("model"), or
+    a thread's place in a group of reports of one problem ("p#<problem>#<thread id>")."""
 
     class Meta(_Meta):
         pass
@@ -459,6 +460,7 @@ class TopicItemModel(Model):
     places = ListAttribute(of=UnicodeAttribute, null=True)
     quote = UnicodeAttribute(null=True)
     topic = UnicodeAttribute(null=True)
+    problem = UnicodeAttribute(null=True)
     # "<commune>#<topic>" and "<commune>#<thread>": sparse keys of the two indexes.
     topic_index = UnicodeAttribute(null=True)
     thread_index = UnicodeAttribute(null=True)

@@ -17,6 +17,7 @@ from chalicelib.ports import TopicStore
 
 _MODEL_KEY = "model"
 _VERBATIM = "v#"
+_PROBLEM = "p#"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -63,11 +64,41 @@ class DynamoTopicStore(TopicStore):
                 if error.cause_response_code != _CONDITION_FAILED:
                     raise
 
+    def link_problem(self, verbatim: Verbatim, problem: str) -> None:
+        item = TopicItemModel(verbatim.commune_id, _key(verbatim))
+        try:
+            # Only an item still there: an opinion erased meanwhile stays erased.
+            item.update(
+                actions=[TopicItemModel.problem.set(problem)],
+                condition=TopicItemModel.topic_key.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != _CONDITION_FAILED:
+                raise
+            return
+        # Outside the by_thread index (no thread_index): a thread's verbatims stay its own.
+        TopicItemModel(
+            verbatim.commune_id,
+            _member_key(problem, verbatim.thread_id),
+            thread_id=verbatim.thread_id,
+            created_at=verbatim.created_at,
+            expires_at=verbatim.expires_at,
+        ).save()
+
+    def problem_threads(self, commune_id: CommuneId, problem: str) -> list[str]:
+        items = TopicItemModel.query(
+            commune_id, TopicItemModel.topic_key.startswith(_member_key(problem, ""))
+        )
+        return [item.thread_id or "" for item in items]
+
     def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
         items = list(TopicItemModel.by_thread.query(f"{commune_id}#{thread_id}"))
+        problems = {item.problem for item in items if item.problem}
         with TopicItemModel.batch_write() as batch:
             for item in items:
                 batch.delete(item)
+            for problem in problems:
+                batch.delete(TopicItemModel(commune_id, _member_key(problem, thread_id)))
         return len(items)
 
     def state(self, commune_id: CommuneId) -> TopicsState | None:
@@ -98,6 +129,10 @@ def _key(verbatim: Verbatim) -> str:
     return f"{_bound(verbatim.created_at)}#{verbatim.message_id}"
 
 
+def _member_key(problem: str, thread_id: str) -> str:
+    return f"{_PROBLEM}{problem}#{thread_id}"
+
+
 def _bound(at: datetime) -> str:
     # UTC at a fixed width, so the keys sort as the instants do.
     return _VERBATIM + at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -123,6 +158,7 @@ def _item(verbatim: Verbatim) -> TopicItemModel:
         places=list(verbatim.places),
         quote=verbatim.quote or None,
         topic=verbatim.topic,
+        problem=verbatim.problem,
         topic_index=_index(verbatim.commune_id, verbatim.topic),
         thread_index=_index(verbatim.commune_id, verbatim.thread_id),
         expires_at=verbatim.expires_at,
@@ -152,5 +188,6 @@ def _verbatim(item: TopicItemModel) -> Verbatim:
         places=tuple(str(place) for place in item.places or ()),
         quote=item.quote or "",
         topic=item.topic,
+        problem=item.problem,
         expires_at=item.expires_at,
     )

@@ -213,6 +213,8 @@ export async function render(ctx) {
         card("Fils en retard", integer(d.overdueThreads), "réponse attendue dépassée, maintenant"),
         card("Avis ayant reçu une réponse", percentOfShare(d.answeredShare), `${integer(d.firstAnswers)} première${d.firstAnswers > 1 ? "s" : ""} réponse${d.firstAnswers > 1 ? "s" : ""} pour ${integer(d.opinions)} avis`),
         card("Délai moyen de première réponse", hours(d.averageFirstAnswerHours), d.medianFirstAnswerHours === null ? null : `médiane : ${hours(d.medianFirstAnswerHours)} au plus`),
+        // Similar reports (same place, 30 days) count once: issue #18.
+        data.problems ? card("Problèmes distincts", integer(data.problems.distinct), `${integer(data.problems.distinct)} problème${data.problems.distinct > 1 ? "s" : ""} distinct${data.problems.distinct > 1 ? "s" : ""} pour ${integer(data.problems.reports)} signalement${data.problems.reports > 1 ? "s" : ""}`) : null,
       ),
     );
   }

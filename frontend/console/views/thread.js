@@ -26,6 +26,7 @@ import { sentimentChip, statusChip, channelChip, themeChip, dueChip, priorityChi
 import { onEvents } from "../lib/realtime.js";
 import { setViewKeys } from "../lib/shortcuts.js";
 import { openDialog, confirmDialog } from "../lib/dialog.js";
+import { similarPanel } from "./similar.js";
 
 const REFUSED = {
   too_large: "trop volumineux",
@@ -653,6 +654,8 @@ export async function render(ctx) {
     });
   }
 
+  const similar = similarPanel({ id, editor, reload: () => reload() });
+
   // ---- layout ------------------------------------------------------------------------------------
   const section = (idText, title, ...content) =>
     h("section", { class: "panel", "aria-labelledby": idText }, h("h2", { id: idText }, title), ...content);
@@ -668,6 +671,7 @@ export async function render(ctx) {
     "div",
     { class: "thread-side" },
     section("titre-resume", "Résumé", summary),
+    similar.element,
     editor ? section("titre-traitement", "Traitement", manageForm) : null,
     section("titre-analyse", "Analyse automatique", analysisBox),
     seesContact ? section("titre-contact", "Contact", contactBox) : null,
@@ -691,6 +695,7 @@ export async function render(ctx) {
     renderSummary(t);
     renderAnalysis(t);
     renderContact(t);
+    similar.update(t);
   }
   redraw(thread);
   fillManage(thread);

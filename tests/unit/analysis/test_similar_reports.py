@@ -89,3 +89,15 @@ def test_no_labelled_pair_at_two_different_places_is_linked():
         if a and b and not a & b:
             assert not pair["same"], pair
             assert not same_problem(report("a", [1, 0], pair["a"]), report("b", [1, 0], pair["b"]))
+
+
+def test_vectors_are_compared_by_their_embedders_thresholds_and_never_across_embedders():
+    from chalicelib.analysis.similar import HASHED_SAME_PLACE, NO_PLACE, SAME_PLACE, thresholds
+
+    assert thresholds("e5", "e5") == (SAME_PLACE, NO_PLACE)
+    same_place, no_place = thresholds("hashed", "hashed")
+    assert same_place == HASHED_SAME_PLACE and no_place > 1  # no shared place: never
+    assert thresholds("e5", "hashed") is None and thresholds("other", "other") is None
+    a = report("a", [1, 0.5], "Lampadaire en panne")
+    b = report("b", [1, 0.5], "Le lampadaire est en panne")
+    assert same_problem(a, b) and not same_problem(a, b, same_place, no_place)
