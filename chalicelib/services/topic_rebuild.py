@@ -92,7 +92,7 @@ def rebuild_report(
     )
     ports.topics.save_state(state)
     # This process's ingest sees the new model at once; other workers within their TTL.
-    topic_ingest.models().forget(commune_id)
+    topic_ingest.models().forget(ports, commune_id)
     logger.info(
         "topics of %s rebuilt: %d topics, %d verbatims (%d changed, %d skipped)",
         commune_id,
