@@ -18,6 +18,7 @@ class InMemoryTopicStore(TopicStore):
         self._states: dict[CommuneId, TopicsState] = {}
         # (commune, problem) -> its threads
         self._problems: dict[tuple[CommuneId, str], set[str]] = {}
+        self._requests: dict[CommuneId, datetime] = {}
         self._lock = threading.Lock()
 
     def add(self, verbatim: Verbatim) -> None:
@@ -31,6 +32,9 @@ class InMemoryTopicStore(TopicStore):
 
     def between(self, commune_id: CommuneId, start: datetime, end: datetime) -> Iterator[Verbatim]:
         return iter([v for v in self._of(commune_id) if start <= v.created_at < end])
+
+    def count(self, commune_id: CommuneId, start: datetime, end: datetime) -> int:
+        return sum(1 for _ in self.between(commune_id, start, end))
 
     def of_topic(
         self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
@@ -80,3 +84,9 @@ class InMemoryTopicStore(TopicStore):
 
     def save_state(self, state: TopicsState) -> None:
         self._states[state.commune_id] = state
+
+    def request_rebuild(self, commune_id: CommuneId, at: datetime) -> None:
+        self._requests[commune_id] = at
+
+    def rebuild_requested(self, commune_id: CommuneId) -> datetime | None:
+        return self._requests.get(commune_id)

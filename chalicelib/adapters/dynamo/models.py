@@ -441,7 +441,8 @@ class ChannelKeyModel(Model):
 
 class TopicItemModel(Model):
     """A verbatim ("v#<created_at>#<message id>"), the commune's topic model ("model"), or
-    a thread's place in a group of reports of one problem ("p#<problem>#<thread id>")."""
+    a thread's place in a group of reports of one problem ("p#<problem>#<thread id>"), or
+    when an admin last asked for a rebuild ("request", its `built_at`)."""
 
     class Meta(_Meta):
         pass

@@ -4,6 +4,7 @@ partition, so a period, a topic or a thread is one Query, never a Scan."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -16,9 +17,13 @@ from chalicelib.domain.topics import TopicsState, Verbatim
 from chalicelib.ports import TopicStore
 
 _MODEL_KEY = "model"
+# Apart from the model's item, so a request never races a rebuild's save_state.
+_REQUEST_KEY = "request"
 _VERBATIM = "v#"
 _PROBLEM = "p#"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+# Parallel writes of a rebuild's assignments (botocore's default pool holds 10 connections).
+_WRITERS = 10
 
 
 class DynamoTopicStore(TopicStore):
@@ -30,6 +35,15 @@ class DynamoTopicStore(TopicStore):
             commune_id, TopicItemModel.topic_key.between(_bound(start), _bound(end))
         )
         return _verbatims(items, end)
+
+    def count(self, commune_id: CommuneId, start: datetime, end: datetime) -> int:
+        # The keys are "v#<instant>#<message>": one at `end` sorts after _bound(end), so
+        # BETWEEN counts [start, end) here.
+        return int(
+            TopicItemModel.count(
+                commune_id, TopicItemModel.topic_key.between(_bound(start), _bound(end))
+            )
+        )
 
     def of_topic(
         self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
@@ -46,23 +60,15 @@ class DynamoTopicStore(TopicStore):
         return [_verbatim(item) for item in items]
 
     def assign(self, changes: Sequence[tuple[Verbatim, str | None]]) -> None:
-        for verbatim, topic in changes:
-            item = TopicItemModel(verbatim.commune_id, _key(verbatim))
-            actions: list[Action] = [
-                TopicItemModel.topic.remove(),
-                TopicItemModel.topic_index.remove(),
-            ]
-            if topic:
-                actions = [
-                    TopicItemModel.topic.set(topic),
-                    TopicItemModel.topic_index.set(f"{verbatim.commune_id}#{topic}"),
-                ]
-            try:
-                # Only an item still there: one erased during the rebuild stays erased.
-                item.update(actions=actions, condition=TopicItemModel.topic_key.exists())
-            except UpdateError as error:
-                if error.cause_response_code != _CONDITION_FAILED:
-                    raise
+        if len(changes) <= 1:
+            for verbatim, topic in changes:
+                _assign(verbatim, topic)
+            return
+        # One UpdateItem each (the item's topic and its index key): a first build writes
+        # every verbatim, so they go in parallel (botocore clients are thread-safe).
+        with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+            for done in [pool.submit(_assign, v, topic) for v, topic in changes]:
+                done.result()
 
     def link_problem(self, verbatim: Verbatim, problem: str) -> None:
         item = TopicItemModel(verbatim.commune_id, _key(verbatim))
@@ -123,6 +129,32 @@ class DynamoTopicStore(TopicStore):
             built_at=state.built_at,
             verbatims=state.verbatims,
         ).save()
+
+    def request_rebuild(self, commune_id: CommuneId, at: datetime) -> None:
+        TopicItemModel(commune_id, _REQUEST_KEY, built_at=at).save()
+
+    def rebuild_requested(self, commune_id: CommuneId) -> datetime | None:
+        try:
+            item = TopicItemModel.get(commune_id, _REQUEST_KEY, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.built_at
+
+
+def _assign(verbatim: Verbatim, topic: str | None) -> None:
+    item = TopicItemModel(verbatim.commune_id, _key(verbatim))
+    actions: list[Action] = [TopicItemModel.topic.remove(), TopicItemModel.topic_index.remove()]
+    if topic:
+        actions = [
+            TopicItemModel.topic.set(topic),
+            TopicItemModel.topic_index.set(f"{verbatim.commune_id}#{topic}"),
+        ]
+    try:
+        # Only an item still there: one erased during the rebuild stays erased.
+        item.update(actions=actions, condition=TopicItemModel.topic_key.exists())
+    except UpdateError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
 
 
 def _key(verbatim: Verbatim) -> str:
