@@ -22,6 +22,7 @@ const MESSAGES = {
   message_not_found: "Ce message est introuvable.",
   export_not_found: "Cet export est introuvable (les exports sont supprimés après 7 jours).",
   alert_not_found: "Cette alerte est introuvable.",
+  topic_not_found: "Ce sujet est introuvable : les sujets ont peut-être été recalculés depuis. Revenez au tableau de bord.",
   consultation_not_found: "Cette concertation est introuvable.",
   attachment_not_found: "Cette pièce jointe est introuvable.",
   original_not_found: "L'e-mail d'origine n'est plus disponible.",
