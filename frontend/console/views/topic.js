@@ -2,7 +2,7 @@
 // GET /console/topics/{id} (its figures and series), its quotes, its summary
 // (GET /console/summaries?topic=) and its threads (GET /console/threads?topic=).
 
-import { h, field, select, messageBox } from "../lib/dom.js";
+import { h, append, field, select, messageBox } from "../lib/dom.js";
 import { get, errorText } from "../lib/api.js";
 import { replaceQuery, hashFor } from "../lib/router.js";
 import { commune, themeLabel } from "../lib/commune.js";
@@ -46,7 +46,8 @@ export async function render(ctx) {
     to: h("input", { type: "date", name: "to", value: period.to, required: true, max: today }),
     granularity: select("granularity", Object.entries(GRANULARITY), period.granularity),
   };
-  form.append(
+  append(
+    form,
     h("h2", { id: "titre-periode-sujet", class: "h-small" }, "Période"),
     h("div", { class: "filters__grid" }, field("Du", controls.from, "Format : jj/mm/aaaa"), field("Au", controls.to, "Format : jj/mm/aaaa"), field("Regrouper par", controls.granularity)),
     period.theme || period.quartier || period.channel
@@ -186,7 +187,9 @@ export async function render(ctx) {
       ctx.setTitle(`Sujet : ${topic.label}`);
       if (chart) chart.destroy();
       chart = seriesChart(topic);
-      content.replaceChildren(
+      content.replaceChildren();
+      append(
+        content,
         topic.emerging ? h("p", { class: "topic-page__badges" }, emergingBadge(topic), " Ce sujet monte vite depuis peu.") : null,
         figures(topic),
         chart.section,

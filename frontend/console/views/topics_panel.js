@@ -114,14 +114,14 @@ export function topicsSection(info, filters, { signal, alive }) {
       }
       if (!topics.length) {
         status.textContent = "";
-        body.replaceChildren(h("p", { class: "topics__empty" }, "Aucun sujet ne ressort sur cette période avec ces filtres."), outsideText(data) ? h("p", null, outsideText(data)) : null, footer);
+        body.replaceChildren(h("p", { class: "topics__empty" }, "Aucun sujet ne ressort sur cette période avec ces filtres."), h("p", null, outsideText(data) || ""), footer);
         return;
       }
       const max = Math.max(...topics.map((topic) => topic.verbatims));
       status.textContent = `${topics.length} sujet${topics.length > 1 ? "s" : ""} sur la période.`;
       body.replaceChildren(
         h("ol", { class: "topic-list" }, topics.map((topic, index) => topicItem(info, topic, max, filters, index))),
-        outsideText(data) ? h("p", { class: "topics__outside" }, outsideText(data)) : null,
+        h("p", { class: "topics__outside" }, outsideText(data) || ""),
         footer,
       );
     } catch (failure) {
