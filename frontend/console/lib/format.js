@@ -25,6 +25,7 @@ export const ALERT_KIND = {
   barometer_drop: "Baisse au baromètre",
   overdue_thread: "Fil en retard",
   escalated_thread: "Avis négatif escaladé",
+  emerging_topic: "Sujet émergent",
 };
 export const MODERATION_REASON = {
   personal_data: "Données personnelles",

@@ -11,6 +11,7 @@ import { CHANNEL, ALERT_KIND, GRANULARITY, bucketLabel, bucketLong, number, inte
 import { chartBlock, loadChartLibrary, COLORS } from "../lib/charts.js";
 import { summariesSection } from "./summaries.js";
 import { topicsSection } from "./topics_panel.js";
+import { topicHash } from "../lib/topics.js";
 import { MIN_VERBATIMS, netText, intervalText, sure, completeText, pointStyles } from "../lib/certainty.js";
 
 const BREAKDOWN_COLUMNS = [
@@ -147,6 +148,9 @@ export async function render(ctx) {
       );
       if (alert.figures && typeof alert.figures.thread === "string" && /^[0-9a-z]{10,40}$/i.test(alert.figures.thread)) {
         item.append(h("p", null, h("a", { href: `#/fils/${encodeURIComponent(alert.figures.thread)}` }, "Ouvrir le fil concerné")));
+      }
+      if (alert.figures && topicHash(alert.figures.topic)) {
+        item.append(h("p", null, h("a", { href: topicHash(alert.figures.topic) }, "Voir le sujet concerné")));
       }
       if (can("edit")) {
         const button = h("button", { type: "button", class: "button button--small" }, "Prendre en charge");
