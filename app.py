@@ -19,6 +19,7 @@ from chalicelib.api.privacy import privacy_api
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
 from chalicelib.api.templates import templates_api
+from chalicelib.api.topics import topics_api
 from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
 from chalicelib.workers.analysis import analysis_worker
@@ -48,6 +49,7 @@ app.register_blueprint(exports_api)
 app.register_blueprint(channels_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(privacy_api)
+app.register_blueprint(topics_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)

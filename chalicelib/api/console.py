@@ -34,7 +34,15 @@ from chalicelib.domain.threads import (
     Visibility,
     tags_of,
 )
-from chalicelib.services import bulk, consultations, dashboard, inbox, summaries, templates
+from chalicelib.services import (
+    bulk,
+    consultations,
+    dashboard,
+    inbox,
+    summaries,
+    templates,
+    topics,
+)
 
 console = Blueprint(__name__)
 
@@ -52,6 +60,7 @@ _LIST_QUERY = {
     "overdue": "true: only threads awaiting an answer past the commune's deadline, longest first",
     "limit": "1–100, default 25",
     "cursor": "nextCursor of the previous page",
+    "topic": "a topic id: threads whose opinion is in it (last 12 months), newest opinion first",
 }
 
 
@@ -79,6 +88,7 @@ def list_threads() -> schemas.ThreadList:
         int_param(params, "limit", 25),
         params.get("cursor"),
         overdue=flag_param(params, "overdue", False),
+        topic=params.get("topic") or None,
     )
     now = bootstrap.ports().clock()
     return schemas.ThreadList(
@@ -265,6 +275,7 @@ _MAX_LENGTHS = {
     "service": 40,
     "tag": 30,
     "cursor": 2048,
+    "topic": 64,
 }
 
 
@@ -316,6 +327,7 @@ _SUMMARY_QUERY = {
     "from": "first day (YYYY-MM-DD); default: 29 days before `to`",
     "to": "last day (YYYY-MM-DD); default: today",
     "theme": "a theme id; default: every theme",
+    "topic": "a discovered topic id (instead of a theme)",
 }
 
 
@@ -339,7 +351,13 @@ def get_summary() -> schemas.SummaryView:
     end = _date(params.get("to")) or today()
     start = _date(params.get("from")) or _days_before(end, 29)
     theme = params.get("theme") or None
+    topic = params.get("topic") or None
     dashboard.period(start, end)  # the dashboard's bounds: at most a year, in order
+    if topic is not None:
+        if theme is not None:
+            raise ValidationError("summarise a theme or a topic, not both", code="invalid_filter")
+        found = topics.topic_summary(bootstrap.ports(), identity, start, end, topic)
+        return views.summary_view(found, start, end, None, topic)
     result = summaries.period_summary(bootstrap.ports(), identity, start, end, theme)
     return views.summary_view(result, start, end, theme)
 

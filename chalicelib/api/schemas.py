@@ -238,12 +238,20 @@ class ContactView(Schema):
     )
 
 
+class TopicLink(Schema):
+    id: str
+    label: str
+
+
 class ThreadView(ThreadSummary):
     messages: list[ThreadMessage]
     analysis: AnalysisView
     contact: ContactView | None
     history: list[ThreadSummary] = Field(
         default=[], description="the citizen's other threads (a verified address), not for viewers"
+    )
+    topic: TopicLink | None = Field(
+        default=None, description="the discovered topic of its opinion, if any"
     )
 
 
@@ -368,7 +376,9 @@ class BarometerTheme(Schema):
 
 class AlertView(Schema):
     id: str = Field(examples=["2026-11-23.negative_surge.theme-proprete"])
-    kind: Literal["negative_surge", "barometer_drop", "overdue_thread", "escalated_thread"]
+    kind: Literal[
+        "negative_surge", "barometer_drop", "overdue_thread", "escalated_thread", "emerging_topic"
+    ]
     subject: str = Field(examples=["theme-proprete", "quartier-village", "thread-01jdx8…"])
     title: str = Field(
         examples=["Hausse des avis négatifs : thème Propreté (9 en 7 jours, 2 par semaine)"]
@@ -451,11 +461,74 @@ class SummaryView(Schema):
     start: str = Field(alias="from")
     end: str = Field(alias="to")
     theme: str | None = Field(description="the theme summarised; null: every theme")
+    topic: str | None = Field(default=None, description="the topic summarised, if one was asked")
     summary: str = Field(description="a few sentences; empty when no opinion has any to quote")
     quotes: list[SummaryQuote] = Field(description="the opinions the summary rests on")
     engine: str = Field(examples=["extractive", "bedrock"])
     cost_usd: float | None = Field(description="what Bedrock billed for it; null: local")
     opinions: int = Field(description="opinions read (the newest 200 at most)")
+
+
+class TopicSentiment(Schema):
+    positive: int = Field(alias="POSITIVE")
+    negative: int = Field(alias="NEGATIVE")
+    neutral: int = Field(alias="NEUTRAL")
+    mixed: int = Field(alias="MIXED")
+
+
+class TopicTheme(Schema):
+    id: str = Field(examples=["voirie"])
+    verbatims: int
+
+
+class TopicView(Schema):
+    id: str = Field(examples=["tp3f9a0c41d2e7"])
+    label: str = Field(
+        examples=["parking de la gare"],
+        description="a few words naming a thing, a place or a service (never a person)",
+    )
+    verbatims: int = Field(description="the period's verbatims of the topic, filters applied")
+    previous: int = Field(description="the same over the equally long period just before")
+    trend: Literal["new", "up", "down", "stable"] = Field(
+        description="new: none before; up/down: a change of 20 % or more and beyond chance "
+        "(|current − previous| ≥ 2√(current + previous)); stable otherwise"
+    )
+    reliable: bool = Field(
+        description="both periods have 10 verbatims or more (the current one alone for a new "
+        "topic) and the period is over"
+    )
+    sentiment: TopicSentiment
+    net_sentiment: float | None = Field(description="(positive − negative) / verbatims × 100")
+    too_few: bool = Field(description="fewer than 10 verbatims: the figures say little")
+    themes: list[TopicTheme] = Field(description="the commune's themes it spans, biggest first")
+    quotes: list[str] = Field(
+        description="up to 3 of the period's opinions nearest the topic's centre, masked"
+    )
+    emerging: bool = Field(description="an emerging-topic alert about it is active")
+
+
+class TopicsView(Schema):
+    start: str = Field(alias="from", examples=["2026-11-01"])
+    end: str = Field(alias="to", examples=["2026-11-30"])
+    engine: str | None = Field(
+        examples=["e5", "hashed"], description="the embedder of the model; null: no model yet"
+    )
+    built_at: datetime | None = Field(description="when the model was built; null: not yet")
+    verbatims: int = Field(description="the period's verbatims matching the filters")
+    outside: int = Field(description="those of them in no topic")
+    topics: list[TopicView] = Field(
+        description="topics with verbatims in the period, biggest first"
+    )
+
+
+class TopicSeriesPoint(Schema):
+    start: str = Field(examples=["2026-11-02"], description="first day of the bucket")
+    verbatims: int
+    complete: bool = Field(description="the bucket is over and wholly in the period")
+
+
+class TopicDetailView(TopicView):
+    series: list[TopicSeriesPoint]
 
 
 class ThemeTransparency(Schema):

@@ -17,6 +17,7 @@ from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
 from chalicelib.services.feedback import FollowUp
 from chalicelib.services.inbox import ThreadDetail
+from chalicelib.services.topics import TopicDetail, TopicRow, TopicsOverview
 
 
 def commune_profile(
@@ -109,6 +110,9 @@ def thread_view(detail: ThreadDetail, now: datetime) -> schemas.ThreadView:
         if contact
         else None,
         history=[thread_summary(other, now) for other in detail.history],
+        topic=schemas.TopicLink(id=detail.topic[0], label=detail.topic[1])
+        if detail.topic
+        else None,
     )
 
 
@@ -344,16 +348,76 @@ def consultation_results(results: Results, today: date) -> schemas.ConsultationR
 
 
 def summary_view(
-    result: summaries.QuotedSummary, start: date, end: date, theme: str | None
+    result: summaries.QuotedSummary,
+    start: date,
+    end: date,
+    theme: str | None,
+    topic: str | None = None,
 ) -> schemas.SummaryView:
     # Quotes are masked texts whoever asks: a viewer may read them, an agent needs no more.
     return schemas.SummaryView(
         start=start.isoformat(),
         end=end.isoformat(),
         theme=theme,
+        topic=topic,
         summary=result.summary.text,
         quotes=[schemas.SummaryQuote(id=quote.id, text=quote.text) for quote in result.quotes],
         engine=result.summary.engine,
         cost_usd=result.summary.cost_usd,
         opinions=result.opinions,
+    )
+
+
+def topic_view(row: TopicRow) -> schemas.TopicView:
+    return schemas.TopicView(**_topic_fields(row))
+
+
+def _topic_fields(row: TopicRow) -> dict[str, Any]:
+    # Quotes are masked previews whoever asks, as for the dashboard's key phrases.
+    sentiments = row.figures.sentiments
+    return {
+        "id": row.id,
+        "label": row.label,
+        "verbatims": row.figures.verbatims,
+        "previous": row.previous,
+        "trend": row.trend.value,
+        "reliable": row.reliable,
+        "sentiment": schemas.TopicSentiment(
+            positive=sentiments["POSITIVE"],
+            negative=sentiments["NEGATIVE"],
+            neutral=sentiments["NEUTRAL"],
+            mixed=sentiments["MIXED"],
+        ),
+        "net_sentiment": row.figures.net_sentiment,
+        "too_few": row.figures.too_few,
+        "themes": [
+            schemas.TopicTheme(id=theme, verbatims=count)
+            for theme, count in sorted(row.figures.themes.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        "quotes": row.quotes,
+        "emerging": row.emerging,
+    }
+
+
+def topics_view(found: TopicsOverview) -> schemas.TopicsView:
+    return schemas.TopicsView(
+        start=found.period.start.isoformat(),
+        end=found.period.end.isoformat(),
+        engine=found.engine,
+        built_at=found.built_at,
+        verbatims=found.verbatims,
+        outside=found.outside,
+        topics=[topic_view(row) for row in found.topics],
+    )
+
+
+def topic_detail_view(found: TopicDetail) -> schemas.TopicDetailView:
+    return schemas.TopicDetailView(
+        **_topic_fields(found.topic),
+        series=[
+            schemas.TopicSeriesPoint(
+                start=bucket.start, verbatims=bucket.verbatims, complete=bucket.complete
+            )
+            for bucket in found.series
+        ],
     )

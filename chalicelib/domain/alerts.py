@@ -10,6 +10,9 @@ stores what they find, once per episode, and mails it to the staff who subscribe
   `drop_points` below its average over the 4 weeks before, both on enough votes, cast
   from enough distinct client addresses (one household or one script cannot raise it).
 - An overdue thread: a citizen awaits an answer past the commune's SLA.
+- An emerging topic: a discovered topic whose verbatims over the last 7 days exceed
+  `emerging_ratio` × its own weekly average over the 4 weeks before (with a minimum
+  volume), or, without any verbatim in those 4 weeks, reach `new_topic_min` in 7 days.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class AlertKind(StrEnum):
     BAROMETER_DROP = "barometer_drop"
     OVERDUE_THREAD = "overdue_thread"
     ESCALATED_THREAD = "escalated_thread"
+    EMERGING_TOPIC = "emerging_topic"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class AlertRules:
     # behind one box, or a script behind one address, cannot move the barometer into an
     # alert alone; a small commune's genuine drop still can (votes come from dozens).
     drop_min_voters: int = 3
+    emerging_ratio: float = 3.0
+    emerging_min: int = 6
+    # A topic new this month has no baseline to jump from: it must grow fast on its own,
+    # to as many verbatims as a reliable figure needs (certainty.MIN_VERBATIMS).
+    new_topic_min: int = 10
 
     def days(self, today: date) -> tuple[list[str], list[str]]:
         """(baseline days, recent days), oldest first; the recent window ends today."""
@@ -165,6 +174,46 @@ def barometer_drops(
                     f"Baromètre en baisse : {label} ({_number(now)}/10 cette semaine, "
                     f"{_number(usual)}/10 les 4 semaines précédentes)",
                     {"theme": theme_id, "average": round(now, 2), "baseline": round(usual, 2)},
+                )
+            )
+    return findings
+
+
+def emerging_topics(
+    counts: Mapping[str, Mapping[str, int]],
+    labels: Mapping[str, str],
+    today: date,
+    rules: AlertRules,
+) -> list[Finding]:
+    """`counts` holds each topic's verbatims per day ({topic id: {YYYY-MM-DD: n}});
+    `labels` the current model's labels (a topic no longer in it raises nothing). The title
+    names the topic by its label: a thing, a place or a service, never a person."""
+    baseline_days, recent_days = rules.days(today)
+    findings = []
+    for topic_id, days in sorted(counts.items()):
+        label = labels.get(topic_id)
+        if label is None:
+            continue
+        before = sum(days.get(day, 0) for day in baseline_days)
+        now = sum(days.get(day, 0) for day in recent_days)
+        weekly = before / rules.baseline_weeks
+        if before:
+            jumped = now >= rules.emerging_min and now > rules.emerging_ratio * weekly
+            title = (
+                f"Sujet en hausse : « {label} » ({now} avis en 7 jours, "
+                f"{_number(weekly)} par semaine d'habitude)"
+            )
+        else:
+            jumped = now >= rules.new_topic_min
+            title = f"Nouveau sujet : « {label} » ({now} avis en 7 jours)"
+        if jumped:
+            findings.append(
+                Finding(
+                    AlertKind.EMERGING_TOPIC,
+                    f"topic-{topic_id}",
+                    week_of(today),
+                    title,
+                    {"topic": topic_id, "verbatims": now, "weeklyBaseline": round(weekly, 2)},
                 )
             )
     return findings

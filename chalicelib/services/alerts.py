@@ -18,7 +18,7 @@ from chalicelib.domain.sla import PARIS
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.threads import Priority, Thread
 from chalicelib.ports import OutboundEmail, Ports
-from chalicelib.services import validation
+from chalicelib.services import topics, validation
 
 logger = logging.getLogger(__name__)
 TOPIC = "alerts"
@@ -58,6 +58,7 @@ def detect(
         + rules.barometer_drops(counts, commune, today, wanted)
         + rules.overdue_threads(late, commune)
         + [rules.escalated_thread(t, commune) for t in escalate(ports, commune, known)]
+        + topics.emerging_findings(ports, commune, today, wanted)
     )
     report = DetectionReport(commune.commune_id)
     # One read spares a conditional write per finding already raised (most of them, hourly).

@@ -33,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, templates, validation
+from chalicelib.services import analysis, redaction, templates, topics, validation
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class ThreadDetail:
     contact: Contact | None
     # The citizen's other threads (same verified contact), for staff who see contacts.
     history: list[Thread] = field(default_factory=list)
+    # (id, label) of the discovered topic of its opinion, if any.
+    topic: tuple[str, str] | None = None
 
 
 def list_threads(
@@ -57,14 +59,19 @@ def list_threads(
     limit: int,
     cursor: str | None,
     overdue: bool = False,
+    topic: str | None = None,
 ) -> Page[Thread]:
-    """The inbox; with `overdue`, only threads whose answer is late, the latest first.
-    Viewers get masked previews (`redaction`)."""
+    """The inbox; with `overdue`, only threads whose answer is late, the latest first; with
+    `topic`, only threads whose opinion is in that discovered topic, the newest opinion
+    first (`topics.threads_of_topic`). Viewers get masked previews (`redaction`)."""
     staff.require(Role.VIEWER)
     validation.check_limit(limit, LIMIT_MAX)
     if overdue:
         filter = replace(filter, overdue_at=ports.clock())
-    page = ports.threads.list_page(staff.commune_id, filter, limit, cursor)
+    if topic is not None:
+        page = topics.threads_of_topic(ports, staff.commune_id, topic, filter, limit, cursor)
+    else:
+        page = ports.threads.list_page(staff.commune_id, filter, limit, cursor)
     if redaction.sees_personal_data(staff):
         return page
     return replace(page, items=[redaction.thread_for_viewer(thread) for thread in page.items])
@@ -80,14 +87,15 @@ def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDeta
     contact = None
     if thread.contact_id:
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
+    topic = topics.topic_of_thread(ports, staff.commune_id, thread_id)
     if not redaction.sees_personal_data(staff):
         masked = [redaction.message_for_viewer(message, contact) for message in messages]
-        return ThreadDetail(redaction.thread_for_viewer(thread), masked, None, [])
+        return ThreadDetail(redaction.thread_for_viewer(thread), masked, None, [], topic)
     history: list[Thread] = []
     if thread.contact_id:
         others = ports.threads.of_contact(staff.commune_id, thread.contact_id, HISTORY + 1)
         history = [other for other in others if other.thread_id != thread_id][:HISTORY]
-    return ThreadDetail(thread, messages, contact, history)
+    return ThreadDetail(thread, messages, contact, history, topic)
 
 
 def update_thread(

@@ -74,6 +74,7 @@ def biot(client, aws) -> dict[str, str]:
         "consultation_id": json.loads(created)["id"],
         "export_id": json.loads(requested)["id"],
         "alert_id": "2026-11-02.surge.proprete",
+        "topic_id": "tp0123456789ab",
         "key_id": key,
         "email": "agent%40biot.demo",
     }
