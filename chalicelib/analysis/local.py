@@ -13,10 +13,11 @@ from pathlib import Path
 
 from chalicelib.analysis import text as french
 from chalicelib.analysis.key_phrases import extract_key_phrases
-from chalicelib.analysis.sentiment_model import SentimentModel
+from chalicelib.analysis.sentiment_model import SentimentModel, SentimentPrediction
+from chalicelib.analysis.topic_codec import encode_embedding
 from chalicelib.domain.commune import Commune
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.threads import Sentiment, TextAnalysis
+from chalicelib.domain.threads import Sentiment, TextAnalysis, TextEmbedding
 from chalicelib.ports import Analyzer, ModelStore
 
 ENGINE = "local"
@@ -60,6 +61,7 @@ class LocalAnalyzer(Analyzer):
                 key_phrases=tuple(extract_key_phrases(text)),
                 engine=ENGINE,
                 model_version=model.version,
+                embedding=_embedding(model, prediction),
             )
             for text, prediction in zip(texts, predictions, strict=True)
         ]
@@ -90,3 +92,13 @@ class LocalAnalyzer(Analyzer):
         if current is not None and current.trained_version == version:
             return current
         return model_from_bytes(blob)
+
+
+def _embedding(model: SentimentModel, prediction: SentimentPrediction) -> TextEmbedding | None:
+    # The sentiment head embedded the text already: topics reuse it (an e5 call is most of a
+    # text's analysis time).
+    if prediction.embedding is None or model.embedder is None:
+        return None
+    return TextEmbedding(
+        model.embedder.name, encode_embedding(prediction.embedding), prediction.embedded_text
+    )

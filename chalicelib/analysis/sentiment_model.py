@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -516,6 +516,10 @@ def softmax(logits: FloatArray) -> FloatArray:
 class SentimentPrediction:
     label: str
     scores: dict[str, float]
+    # The embedding head's sentence embedding of `embedded_text` (what predict read), for
+    # topics to reuse; None with the n-gram head or for a text without words.
+    embedding: FloatArray | None = field(default=None, compare=False, repr=False)
+    embedded_text: str = ""
 
 
 # MIXED has no training data: it is derived. When a contrast marker ("mais", "par contre")
@@ -654,7 +658,9 @@ class SentimentModel:
         raws = [raw_features(text, self.hash_size) for text in texts]
         return build_matrix(raws, self.idf).dot(self.weights) + self.bias
 
-    def probabilities(self, texts: Sequence[str]) -> FloatArray:
+    def probabilities(
+        self, texts: Sequence[str], embeddings: FloatArray | None = None
+    ) -> FloatArray:
         """Calibrated 3-class probabilities: the joint (embedding + n-gram + lexicon) head when
         the embedder is available, the n-gram head otherwise. Until session 5 the two heads
         were averaged; since the domain-balanced class weights the joint head alone is better
@@ -664,8 +670,9 @@ class SentimentModel:
             return softmax(self.ngram_logits(texts) / self.temperature)
         head = self.embedding_head
         raws = [raw_features(text, self.hash_size) for text in texts]
-        embeddings = head.scaled(self.embedder.embed(texts))
-        logits = build_matrix(raws, self.idf, embeddings).dot(head.weights) + head.bias
+        if embeddings is None:
+            embeddings = self.embedder.embed(texts)
+        logits = build_matrix(raws, self.idf, head.scaled(embeddings)).dot(head.weights) + head.bias
         joint: FloatArray = softmax(logits / head.temperature)
         return joint
 
@@ -678,8 +685,12 @@ class SentimentModel:
         texts = [without_courtesy(text) for text in texts]
         has_tokens = [bool(sentiment_tokens(text[:MAX_CHARS])) for text in texts]
         to_score = [text for text, keep in zip(texts, has_tokens, strict=True) if keep]
-        probabilities = self.probabilities(to_score) if to_score else np.zeros((0, len(CLASSES)))
+        embedded = self.embed(to_score)
+        probabilities = (
+            self.probabilities(to_score, embedded) if to_score else np.zeros((0, len(CLASSES)))
+        )
         rows = iter(probabilities)
+        vectors: Iterator[FloatArray] = iter(embedded if embedded is not None else [])
         predictions = []
         for text, keep in zip(texts, has_tokens, strict=True):
             if not keep:
@@ -687,8 +698,17 @@ class SentimentModel:
                 continue
             row = with_neutral_cues(next(rows), text)
             opinionated = 1.0 - float(row[NEUTRAL])
-            predictions.append(_prediction(row, opinionated * self._mixed_evidence(text)))
+            prediction = _prediction(row, opinionated * self._mixed_evidence(text))
+            if embedded is not None:
+                prediction = replace(prediction, embedding=next(vectors), embedded_text=text)
+            predictions.append(prediction)
         return predictions
+
+    def embed(self, texts: Sequence[str]) -> FloatArray | None:
+        """The embedding head's sentence embeddings of `texts`, None with the n-gram head."""
+        if self.embedder is None or self.embedding_head is None or not texts:
+            return None
+        return self.embedder.embed(texts)
 
     def _mixed_evidence(self, text: str) -> float:
         clauses = [

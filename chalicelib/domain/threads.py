@@ -105,6 +105,17 @@ class PiiSpan:
 
 
 @dataclass(frozen=True)
+class TextEmbedding:
+    """A text's sentence embedding as the analyzer computed it, handed to topics within the
+    same worker run so they need not embed the text again; never stored with the analysis.
+    `vector` is float16 bytes by the embedder `embedder`; `text` is exactly what it embedded."""
+
+    embedder: str
+    vector: bytes
+    text: str
+
+
+@dataclass(frozen=True)
 class TextAnalysis:
     """What an analyzer says about one text. `theme` is the suggested theme id (None when
     nothing fits); `masked_text` is the text with its personal data masked, for publication
@@ -121,6 +132,8 @@ class TextAnalysis:
     masked_text: str = ""
     toxic: bool = False
     corrected: bool = False
+    # In memory only (the stored analysis has no vector): see TextEmbedding.
+    embedding: TextEmbedding | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

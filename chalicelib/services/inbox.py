@@ -33,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, templates, topics, validation
+from chalicelib.services import analysis, redaction, templates, topic_ingest, topics, validation
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def update_thread(
     saved, entry, correction = on_conflict(attempt)
     if correction is not None:
         ports.corrections.save(correction)
+        topic_ingest.follow_correction(ports, saved)
     ports.events.publish([entry])
     return saved
 
