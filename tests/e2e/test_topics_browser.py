@@ -40,9 +40,13 @@ def topics_shown(page: Any, admin: bool, timeout_s: float = 240) -> None:
         rebuild = panel.get_by_role("button", name="Recalculer les sujets")
         if admin and rebuild.count():
             rebuild.click()
-            panel.locator(f"{TOPIC_LINK}, .topics__empty").first.wait_for(timeout=120_000)
+            panel.locator(f"{TOPIC_LINK}, .topics__empty, .message-box--error").first.wait_for(
+                timeout=120_000
+            )
             if page.locator(TOPIC_LINK).count():
                 return
+            failed = panel.locator(".message-box--error")
+            assert not failed.count(), failed.inner_text()
         page.wait_for_timeout(5_000)
         page.reload()
 
