@@ -17,6 +17,9 @@ from tests.e2e.test_console_browser import log_in, log_in_admin
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOPIC_LINK = "#sujets .topic__title a"
+# The rebuild is over when its button is enabled again (it is disabled while it runs).
+REBUILT = """() => ![...document.querySelectorAll('#sujets button')]
+  .some((b) => b.textContent === 'Recalculer les sujets' && b.disabled)"""
 
 
 def violations(page: Any, name: str) -> list[str]:
@@ -40,9 +43,7 @@ def topics_shown(page: Any, admin: bool, timeout_s: float = 240) -> None:
         rebuild = panel.get_by_role("button", name="Recalculer les sujets")
         if admin and rebuild.count():
             rebuild.click()
-            panel.locator(f"{TOPIC_LINK}, .topics__empty, .message-box--error").first.wait_for(
-                timeout=120_000
-            )
+            page.wait_for_function(REBUILT, timeout=180_000)
             if page.locator(TOPIC_LINK).count():
                 return
             failed = panel.locator(".message-box--error")
