@@ -19,6 +19,7 @@ from chalicelib.api.privacy import privacy_api
 from chalicelib.api.public import public
 from chalicelib.api.settings import settings_api
 from chalicelib.api.templates import templates_api
+from chalicelib.api.topic_rebuild import topic_rebuild_api
 from chalicelib.api.topics import topics_api
 from chalicelib.observability import log_requests
 from chalicelib.workers.alerts import alerts_worker
@@ -30,6 +31,7 @@ from chalicelib.workers.inbound import inbound_worker
 from chalicelib.workers.mail import mail_worker
 from chalicelib.workers.retention import retention_worker
 from chalicelib.workers.retraining import retraining_worker
+from chalicelib.workers.topics import topics_worker
 
 app = Chalice(app_name="concerto")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -50,6 +52,7 @@ app.register_blueprint(channels_api)
 app.register_blueprint(admin_api)
 app.register_blueprint(privacy_api)
 app.register_blueprint(topics_api)
+app.register_blueprint(topic_rebuild_api)
 app.register_blueprint(analysis_worker)
 app.register_blueprint(retraining_worker)
 app.register_blueprint(alerts_worker)
@@ -59,6 +62,7 @@ app.register_blueprint(digest_worker)
 app.register_blueprint(mail_worker)
 app.register_blueprint(inbound_worker)
 app.register_blueprint(retention_worker)
+app.register_blueprint(topics_worker)
 
 
 # The consoles' WebSocket (Chalice wraps WebSocket handlers only when declared on the app).

@@ -619,6 +619,11 @@ class TopicStore(ABC):
         """The commune's verbatims created in [start, end), oldest first."""
 
     @abstractmethod
+    def count(self, commune_id: CommuneId, start: datetime, end: datetime) -> int:
+        """How many of the commune's verbatims were created in [start, end) (what the
+        rebuild schedule reads: a count of the new ones costs reading only those)."""
+
+    @abstractmethod
     def of_topic(
         self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
     ) -> Iterator[Verbatim]:
@@ -643,6 +648,15 @@ class TopicStore(ABC):
 
     @abstractmethod
     def save_state(self, state: TopicsState) -> None: ...
+
+    @abstractmethod
+    def request_rebuild(self, commune_id: CommuneId, at: datetime) -> None:
+        """Notes that an admin asked at `at` for a rebuild too large to run in the request:
+        the schedule runs it."""
+
+    @abstractmethod
+    def rebuild_requested(self, commune_id: CommuneId) -> datetime | None:
+        """When a rebuild was last asked for (`request_rebuild`), None if never."""
 
 
 class Sealer(ABC):

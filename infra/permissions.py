@@ -76,6 +76,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "DailyDigest": APP,
     "Retrain": APP | {"write:models"},
     "RetentionSweep": APP | {"erase"},
+    # Reads the stored vectors and writes topics: it never embeds, so no e5 layer either.
+    "RebuildTopics": APP,
 }
 
 REASONS = {

@@ -72,6 +72,7 @@ WORKERS = (
     "DailyDigest",
     "Retrain",
     "RetentionSweep",
+    "RebuildTopics",
 )
 # API Gateway's throttling, per method of the stack's REST API (each method has its own
 # token bucket: a flood of one cannot empty another's). Requests a second, then burst.

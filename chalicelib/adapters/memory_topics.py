@@ -16,6 +16,7 @@ class InMemoryTopicStore(TopicStore):
     def __init__(self) -> None:
         self._verbatims: dict[tuple[CommuneId, str], Verbatim] = {}
         self._states: dict[CommuneId, TopicsState] = {}
+        self._requests: dict[CommuneId, datetime] = {}
         self._lock = threading.Lock()
 
     def add(self, verbatim: Verbatim) -> None:
@@ -29,6 +30,9 @@ class InMemoryTopicStore(TopicStore):
 
     def between(self, commune_id: CommuneId, start: datetime, end: datetime) -> Iterator[Verbatim]:
         return iter([v for v in self._of(commune_id) if start <= v.created_at < end])
+
+    def count(self, commune_id: CommuneId, start: datetime, end: datetime) -> int:
+        return sum(1 for _ in self.between(commune_id, start, end))
 
     def of_topic(
         self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
@@ -64,3 +68,9 @@ class InMemoryTopicStore(TopicStore):
 
     def save_state(self, state: TopicsState) -> None:
         self._states[state.commune_id] = state
+
+    def request_rebuild(self, commune_id: CommuneId, at: datetime) -> None:
+        self._requests[commune_id] = at
+
+    def rebuild_requested(self, commune_id: CommuneId) -> datetime | None:
+        return self._requests.get(commune_id)

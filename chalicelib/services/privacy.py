@@ -239,6 +239,9 @@ def _forget(ports: Ports, thread: Thread, contact: Contact | None) -> None:
     # A staff correction keeps the opinion's text to retrain the model: masked too.
     if opinion is not None:
         ports.corrections.anonymise(thread.commune_id, thread.thread_id, opinion.text)
+    # Topics keep only masked quotes and vectors, but an erased opinion leaves them too: its
+    # words must not stand as a topic's quote after the citizen asked them gone.
+    ports.topics.forget_thread(thread.commune_id, thread.thread_id)
 
 
 def _anonymised(ports: Ports, message: Message, contact: Contact | None) -> Message:

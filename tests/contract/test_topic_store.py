@@ -53,6 +53,19 @@ def test_verbatims_read_back_by_period_oldest_first_and_per_commune(store: Topic
     assert [v.message_id for v in store.between(VALBONNE, T0, T0 + timedelta(hours=2))] == ["v1"]
 
 
+def test_verbatims_are_counted_by_period_and_per_commune(store: TopicStore) -> None:
+    store.add(verbatim("m1", 10))
+    store.add(verbatim("m2", 20))
+    store.add(verbatim("m2", 20))  # a replay counts once
+    store.add(verbatim("m3", 60))
+    store.add(verbatim("v1", 15, commune_id=VALBONNE))
+    store.save_state(TopicsState(BIOT, "{}", "hashed", T0, 3))
+    assert store.count(BIOT, T0, T0 + timedelta(hours=1)) == 2
+    assert store.count(BIOT, T0 + timedelta(minutes=20), T0 + timedelta(days=1)) == 2
+    assert store.count(VALBONNE, T0, T0 + timedelta(days=1)) == 1
+    assert store.count(BIOT, T0 + timedelta(days=1), T0 + timedelta(days=2)) == 0
+
+
 def test_a_replayed_verbatim_replaces_the_first(store: TopicStore) -> None:
     store.add(verbatim("m1", 10))
     store.add(verbatim("m1", 10, sentiment=Sentiment.POSITIVE))
@@ -100,3 +113,15 @@ def test_the_commune_topic_model_is_kept_per_commune(store: TopicStore) -> None:
     assert store.state(VALBONNE) is None
     store.save_state(replace(state, verbatims=200))
     assert store.state(BIOT) == replace(state, verbatims=200)
+
+
+def test_a_rebuild_request_is_kept_per_commune_apart_from_the_model(store: TopicStore) -> None:
+    assert store.rebuild_requested(BIOT) is None
+    store.save_state(TopicsState(BIOT, '{"v":1}', "hashed", T0, 120))
+    store.request_rebuild(BIOT, T0 + timedelta(hours=1))
+    store.add(verbatim("m1", 10))
+    assert store.rebuild_requested(BIOT) == T0 + timedelta(hours=1)
+    assert store.rebuild_requested(VALBONNE) is None
+    assert store.state(BIOT) == TopicsState(BIOT, '{"v":1}', "hashed", T0, 120)
+    assert [v.message_id for v in store.between(BIOT, T0, T0 + timedelta(days=1))] == ["m1"]
+    assert store.count(BIOT, T0, T0 + timedelta(days=1)) == 1

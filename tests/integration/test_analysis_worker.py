@@ -123,3 +123,26 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(ports, monke
     dead = sqs.receive_message(QueueUrl=dlq_url).get("Messages", [])
     assert [json.loads(m["Body"])["threadId"] for m in dead] == [thread_id]
     assert ports.threads.get(BIOT, thread_id).analysis.status is AnalysisStatus.FAILED
+
+
+def test_each_analysed_message_is_kept_once_as_a_verbatim_for_topics(ports):
+    from chalicelib.analysis.embeddings import topic_embedder
+    from chalicelib.analysis.topic_codec import decode_embedding
+
+    thread_id = submit(ports, "Le lampadaire de la rue Pasteur est éteint depuis lundi.")
+    event = receive_event()
+    invoke(event)
+    duplicate = json.loads(json.dumps(event))
+    for record in duplicate["Records"]:
+        record["messageId"] = str(uuid.uuid4())  # the same job, replayed from the DLQ
+    assert invoke(duplicate) == {"batchItemFailures": []}
+
+    [verbatim] = ports.topics.of_thread(BIOT, thread_id)
+    thread = ports.threads.get(BIOT, thread_id)
+    assert (verbatim.message_id, verbatim.theme) == (thread_id, thread.theme)
+    assert verbatim.sentiment is thread.analysis.result.sentiment
+    assert verbatim.quote == "Le lampadaire de la rue Pasteur est éteint depuis lundi."
+    assert "rue pasteur" in verbatim.places
+    assert verbatim.embedder == topic_embedder().name
+    assert decode_embedding(verbatim.vector).shape == (topic_embedder().dimension,)
+    assert verbatim.topic is None  # the commune has no topics yet

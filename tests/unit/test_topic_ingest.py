@@ -237,3 +237,22 @@ def test_the_model_is_read_again_after_its_ttl_and_decoded_only_when_rebuilt() -
     )
     now[0] = 200.0
     assert cache.model(ports, BIOT) is not first
+
+
+def test_an_erased_thread_leaves_no_verbatim_and_no_quote_in_a_later_rebuild() -> None:
+    from chalicelib.domain.staff import Role
+    from chalicelib.services import privacy, topic_rebuild
+
+    ports = fast_ports()
+    erased = submitted(ports, LIGHTS[0])
+    kept = submitted(ports, LIGHTS[1])
+    for prepared in analysed(ports):
+        analysis.record(ports, prepared)
+    assert len(ports.topics.of_thread(BIOT, erased)) == 1
+
+    privacy.erase_by_admin(ports, staff(role=Role.ADMIN), erased)
+
+    assert ports.topics.of_thread(BIOT, erased) == []
+    assert len(ports.topics.of_thread(BIOT, kept)) == 1
+    state = topic_rebuild.rebuild(ports, BIOT)
+    assert state.verbatims == 1 and LIGHTS[0] not in state.model

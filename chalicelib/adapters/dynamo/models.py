@@ -440,7 +440,8 @@ class ChannelKeyModel(Model):
 
 
 class TopicItemModel(Model):
-    """A verbatim ("v#<created_at>#<message id>") or the commune's topic model ("model")."""
+    """A verbatim ("v#<created_at>#<message id>"), the commune's topic model ("model"), or
+    when an admin last asked for a rebuild ("request", its `built_at`)."""
 
     class Meta(_Meta):
         pass

@@ -16,6 +16,8 @@ from chalicelib.domain.topics import TopicsState, Verbatim
 from chalicelib.ports import TopicStore
 
 _MODEL_KEY = "model"
+# Apart from the model's item, so a request never races a rebuild's save_state.
+_REQUEST_KEY = "request"
 _VERBATIM = "v#"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -29,6 +31,15 @@ class DynamoTopicStore(TopicStore):
             commune_id, TopicItemModel.topic_key.between(_bound(start), _bound(end))
         )
         return _verbatims(items, end)
+
+    def count(self, commune_id: CommuneId, start: datetime, end: datetime) -> int:
+        # The keys are "v#<instant>#<message>": one at `end` sorts after _bound(end), so
+        # BETWEEN counts [start, end) here.
+        return int(
+            TopicItemModel.count(
+                commune_id, TopicItemModel.topic_key.between(_bound(start), _bound(end))
+            )
+        )
 
     def of_topic(
         self, commune_id: CommuneId, topic: str, start: datetime, end: datetime
@@ -92,6 +103,16 @@ class DynamoTopicStore(TopicStore):
             built_at=state.built_at,
             verbatims=state.verbatims,
         ).save()
+
+    def request_rebuild(self, commune_id: CommuneId, at: datetime) -> None:
+        TopicItemModel(commune_id, _REQUEST_KEY, built_at=at).save()
+
+    def rebuild_requested(self, commune_id: CommuneId) -> datetime | None:
+        try:
+            item = TopicItemModel.get(commune_id, _REQUEST_KEY, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.built_at
 
 
 def _key(verbatim: Verbatim) -> str:
