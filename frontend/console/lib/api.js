@@ -33,6 +33,8 @@ const MESSAGES = {
   // 409
   version_conflict: "Ce fil a été modifié par quelqu'un d'autre entre-temps.",
   analysis_pending: "L'analyse de ce fil n'est pas encore terminée : réessayez dans un instant.",
+  rebuild_pending: "Un recalcul des sujets est déjà en cours : les sujets seront à jour dans les 15 minutes.",
+  rebuild_too_soon: "Les sujets viennent d'être recalculés : réessayez dans une minute.",
   merged: "Ce fil ne peut pas être fusionné (déjà fusionné, ou d'autres fils y ont été fusionnés).",
   staff_exists: "Cette adresse a déjà un compte.",
   thread_exists: "Ce fil existe déjà.",

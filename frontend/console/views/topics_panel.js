@@ -81,6 +81,12 @@ export function topicsSection(info, filters, { signal, alive }) {
       try {
         const done = await post("/console/topics/rebuild");
         if (!alive()) return;
+        if (done.queued) {
+          // Too many opinions for one request: the schedule rebuilds within 15 minutes.
+          await load();
+          status.textContent = `Recalcul programmé : ${integer(done.verbatims)} avis, les sujets seront à jour dans les 15 minutes.`;
+          return;
+        }
         announce(`Sujets recalculés : ${integer(done.topics)} sujet${done.topics > 1 ? "s" : ""} sur ${integer(done.verbatims)} avis.`);
         await load();
       } catch (failure) {
