@@ -46,15 +46,14 @@ export async function render(ctx) {
     to: h("input", { type: "date", name: "to", value: period.to, required: true, max: today }),
     granularity: select("granularity", Object.entries(GRANULARITY), period.granularity),
   };
-  append(
-    form,
+  append(form, [
     h("h2", { id: "titre-periode-sujet", class: "h-small" }, "Période"),
     h("div", { class: "filters__grid" }, field("Du", controls.from, "Format : jj/mm/aaaa"), field("Au", controls.to, "Format : jj/mm/aaaa"), field("Regrouper par", controls.granularity)),
     period.theme || period.quartier || period.channel
       ? h("p", { class: "hint" }, "Les filtres du tableau de bord (thème, quartier, canal) restent appliqués aux chiffres.")
       : null,
     h("div", { class: "filters__actions" }, h("button", { type: "submit", class: "button" }, "Afficher")),
-  );
+  ]);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!controls.from.value || !controls.to.value || controls.from.value > controls.to.value) {
@@ -188,15 +187,14 @@ export async function render(ctx) {
       if (chart) chart.destroy();
       chart = seriesChart(topic);
       content.replaceChildren();
-      append(
-        content,
+      append(content, [
         topic.emerging ? h("p", { class: "topic-page__badges" }, emergingBadge(topic), " Ce sujet monte vite depuis peu.") : null,
         figures(topic),
         chart.section,
         quotesSection(topic),
         topicSummarySection({ from: period.from, to: period.to }, topic, { signal: ctx.signal, alive: ctx.alive }),
         threadsSection(topic),
-      );
+      ]);
       status.textContent = `Sujet « ${topic.label} » du ${longDay(period.from)} au ${longDay(period.to)}.`;
       const Chart = await library;
       if (!ctx.alive()) return;

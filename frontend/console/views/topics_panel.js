@@ -91,6 +91,12 @@ export function topicsSection(info, filters, { signal, alive }) {
         await load();
       } catch (failure) {
         if (!alive()) return;
+        if (failure && (failure.code === "rebuild_too_soon" || failure.code === "rebuild_pending")) {
+          // Rebuilt a moment ago, or on its way: show what there is, and say so.
+          await load();
+          status.textContent = errorText(failure);
+          return;
+        }
         status.textContent = "";
         error.show(`Le recalcul a échoué : ${errorText(failure)}`);
       } finally {
