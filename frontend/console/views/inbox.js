@@ -248,7 +248,11 @@ export async function render(ctx) {
     }
   }
 
+  // Filters changed while a page was on its way: that page is dropped (it is the old list's).
+  let listGeneration = 0;
+
   async function loadPage(cursor) {
+    const generation = listGeneration;
     const params = { limit: PAGE, cursor };
     for (const name of FILTERS) {
       if (filters[name] !== undefined) params[name] = name === "overdue" ? "true" : filters[name];
@@ -257,7 +261,7 @@ export async function render(ctx) {
     list.setAttribute("aria-busy", "true");
     try {
       const page = await get("/console/threads", params, ctx.signal);
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || generation !== listGeneration) return;
       error.hide();
       const firstNew = page.items.find((thread) => !items.has(thread.id));
       addThreads(page.items);
@@ -270,7 +274,7 @@ export async function render(ctx) {
         if (index >= 0) setCurrent(index);
       }
     } catch (failure) {
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || generation !== listGeneration) return;
       error.show(errorText(failure));
       status.textContent = "";
     } finally {
@@ -291,6 +295,7 @@ export async function render(ctx) {
     Object.keys(filters).forEach((key) => delete filters[key]);
     Object.assign(filters, next);
     replaceQuery("/boite", next);
+    listGeneration += 1;
     items.clear();
     order = [];
     currentIndex = -1;
