@@ -97,10 +97,10 @@ def test_an_admin_reads_the_topics_opens_one_and_filters_the_inbox_by_it(page, r
     page.locator(".thread-list .thread-item__link").first.wait_for(timeout=30_000)
     filtered = page.locator(".thread-list .thread-item__link").count()
     page.get_by_role("button", name="Réinitialiser").click()
-    page.wait_for_function("!location.hash.includes('topic=')")
+    page.wait_for_function("() => !location.hash.includes('topic=')")
     page.get_by_label("Sujet", exact=True).select_option(topic_id)
     page.get_by_role("button", name="Filtrer").click()
-    page.wait_for_function(f"location.hash.includes('topic={topic_id}')")
+    page.wait_for_function(f"() => location.hash.includes('topic={topic_id}')")
     page.locator(".thread-list .thread-item__link").first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert page.locator(".thread-list .thread-item__link").count() == filtered
