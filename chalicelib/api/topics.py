@@ -25,7 +25,7 @@ _QUERY = {
     "channel": "web | email | form | social",
 }
 _DETAIL_QUERY = {**_QUERY, "granularity": "day | week | month (default day)"}
-# Topic ids are "tp" and 12 hex digits; anything else cannot name one.
+# Topic ids are short and ASCII ("tp" and 12 hex digits today): anything else names none.
 _TOPIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 

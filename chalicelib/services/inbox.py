@@ -33,8 +33,9 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, templates, topic_ingest, topics, validation
+from chalicelib.services import analysis, redaction, templates, topic_ingest, validation
 from chalicelib.services.retry import on_conflict
+from chalicelib.services.topic_threads import threads_of_topic, topic_of_thread
 
 logger = logging.getLogger(__name__)
 LIMIT_MAX = 100
@@ -69,7 +70,7 @@ def list_threads(
     if overdue:
         filter = replace(filter, overdue_at=ports.clock())
     if topic is not None:
-        page = topics.threads_of_topic(ports, staff.commune_id, topic, filter, limit, cursor)
+        page = threads_of_topic(ports, staff.commune_id, topic, filter, limit, cursor)
     else:
         page = ports.threads.list_page(staff.commune_id, filter, limit, cursor)
     if redaction.sees_personal_data(staff):
@@ -87,7 +88,7 @@ def get_thread(ports: Ports, staff: StaffIdentity, thread_id: str) -> ThreadDeta
     contact = None
     if thread.contact_id:
         contact = ports.contacts.get(staff.commune_id, thread.contact_id)
-    topic = topics.topic_of_thread(ports, staff.commune_id, thread_id)
+    topic = topic_of_thread(ports, staff.commune_id, thread_id)
     if not redaction.sees_personal_data(staff):
         masked = [redaction.message_for_viewer(message, contact) for message in messages]
         return ThreadDetail(redaction.thread_for_viewer(thread), masked, None, [], topic)

@@ -1,12 +1,12 @@
 """The read side of discovered topics: their figures for a period and filters, one topic's
-page, the inbox filtered by topic, a topic's summary, and what the alert job counts. Read
-from the topic store (the ingest and the rebuild write it); quotes are masked previews."""
+page, a topic's summary, and what the alert job counts (the inbox filter is in
+`topic_threads`). Read from the topic store (the ingest and the rebuild write it); quotes
+are masked previews."""
 
 from __future__ import annotations
 
-import base64
-import json
-from collections import Counter, defaultdict
+import logging
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,12 +17,11 @@ from chalicelib.domain import alerts as alert_rules
 from chalicelib.domain import certainty, topic_figures
 from chalicelib.domain.alerts import AlertKind, AlertRules, Finding
 from chalicelib.domain.commune import Commune
-from chalicelib.domain.errors import BadRequestError, NotFoundError, ValidationError
+from chalicelib.domain.errors import NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId
 from chalicelib.domain.indicators import Filter
 from chalicelib.domain.staff import Role, StaffIdentity
 from chalicelib.domain.summaries import QuotedText
-from chalicelib.domain.threads import Page, Thread, ThreadFilter
 from chalicelib.domain.topic_figures import TopicFigures, Trend
 from chalicelib.domain.topics import TopicsState, Verbatim
 from chalicelib.ports import Ports
@@ -32,11 +31,9 @@ from chalicelib.services.dashboard import Period
 if TYPE_CHECKING:
     from chalicelib.analysis.topics import FloatArray
 
+logger = logging.getLogger(__name__)
 QUOTES = 3
-# The inbox filter reads a topic's opinions of the last twelve months, at most this many
-# verbatims per page (a page may come back short, with a cursor to go on).
-INBOX_WINDOW = timedelta(days=365)
-INBOX_MAX_READ = 500
+QUOTE_CANDIDATES = 200
 ACTIVE_ALERTS = 500
 _PARIS = ZoneInfo("Europe/Paris")
 
@@ -77,7 +74,7 @@ class TopicDetail:
 
 
 @dataclass(frozen=True)
-class _Model:
+class StoredModel:
     """The stored model as the read side needs it: labels, centroids, the embedder."""
 
     state: TopicsState
@@ -87,15 +84,36 @@ class _Model:
     mean: FloatArray | None
 
 
+@dataclass
+class _Tally:
+    """A topic's figures, and its newest quoted verbatims to pick quotes from: enough to find
+    typical ones, in a memory bounded whatever the topic's size."""
+
+    figures: TopicFigures = field(default_factory=TopicFigures)
+    quoted: deque[Verbatim] = field(default_factory=lambda: deque(maxlen=QUOTE_CANDIDATES))
+
+    def add(self, verbatim: Verbatim, newest_first: bool) -> None:
+        self.figures.add(verbatim)
+        if not verbatim.quote:
+            return  # a toxic text is stored without a quote
+        if not newest_first:
+            self.quoted.append(verbatim)  # a full deque drops its oldest
+        elif len(self.quoted) < QUOTE_CANDIDATES:
+            self.quoted.appendleft(verbatim)
+
+    def newest_quoted(self) -> list[Verbatim]:
+        return list(reversed(self.quoted))
+
+
 def overview(ports: Ports, staff: StaffIdentity, wanted: Period, filter: Filter) -> TopicsOverview:
     """Every topic with at least one verbatim of the period matching `filter`, biggest first.
     Verbatims of a topic the current model no longer holds (a rebuild dropped it; the same
     rebuild reassigns them) count as outside every topic."""
     staff.require(Role.VIEWER)
-    model = _model(ports, staff.commune_id)
+    model = stored_model(ports, staff.commune_id)
     start, end = _bounds(_previous_days(wanted)[0], wanted.end)
     current_start = _bounds(wanted.start, wanted.end)[0]
-    groups: dict[str, list[Verbatim]] = defaultdict(list)
+    groups: dict[str, _Tally] = defaultdict(_Tally)
     previous: Counter[str] = Counter()
     total = outside = 0
     for verbatim in ports.topics.between(staff.commune_id, start, end):
@@ -110,12 +128,12 @@ def overview(ports: Ports, staff: StaffIdentity, wanted: Period, filter: Filter)
         if known is None:
             outside += 1
         else:
-            groups[known].append(verbatim)
+            groups[known].add(verbatim, newest_first=False)
     emerging = _emerging(ports, staff.commune_id)
     complete = wanted.end < _today(ports)
     rows = [
-        _row(model, topic_id, verbatims[::-1], previous[topic_id], complete, emerging)
-        for topic_id, verbatims in groups.items()
+        _row(model, topic_id, tally, previous[topic_id], complete, emerging)
+        for topic_id, tally in groups.items()
         if model is not None
     ]
     rows.sort(key=lambda row: (-row.figures.verbatims, row.label, row.id))
@@ -140,14 +158,15 @@ def detail(
     """One topic of the commune's current model, with its series. Raises NotFoundError for
     an id the model does not hold (another commune's topics are not in it)."""
     staff.require(Role.VIEWER)
-    model = _known(ports, staff.commune_id, topic_id, NotFoundError)
+    model = known_model(ports, staff.commune_id, topic_id, NotFoundError)
     start, end = _bounds(wanted.start, wanted.end)
     before = _bounds(*_previous_days(wanted))
-    current = [
-        v
-        for v in ports.topics.of_topic(staff.commune_id, topic_id, start, end)
-        if topic_figures.matches(v, filter)
-    ]
+    tally = _Tally()
+    buckets = {_bucket(date.fromisoformat(day), granularity): 0 for day in wanted.days}
+    for verbatim in ports.topics.of_topic(staff.commune_id, topic_id, start, end):
+        if topic_figures.matches(verbatim, filter):
+            tally.add(verbatim, newest_first=True)
+            buckets[_bucket(_day(verbatim.created_at), granularity)] += 1
     previous = sum(
         1
         for v in ports.topics.of_topic(staff.commune_id, topic_id, *before)
@@ -155,9 +174,16 @@ def detail(
     )
     today = _today(ports)
     row = _row(
-        model, topic_id, current, previous, wanted.end < today, _emerging(ports, staff.commune_id)
+        model, topic_id, tally, previous, wanted.end < today, _emerging(ports, staff.commune_id)
     )
-    return TopicDetail(row, _series(current, wanted, granularity, today))
+    period = (wanted.start, wanted.end)
+    series = [
+        SeriesBucket(
+            first.isoformat(), count, certainty.bucket_complete(first, granularity, period, today)
+        )
+        for first, count in buckets.items()
+    ]
+    return TopicDetail(row, series)
 
 
 def _previous_days(wanted: Period) -> tuple[date, date]:
@@ -170,16 +196,14 @@ def _previous_days(wanted: Period) -> tuple[date, date]:
 
 
 def _row(
-    model: _Model | None,
+    model: StoredModel | None,
     topic_id: str,
-    newest_first: list[Verbatim],
+    tally: _Tally,
     previous: int,
     complete: bool,
     emerging: set[str],
 ) -> TopicRow:
-    figures = TopicFigures()
-    for verbatim in newest_first:
-        figures.add(verbatim)
+    figures = tally.figures
     return TopicRow(
         id=topic_id,
         label=model.labels[topic_id] if model else "",
@@ -187,21 +211,21 @@ def _row(
         previous=previous,
         trend=topic_figures.trend(figures.verbatims, previous),
         reliable=topic_figures.reliable(figures.verbatims, previous, complete),
-        quotes=_quotes(model, topic_id, newest_first),
+        quotes=_quotes(model, topic_id, tally.newest_quoted()),
         emerging=topic_id in emerging,
     )
 
 
-def _quotes(model: _Model | None, topic_id: str, newest_first: list[Verbatim]) -> list[str]:
+def _quotes(model: StoredModel | None, topic_id: str, newest_first: list[Verbatim]) -> list[str]:
     """The period's masked previews nearest to the topic's centroid (the most typical), then
     the newest; never a toxic text (its quote is empty)."""
-    quoted = [v for v in newest_first if v.quote]
+    quoted = newest_first
     if model is not None and topic_id in model.centroids:
         quoted = _by_closeness(model, topic_id, quoted)
     return list(dict.fromkeys(v.quote for v in quoted))[:QUOTES]
 
 
-def _by_closeness(model: _Model, topic_id: str, quoted: list[Verbatim]) -> list[Verbatim]:
+def _by_closeness(model: StoredModel, topic_id: str, quoted: list[Verbatim]) -> list[Verbatim]:
     import numpy as np  # paid only when a topic has quotes to rank
 
     from chalicelib.analysis.topic_codec import decode_embedding
@@ -220,119 +244,12 @@ def _by_closeness(model: _Model, topic_id: str, quoted: list[Verbatim]) -> list[
     return ranked + others
 
 
-def _series(
-    newest_first: list[Verbatim], wanted: Period, granularity: str, today: date
-) -> list[SeriesBucket]:
-    counts = {_bucket(date.fromisoformat(day), granularity): 0 for day in wanted.days}
-    for verbatim in newest_first:
-        counts[_bucket(_day(verbatim.created_at), granularity)] += 1
-    period = (wanted.start, wanted.end)
-    return [
-        SeriesBucket(
-            start.isoformat(),
-            count,
-            certainty.bucket_complete(start, granularity, period, today),
-        )
-        for start, count in counts.items()
-    ]
-
-
 def _bucket(day: date, granularity: str) -> date:
     if granularity == "week":
         return day - timedelta(days=day.weekday())
     if granularity == "month":
         return day.replace(day=1)
     return day
-
-
-def topic_of_thread(ports: Ports, commune_id: CommuneId, thread_id: str) -> tuple[str, str] | None:
-    """(id, label) of the topic the thread's opinion (its first message) belongs to."""
-    opinion = [
-        v for v in ports.topics.of_thread(commune_id, thread_id) if v.message_id == thread_id
-    ]
-    if not opinion or opinion[0].topic is None:
-        return None
-    model = _model(ports, commune_id)
-    label = model.labels.get(opinion[0].topic) if model else None
-    return None if label is None else (opinion[0].topic, label)
-
-
-def threads_of_topic(
-    ports: Ports,
-    commune_id: CommuneId,
-    topic_id: str,
-    filter: ThreadFilter,
-    limit: int,
-    cursor: str | None,
-) -> Page[Thread]:
-    """The threads whose opinion is in the topic, newest opinion first, of the last twelve
-    months, matching `filter`. Each page reads at most INBOX_MAX_READ verbatims, so a rare
-    match may give a short (even empty) page with a cursor. Raises ValidationError for a
-    topic the model does not hold, BadRequestError for a cursor this did not issue."""
-    _known(ports, commune_id, topic_id, ValidationError)
-    now = ports.clock()
-    after, resume = _decode(cursor)
-    end = resume[0] + timedelta(microseconds=1) if resume else now + timedelta(seconds=1)
-    items: list[Thread] = []
-    last: Verbatim | None = None
-    read = 0
-    for verbatim in ports.topics.of_topic(commune_id, topic_id, after or now - INBOX_WINDOW, end):
-        # The store lists ties (same instant) by message id, descending, like its keys.
-        if resume and (verbatim.created_at, verbatim.message_id) >= resume:
-            continue
-        read, last = read + 1, verbatim
-        if verbatim.message_id == verbatim.thread_id:
-            thread = _thread(ports, commune_id, verbatim.thread_id)
-            if thread is not None and _thread_matches(thread, filter, now):
-                items.append(thread)
-        if len(items) == limit or read == INBOX_MAX_READ:
-            return Page(items, _encode(after or now - INBOX_WINDOW, last))
-    return Page(items, None)
-
-
-def _thread(ports: Ports, commune_id: CommuneId, thread_id: str) -> Thread | None:
-    try:
-        return ports.threads.get(commune_id, thread_id)
-    except NotFoundError:  # erased since (its verbatims go with it, but not atomically)
-        return None
-
-
-def _thread_matches(thread: Thread, filter: ThreadFilter, now: datetime) -> bool:
-    result = thread.analysis.result
-    checks = (
-        (filter.status, thread.status),
-        (filter.theme, thread.theme),
-        (filter.quartier, thread.quartier),
-        (filter.channel, thread.channel),
-        (filter.assignee, thread.assignee),
-        (filter.service, thread.service),
-        (filter.publication, thread.publication),
-        (filter.priority, thread.priority),
-        (filter.sentiment, result.sentiment if result else None),
-    )
-    tagged = filter.tag is None or filter.tag in thread.tags
-    late = filter.overdue_at is None or thread.is_overdue(filter.overdue_at)
-    return tagged and late and all(wanted is None or wanted == got for wanted, got in checks)
-
-
-def _encode(after: datetime, last: Verbatim) -> str:
-    state = {"after": after.isoformat(), "at": last.created_at.isoformat(), "id": last.message_id}
-    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
-
-
-def _decode(cursor: str | None) -> tuple[datetime | None, tuple[datetime, str] | None]:
-    # The window's start travels in the cursor: paging on does not slide the twelve months.
-    if cursor is None:
-        return None, None
-    try:
-        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        at = datetime.fromisoformat(state["at"])
-        after = datetime.fromisoformat(state["after"])
-        if at.tzinfo is None or after.tzinfo is None or not isinstance(state["id"], str):
-            raise ValueError("naive instant")
-    except (ValueError, KeyError, TypeError) as error:
-        raise BadRequestError("invalid cursor", code="invalid_cursor") from error
-    return after, (at, state["id"])
 
 
 def topic_summary(
@@ -344,7 +261,7 @@ def topic_summary(
     staff.require(Role.VIEWER)
     if end < start:
         raise ValidationError("the period ends before it starts", code="invalid_period")
-    _known(ports, staff.commune_id, topic_id, ValidationError)
+    known_model(ports, staff.commune_id, topic_id, ValidationError)
     commune = ports.communes.get(staff.commune_id)
     key = f"{start.isoformat()}|{end.isoformat()}|topic:{topic_id}"
     now = ports.clock()
@@ -377,7 +294,7 @@ def emerging_findings(
 ) -> list[Finding]:
     """The emerging-topic rule over the commune's verbatims of the last five weeks (a
     bounded read, for the hourly job)."""
-    model = _model(ports, commune.commune_id)
+    model = stored_model(ports, commune.commune_id)
     if model is None:
         return []
     baseline, recent = rules.days(today)
@@ -398,14 +315,21 @@ def _emerging(ports: Ports, commune_id: CommuneId) -> set[str]:
     }
 
 
-def _model(ports: Ports, commune_id: CommuneId) -> _Model | None:
+def stored_model(ports: Ports, commune_id: CommuneId) -> StoredModel | None:
+    """The commune's current model, None before its first build."""
     from chalicelib.analysis.topic_codec import decode_model  # numpy: paid when needed
 
     state = ports.topics.state(commune_id)
     if state is None:
         return None
-    model = decode_model(state.model)
-    return _Model(
+    try:
+        model = decode_model(state.model)
+    except (ValueError, KeyError, TypeError):
+        # A model this code cannot read (written by a newer codec) is as good as none until
+        # the next rebuild: the panel and the alerts must not fail on it.
+        logger.warning("unreadable topic model for %s", commune_id)
+        return None
+    return StoredModel(
         state,
         model.embedder,
         {topic.id: topic.label for topic in model.topics},
@@ -414,13 +338,14 @@ def _model(ports: Ports, commune_id: CommuneId) -> _Model | None:
     )
 
 
-def _known(
+def known_model(
     ports: Ports,
     commune_id: CommuneId,
     topic_id: str,
     error: type[NotFoundError] | type[ValidationError],
-) -> _Model:
-    model = _model(ports, commune_id)
+) -> StoredModel:
+    """The model, if it holds `topic_id`; raises `error` otherwise."""
+    model = stored_model(ports, commune_id)
     if model is None or topic_id not in model.labels:
         raise error(
             "unknown topic", code="topic_not_found" if error is NotFoundError else "unknown_topic"

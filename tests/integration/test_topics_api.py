@@ -189,6 +189,9 @@ def test_a_topic_page_with_its_series_and_no_other_communes_topic(client, aws, p
     assert sum(point["verbatims"] for point in body["series"]) == 12
     assert [p["complete"] for p in body["series"]] == [False, True, True, True, True, False]
     assert body["quotes"][0] == "Le plus typique."
+    # Quotes are the stored masked previews: an agent reads exactly what a viewer reads.
+    _, as_agent = get(client, path, login(aws, "agent@biot.demo"))
+    assert as_agent == body
 
     status, body = get(client, f"/console/topics/{PARKING}?theme=proprete&from=2026-11-01", viewer)
     assert (status, body["verbatims"]) == (200, 2)

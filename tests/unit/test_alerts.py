@@ -332,3 +332,43 @@ def test_escalation_happens_once_even_if_staff_lower_the_priority_and_not_after_
     assert service.detect(ports, ports.communes.get(BIOT)).raised == []
     assert ports.threads.get(BIOT, angry.thread_id).priority is Priority.NORMAL
     assert len(ports.mailer.sent) == sent
+
+
+def topic_days(recent: int, per_baseline_week: int = 0) -> dict[str, int]:
+    """`recent` verbatims yesterday, `per_baseline_week` in each of the 4 weeks before."""
+    days = {(TODAY - timedelta(days=1)).isoformat(): recent}
+    for week in range(4):
+        days[(TODAY - timedelta(days=8 + 7 * week)).isoformat()] = per_baseline_week
+    return days
+
+
+def test_a_topic_whose_week_jumps_against_its_own_baseline_is_emerging():
+    labels = {"tp1": "parking de la gare", "tp2": "éclairage public"}
+    counts = {"tp1": topic_days(7, per_baseline_week=2), "tp2": topic_days(6, per_baseline_week=2)}
+    [found] = alerts.emerging_topics(counts, labels, TODAY, RULES)
+    assert (found.kind, found.subject, found.episode) == (
+        AlertKind.EMERGING_TOPIC,
+        "topic-tp1",
+        "2026-11-02",
+    )
+    assert found.title == (
+        "Sujet en hausse : « parking de la gare » (7 avis en 7 jours, 2 par semaine d'habitude)"
+    )
+    assert found.figures == {"topic": "tp1", "verbatims": 7, "weeklyBaseline": 2.0}
+
+
+def test_an_emerging_topic_needs_a_minimum_volume_and_a_new_one_more():
+    labels = {"tp1": "parking", "tp2": "marché", "tp3": "piscine"}
+    counts = {
+        "tp1": topic_days(5, per_baseline_week=0) | {"2026-10-06": 1},  # 5 < emerging_min
+        "tp2": topic_days(9),  # no baseline: 9 < new_topic_min
+        "tp3": topic_days(10),  # no baseline, 10 in a week: a new topic growing fast
+    }
+    found = alerts.emerging_topics(counts, labels, TODAY, RULES)
+    assert [(f.subject, f.title) for f in found] == [
+        ("topic-tp3", "Nouveau sujet : « piscine » (10 avis en 7 jours)")
+    ]
+
+
+def test_a_topic_no_longer_in_the_model_raises_nothing():
+    assert alerts.emerging_topics({"gone": topic_days(50)}, {}, TODAY, RULES) == []
