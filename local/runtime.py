@@ -246,6 +246,7 @@ class Runtime:
         from chalicelib.workers.exports import handle_export
         from chalicelib.workers.inbound import handle_inbound
         from chalicelib.workers.retention import handle_retention_sweep
+        from chalicelib.workers.topics import handle_topics_rebuild
         from local.worker import QueuePoller, Schedule
 
         # Lambda runs many consumers of a queue at once; two for the analysis here, so that
@@ -286,6 +287,18 @@ class Runtime:
         sweep = Schedule("retention_sweep", handle_retention_sweep, REGION, 3600, foreground=pause)
         sweep.start()
         self.stoppers.append(sweep.stop)
+        # Every 15 minutes in AWS; every minute locally, so the demo communes get their
+        # topics as soon as the seeded opinions are analysed (the first build needs 20).
+        topics = Schedule(
+            "rebuild_topics",
+            handle_topics_rebuild,
+            REGION,
+            self.settings.alerts_every_seconds,
+            timeout=900,
+            foreground=pause,
+        )
+        topics.start()
+        self.stoppers.append(topics.stop)
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):

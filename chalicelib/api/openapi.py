@@ -12,6 +12,7 @@ from chalicelib.api.schemas import ErrorBody, Schema
 
 _REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {
+    202: "Accepted: too large to run within the request, it runs in the background",
     400: "Malformed request (invalid JSON, bad cursor)",
     401: "Missing, invalid or expired token",
     403: "The role does not allow this action, or it needs two-factor sign-in",

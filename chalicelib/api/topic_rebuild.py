@@ -55,7 +55,9 @@ class TopicsRebuilt(Schema):
         "topics",
         TopicsRebuilt,
         staff=True,
-        errors=(403, 409, 429),
+        # The 202 is listed with the other statuses, its body being the same schema.
+        errors=(202, 403, 409, 429),
+        error_bodies={202: TopicsRebuilt},
     ),
 )
 def rebuild_topics() -> object:

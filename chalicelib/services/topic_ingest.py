@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -27,24 +28,33 @@ QUOTE_LENGTH = 280
 # A rebuilt model reaches running workers within this delay; meanwhile a new opinion joins
 # the previous model's topic, whose id a rebuild keeps wherever the topic still fits.
 MODEL_TTL_SECONDS = 60.0
+# When it was read, the build it was read from, and the decoded model (None: no topics).
+_Entry = tuple[float, datetime | None, TopicModel | None]
 
 
 class ModelCache:
     """The communes' decoded topic models, per process (a Lambda container), each read
-    again after `ttl` seconds and decoded again only when its build changed."""
+    again after `ttl` seconds and decoded again only when its build changed. Entries belong
+    to the store they were read from (and go with it): tests' stores never share them."""
 
     def __init__(
         self, ttl: float = MODEL_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._entries: dict[CommuneId, tuple[float, datetime | None, TopicModel | None]] = {}
+        self._models: weakref.WeakKeyDictionary[object, dict[CommuneId, _Entry]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._retention: weakref.WeakKeyDictionary[object, dict[CommuneId, tuple[float, int]]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._lock = threading.Lock()
 
     def model(self, ports: Ports, commune_id: CommuneId) -> TopicModel | None:
         now = self._clock()
         with self._lock:
-            cached = self._entries.get(commune_id)
+            entries = self._models.setdefault(ports.topics, {})
+            cached = entries.get(commune_id)
         if cached is not None and now - cached[0] < self._ttl:
             return cached[2]
         state = ports.topics.state(commune_id)
@@ -52,12 +62,26 @@ class ModelCache:
         unchanged = cached is not None and cached[1] == built_at
         model = cached[2] if cached is not None and unchanged else _decoded(state)
         with self._lock:
-            self._entries[commune_id] = (now, built_at, model)
+            entries[commune_id] = (now, built_at, model)
         return model
 
-    def forget(self, commune_id: CommuneId) -> None:
+    def retention_days(self, ports: Ports, commune_id: CommuneId) -> int:
+        """The commune's retention setting, read again after `ttl` seconds like the model:
+        one commune read fewer per message."""
+        now = self._clock()
         with self._lock:
-            self._entries.pop(commune_id, None)
+            entries = self._retention.setdefault(ports.communes, {})
+            cached = entries.get(commune_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        days = ports.communes.get(commune_id).settings.retention_days
+        with self._lock:
+            entries[commune_id] = (now, days)
+        return days
+
+    def forget(self, ports: Ports, commune_id: CommuneId) -> None:
+        with self._lock:
+            self._models.get(ports.topics, {}).pop(commune_id, None)
 
 
 def _decoded(state: TopicsState | None) -> TopicModel | None:
@@ -101,7 +125,8 @@ def ingest(
         return None
     embedder = embedder or topic_embedder()
     vector = _vector(embedder, result, text)
-    model = (cache or _MODELS).model(ports, message.commune_id)
+    cache = cache or _MODELS
+    model = cache.model(ports, message.commune_id)
     topic = None
     # Vectors of another embedder live in another space: they never meet its centroids.
     if model is not None and model.embedder == embedder.name:
@@ -120,7 +145,11 @@ def ingest(
         places=tuple(sorted(places_in(result.masked_text))),
         quote="" if result.toxic else preview_of(result.masked_text, QUOTE_LENGTH),
         topic=topic,
-        expires_at=_expiry(ports, message),
+        # Kept as long as the commune keeps a contact of that day: a verbatim holds no
+        # personal data, but nothing stays for ever (erasure and the retention sweep
+        # remove a thread's verbatims sooner).
+        expires_at=message.created_at
+        + timedelta(days=cache.retention_days(ports, message.commune_id)),
     )
     ports.topics.add(verbatim)
     return verbatim
@@ -134,14 +163,6 @@ def _vector(embedder: Embedder, result: TextAnalysis, text: str) -> bytes:
     if reused is not None and reused.embedder == embedder.name and reused.text == text:
         return reused.vector
     return encode_embedding(embedder.embed([text])[0])
-
-
-def _expiry(ports: Ports, message: Message) -> datetime:
-    """A verbatim is kept as long as the commune keeps a contact of that day: it holds no
-    personal data, but nothing stays for ever (erasure and the retention sweep remove a
-    thread's verbatims sooner)."""
-    commune = ports.communes.get(message.commune_id)
-    return message.created_at + timedelta(days=commune.settings.retention_days)
 
 
 def keep_ingested(ports: Ports, message: Message, thread: Thread, result: TextAnalysis) -> None:

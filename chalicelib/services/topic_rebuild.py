@@ -40,7 +40,7 @@ ON_DEMAND_WINDOW_SECONDS = 60
 # Up to this many verbatims, an admin's rebuild runs within the request (API Gateway gives
 # it 29 s, the function 20 s): see docs/analysis.md for the figures. Beyond, the schedule
 # runs it within 15 minutes.
-SYNC_LIMIT = 5_000
+SYNC_LIMIT = 2_000
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def rebuild_report(
     )
     ports.topics.save_state(state)
     # This process's ingest sees the new model at once; other workers within their TTL.
-    topic_ingest.models().forget(commune_id)
+    topic_ingest.models().forget(ports, commune_id)
     logger.info(
         "topics of %s rebuilt: %d topics, %d verbatims (%d changed, %d skipped)",
         commune_id,

@@ -4,6 +4,7 @@ partition, so a period, a topic or a thread is one Query, never a Scan."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -20,6 +21,8 @@ _MODEL_KEY = "model"
 _REQUEST_KEY = "request"
 _VERBATIM = "v#"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+# Parallel writes of a rebuild's assignments (botocore's default pool holds 10 connections).
+_WRITERS = 10
 
 
 class DynamoTopicStore(TopicStore):
@@ -56,23 +59,15 @@ class DynamoTopicStore(TopicStore):
         return [_verbatim(item) for item in items]
 
     def assign(self, changes: Sequence[tuple[Verbatim, str | None]]) -> None:
-        for verbatim, topic in changes:
-            item = TopicItemModel(verbatim.commune_id, _key(verbatim))
-            actions: list[Action] = [
-                TopicItemModel.topic.remove(),
-                TopicItemModel.topic_index.remove(),
-            ]
-            if topic:
-                actions = [
-                    TopicItemModel.topic.set(topic),
-                    TopicItemModel.topic_index.set(f"{verbatim.commune_id}#{topic}"),
-                ]
-            try:
-                # Only an item still there: one erased during the rebuild stays erased.
-                item.update(actions=actions, condition=TopicItemModel.topic_key.exists())
-            except UpdateError as error:
-                if error.cause_response_code != _CONDITION_FAILED:
-                    raise
+        if len(changes) <= 1:
+            for verbatim, topic in changes:
+                _assign(verbatim, topic)
+            return
+        # One UpdateItem each (the item's topic and its index key): a first build writes
+        # every verbatim, so they go in parallel (botocore clients are thread-safe).
+        with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+            for done in [pool.submit(_assign, v, topic) for v, topic in changes]:
+                done.result()
 
     def forget_thread(self, commune_id: CommuneId, thread_id: str) -> int:
         items = list(TopicItemModel.by_thread.query(f"{commune_id}#{thread_id}"))
@@ -113,6 +108,22 @@ class DynamoTopicStore(TopicStore):
         except DoesNotExist:
             return None
         return item.built_at
+
+
+def _assign(verbatim: Verbatim, topic: str | None) -> None:
+    item = TopicItemModel(verbatim.commune_id, _key(verbatim))
+    actions: list[Action] = [TopicItemModel.topic.remove(), TopicItemModel.topic_index.remove()]
+    if topic:
+        actions = [
+            TopicItemModel.topic.set(topic),
+            TopicItemModel.topic_index.set(f"{verbatim.commune_id}#{topic}"),
+        ]
+    try:
+        # Only an item still there: one erased during the rebuild stays erased.
+        item.update(actions=actions, condition=TopicItemModel.topic_key.exists())
+    except UpdateError as error:
+        if error.cause_response_code != _CONDITION_FAILED:
+            raise
 
 
 def _key(verbatim: Verbatim) -> str:
