@@ -14,6 +14,7 @@ const routes = [
   { name: "inbox", pattern: /^\/boite$/, title: "Boîte de réception", roles: ALL, nav: "boite", load: () => import("./views/inbox.js") },
   { name: "thread", pattern: /^\/fils\/([0-9A-Za-z]{10,40})$/, title: "Fil de discussion", roles: ALL, nav: "boite", load: () => import("./views/thread.js") },
   { name: "dashboard", pattern: /^\/tableau-de-bord$/, title: "Tableau de bord", roles: ALL, nav: "tableau-de-bord", load: () => import("./views/dashboard.js") },
+  { name: "topic", pattern: /^\/sujets\/([0-9A-Za-z_-]{1,64})$/, title: "Sujet", roles: ALL, nav: "tableau-de-bord", load: () => import("./views/topic.js") },
   { name: "alerts", pattern: /^\/alertes$/, title: "Alertes", roles: ALL, nav: "alertes", load: () => import("./views/alerts.js") },
   { name: "exports", pattern: /^\/exports$/, title: "Exports", roles: ALL, nav: "exports", load: () => import("./views/exports.js") },
   { name: "moderation", pattern: /^\/moderation$/, title: "Modération", roles: EDIT, nav: "moderation", load: () => import("./views/moderation.js") },

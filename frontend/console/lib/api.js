@@ -22,6 +22,7 @@ const MESSAGES = {
   message_not_found: "Ce message est introuvable.",
   export_not_found: "Cet export est introuvable (les exports sont supprimés après 7 jours).",
   alert_not_found: "Cette alerte est introuvable.",
+  topic_not_found: "Ce sujet est introuvable : les sujets ont peut-être été recalculés depuis. Revenez au tableau de bord.",
   consultation_not_found: "Cette concertation est introuvable.",
   attachment_not_found: "Cette pièce jointe est introuvable.",
   original_not_found: "L'e-mail d'origine n'est plus disponible.",
@@ -32,6 +33,8 @@ const MESSAGES = {
   // 409
   version_conflict: "Ce fil a été modifié par quelqu'un d'autre entre-temps.",
   analysis_pending: "L'analyse de ce fil n'est pas encore terminée : réessayez dans un instant.",
+  rebuild_pending: "Un recalcul des sujets est déjà en cours : les sujets seront à jour dans les 15 minutes.",
+  rebuild_too_soon: "Les sujets viennent d'être recalculés : réessayez dans une minute.",
   merged: "Ce fil ne peut pas être fusionné (déjà fusionné, ou d'autres fils y ont été fusionnés).",
   staff_exists: "Cette adresse a déjà un compte.",
   thread_exists: "Ce fil existe déjà.",

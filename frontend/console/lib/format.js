@@ -173,3 +173,24 @@ export function excerpt(text, max = 160) {
   const space = cut.lastIndexOf(" ");
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
+
+/** Chart buckets (dashboard, topic page): "sem. du 2 nov." / "la semaine du 2 novembre 2026". */
+export const GRANULARITY = { day: "Jour", week: "Semaine", month: "Mois" };
+
+export function bucketLabel(start, granularity) {
+  if (granularity === "month") {
+    const date = new Date(`${start}T12:00:00Z`);
+    return new Intl.DateTimeFormat("fr-FR", { month: "short", year: "numeric", timeZone: "UTC" }).format(date);
+  }
+  if (granularity === "week") return `sem. du ${day(start)}`;
+  return day(start);
+}
+
+export function bucketLong(start, granularity) {
+  if (granularity === "month") {
+    const date = new Date(`${start}T12:00:00Z`);
+    return new Intl.DateTimeFormat("fr-FR", { month: "long", year: "numeric", timeZone: "UTC" }).format(date);
+  }
+  if (granularity === "week") return `la semaine du ${longDay(start)}`;
+  return `le ${longDay(start)}`;
+}

@@ -1,7 +1,7 @@
 // Shared pieces of the inbox and the thread view: chips (always with text, never colour alone).
 
 import { h } from "./dom.js";
-import { STATUS, CHANNEL, SENTIMENT, ANALYSIS, PRIORITY, dateOnly, timeElement } from "./format.js";
+import { STATUS, CHANNEL, SENTIMENT, ANALYSIS, PRIORITY, dateOnly, dateTime, excerpt, timeElement } from "./format.js";
 import { themeLabel, quartierLabel } from "./commune.js";
 
 const SENTIMENT_CLASS = { POSITIVE: "positive", NEGATIVE: "negative", NEUTRAL: "neutral", MIXED: "mixed" };
@@ -54,6 +54,49 @@ export function quartierText(info, id) {
   return quartierLabel(info, id);
 }
 
+/** The topic a thread belongs to (issue 18), when the API names one. */
+export function topicChip(thread) {
+  if (!thread.topic || !thread.topic.label) return null;
+  return chip(`Sujet : ${thread.topic.label}`, "topic");
+}
+
+/** What a thread is called in a list: its subject, else the start of its last message. */
+export function threadTitle(thread) {
+  return thread.subject ? thread.subject : excerpt(thread.preview, 140) || "(message vide)";
+}
+
+/** The chips of a thread in a list (inbox, topic page). */
+export function threadChips(info, thread) {
+  return h(
+    "div",
+    { class: "chips" },
+    channelChip(thread.channel),
+    themeChip(info, thread.theme),
+    topicChip(thread),
+    sentimentChip(thread),
+    statusChip(thread.status),
+    dueChip(thread),
+    priorityChip(thread),
+    thread.quartier ? chip(`Quartier : ${quartierText(info, thread.quartier)}`, "muted") : null,
+    thread.assignee ? chip(`Assigné à ${thread.assignee}`, "muted") : null,
+    (thread.tags || []).map((tag) => chip(`#${tag}`, "tag")),
+    thread.mergedInto ? chip("Fusionné", "muted") : null,
+  );
+}
+
+/** A thread in a read-only list: its link, preview, chips and last activity. */
+export function threadItem(info, thread, linkProps = {}) {
+  const title = threadTitle(thread);
+  return h(
+    "li",
+    { class: ["thread-item", thread.overdue ? "thread-item--overdue" : null], dataset: { id: thread.id } },
+    h("p", { class: "thread-item__title" }, h("a", { href: `#/fils/${encodeURIComponent(thread.id)}`, class: "thread-item__link", ...linkProps }, title)),
+    thread.subject ? h("p", { class: "thread-item__preview" }, excerpt(thread.preview, 220)) : null,
+    threadChips(info, thread),
+    h("p", { class: "thread-item__date" }, "Dernière activité : ", timeElement(thread.lastActivityAt, dateTime(thread.lastActivityAt))),
+  );
+}
+
 /** Does a thread match the inbox filters (for threads that arrive live)? */
 export function matchesFilters(thread, filters) {
   if (filters.status && thread.status !== filters.status) return false;
@@ -67,5 +110,6 @@ export function matchesFilters(thread, filters) {
   if (filters.priority && thread.priority !== filters.priority) return false;
   if (filters.overdue && !thread.overdue) return false;
   if (filters.publication && thread.publication !== filters.publication) return false;
+  if (filters.topic && (!thread.topic || thread.topic.id !== filters.topic)) return false;
   return true;
 }

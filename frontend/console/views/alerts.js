@@ -6,6 +6,7 @@ import { get, post, put, errorText } from "../lib/api.js";
 import { can } from "../lib/auth.js";
 import { replaceQuery } from "../lib/router.js";
 import { ALERT_KIND, dateTime, timeElement } from "../lib/format.js";
+import { topicHash } from "../lib/topics.js";
 
 function stateOf(alert) {
   if (alert.resolvedAt) return "Résolue";
@@ -75,6 +76,9 @@ export async function render(ctx) {
               const actions = [];
               if (alert.figures && typeof alert.figures.thread === "string" && /^[0-9a-z]{10,40}$/i.test(alert.figures.thread)) {
                 actions.push(h("a", { href: `#/fils/${encodeURIComponent(alert.figures.thread)}` }, "Ouvrir le fil"), " ");
+              }
+              if (alert.figures && topicHash(alert.figures.topic)) {
+                actions.push(h("a", { href: topicHash(alert.figures.topic), "aria-label": `Voir le sujet : ${alert.title}` }, "Voir le sujet"), " ");
               }
               if (alert.active && can("edit")) {
                 const button = h("button", { type: "button", class: "button button--small", "aria-label": `Prendre en charge : ${alert.title}` }, "Prendre en charge");

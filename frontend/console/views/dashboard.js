@@ -1,35 +1,18 @@
 // Dashboard: GET /console/dashboard?from&to&granularity[&theme&quartier&channel] with charts
-// (Chart.js loaded here only), their data tables and summaries; active alerts (acknowledge).
+// (Chart.js loaded here only), their data tables and summaries; active alerts (acknowledge);
+// the « Sujets » panel (views/topics_panel.js) for the same period and filters.
 
 import { h, field, select, messageBox, announce } from "../lib/dom.js";
 import { get, post, errorText } from "../lib/api.js";
 import { can } from "../lib/auth.js";
 import { replaceQuery, hashFor } from "../lib/router.js";
 import { commune, themeOptions, quartierOptions } from "../lib/commune.js";
-import { CHANNEL, ALERT_KIND, number, integer, signed, percentOfShare, hours, day, longDay, isoDay, addDays, dateTime, timeElement } from "../lib/format.js";
+import { CHANNEL, ALERT_KIND, GRANULARITY, bucketLabel, bucketLong, number, integer, signed, percentOfShare, hours, longDay, isoDay, addDays, dateTime, timeElement } from "../lib/format.js";
 import { chartBlock, loadChartLibrary, COLORS } from "../lib/charts.js";
 import { summariesSection } from "./summaries.js";
+import { topicsSection } from "./topics_panel.js";
+import { topicHash } from "../lib/topics.js";
 import { MIN_VERBATIMS, netText, intervalText, sure, completeText, pointStyles } from "../lib/certainty.js";
-
-const GRANULARITY = { day: "Jour", week: "Semaine", month: "Mois" };
-
-function bucketLabel(start, granularity) {
-  if (granularity === "month") {
-    const date = new Date(`${start}T12:00:00Z`);
-    return new Intl.DateTimeFormat("fr-FR", { month: "short", year: "numeric", timeZone: "UTC" }).format(date);
-  }
-  if (granularity === "week") return `sem. du ${day(start)}`;
-  return day(start);
-}
-
-function bucketLong(start, granularity) {
-  if (granularity === "month") {
-    const date = new Date(`${start}T12:00:00Z`);
-    return new Intl.DateTimeFormat("fr-FR", { month: "long", year: "numeric", timeZone: "UTC" }).format(date);
-  }
-  if (granularity === "week") return `la semaine du ${longDay(start)}`;
-  return `le ${longDay(start)}`;
-}
 
 const BREAKDOWN_COLUMNS = [
   { label: "Libellé", cell: (row) => row.label },
@@ -165,6 +148,9 @@ export async function render(ctx) {
       );
       if (alert.figures && typeof alert.figures.thread === "string" && /^[0-9a-z]{10,40}$/i.test(alert.figures.thread)) {
         item.append(h("p", null, h("a", { href: `#/fils/${encodeURIComponent(alert.figures.thread)}` }, "Ouvrir le fil concerné")));
+      }
+      if (alert.figures && topicHash(alert.figures.topic)) {
+        item.append(h("p", null, h("a", { href: topicHash(alert.figures.topic) }, "Voir le sujet concerné")));
       }
       if (can("edit")) {
         const button = h("button", { type: "button", class: "button button--small" }, "Prendre en charge");
@@ -440,6 +426,7 @@ export async function render(ctx) {
         exportLink,
         figuresSection(data),
         alertsSection(data.alerts || []),
+        topicsSection(info, { from: data.from, to: data.to, granularity: period.granularity, theme: period.theme, quartier: period.quartier, channel: period.channel }, { signal: ctx.signal, alive: ctx.alive }),
         h("div", { class: "chart-grid" }, blocks.map((block) => block.section)),
         keyPhrasesSection(data.keyPhrases || []),
         summariesSection({ from: data.from, to: data.to, theme: period.theme }, data.byTheme || [], { signal: ctx.signal, alive: ctx.alive }),

@@ -7,11 +7,12 @@ import { can, current } from "../lib/auth.js";
 import { replaceQuery, navigate } from "../lib/router.js";
 import { commune, themeOptions, quartierOptions, services, themeLabel } from "../lib/commune.js";
 import { STATUS, CHANNEL, SENTIMENT, PRIORITY, PUBLICATION, excerpt, dateTime, timeElement } from "../lib/format.js";
-import { sentimentChip, statusChip, channelChip, themeChip, dueChip, priorityChip, chip, quartierText, matchesFilters } from "../lib/threads.js";
+import { topicOptions } from "../lib/topics.js";
+import { threadTitle, threadChips, matchesFilters } from "../lib/threads.js";
 import { onEvents } from "../lib/realtime.js";
 import { setViewKeys } from "../lib/shortcuts.js";
 
-const FILTERS = ["status", "theme", "quartier", "channel", "sentiment", "assignee", "service", "tag", "priority", "overdue", "publication"];
+const FILTERS = ["status", "theme", "topic", "quartier", "channel", "sentiment", "assignee", "service", "tag", "priority", "overdue", "publication"];
 const PAGE = 25;
 const LIVE_KINDS = new Set([
   "thread.created",
@@ -49,7 +50,7 @@ export async function render(ctx) {
   const filterForm = h("form", { class: "filters", role: "search", "aria-label": "Filtrer les fils" });
   ctx.outlet.append(filterForm);
 
-  const [info, serviceList] = await Promise.all([commune(), services()]);
+  const [info, serviceList, topics] = await Promise.all([commune(), services(), topicOptions(filters.topic, ctx.signal)]);
   if (!ctx.alive()) return;
 
   // Filters (their values live in the URL: #/boite?status=new&…)
@@ -57,6 +58,7 @@ export async function render(ctx) {
   const controls = {
     status: select("status", [...any, ...Object.entries(STATUS)], filters.status),
     theme: select("theme", [...any, ...themeOptions(info)], filters.theme),
+    topic: select("topic", [...any, ...topics], filters.topic),
     quartier: select("quartier", [...any, ...quartierOptions(info)], filters.quartier),
     channel: select("channel", [...any, ...Object.entries(CHANNEL)], filters.channel),
     sentiment: select("sentiment", [...any, ...Object.entries(SENTIMENT)], filters.sentiment),
@@ -79,6 +81,7 @@ export async function render(ctx) {
       { class: "filters__grid" },
       field("Statut", controls.status),
       field("Thème", controls.theme),
+      field("Sujet", controls.topic),
       field("Quartier", controls.quartier),
       field("Canal", controls.channel),
       field("Sentiment", controls.sentiment),
@@ -141,23 +144,10 @@ export async function render(ctx) {
   }
 
   function itemNode(thread) {
-    const title = thread.subject ? thread.subject : excerpt(thread.preview, 140) || "(message vide)";
+    const title = threadTitle(thread);
     const linkId = uid("fil");
     const link = h("a", { href: `#/fils/${encodeURIComponent(thread.id)}`, class: "thread-item__link", id: linkId }, title);
-    const chips = h(
-      "div",
-      { class: "chips" },
-      channelChip(thread.channel),
-      themeChip(info, thread.theme),
-      sentimentChip(thread),
-      statusChip(thread.status),
-      dueChip(thread),
-      priorityChip(thread),
-      thread.quartier ? chip(`Quartier : ${quartierText(info, thread.quartier)}`, "muted") : null,
-      thread.assignee ? chip(`Assigné à ${thread.assignee}`, "muted") : null,
-      (thread.tags || []).map((tag) => chip(`#${tag}`, "tag")),
-      thread.mergedInto ? chip("Fusionné", "muted") : null,
-    );
+    const chips = threadChips(info, thread);
     const li = h(
       "li",
       { class: ["thread-item", thread.overdue ? "thread-item--overdue" : null], dataset: { id: thread.id } },
@@ -182,7 +172,7 @@ export async function render(ctx) {
   }
 
   function searchText(thread) {
-    return `${thread.subject || ""} ${thread.preview || ""} ${(thread.tags || []).join(" ")} ${themeLabel(info, thread.theme)}`.toLowerCase();
+    return `${thread.subject || ""} ${thread.preview || ""} ${(thread.tags || []).join(" ")} ${themeLabel(info, thread.theme)} ${thread.topic && thread.topic.label ? thread.topic.label : ""}`.toLowerCase();
   }
 
   function visibleIds() {
@@ -258,7 +248,11 @@ export async function render(ctx) {
     }
   }
 
+  // Filters changed while a page was on its way: that page is dropped (it is the old list's).
+  let listGeneration = 0;
+
   async function loadPage(cursor) {
+    const generation = listGeneration;
     const params = { limit: PAGE, cursor };
     for (const name of FILTERS) {
       if (filters[name] !== undefined) params[name] = name === "overdue" ? "true" : filters[name];
@@ -267,7 +261,7 @@ export async function render(ctx) {
     list.setAttribute("aria-busy", "true");
     try {
       const page = await get("/console/threads", params, ctx.signal);
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || generation !== listGeneration) return;
       error.hide();
       const firstNew = page.items.find((thread) => !items.has(thread.id));
       addThreads(page.items);
@@ -280,7 +274,7 @@ export async function render(ctx) {
         if (index >= 0) setCurrent(index);
       }
     } catch (failure) {
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || generation !== listGeneration) return;
       error.show(errorText(failure));
       status.textContent = "";
     } finally {
@@ -301,6 +295,7 @@ export async function render(ctx) {
     Object.keys(filters).forEach((key) => delete filters[key]);
     Object.assign(filters, next);
     replaceQuery("/boite", next);
+    listGeneration += 1;
     items.clear();
     order = [];
     currentIndex = -1;

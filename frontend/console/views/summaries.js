@@ -1,4 +1,5 @@
-// "Ce que disent les habitants": GET /console/summaries?from&to&theme for the chosen theme,
+// "Ce que disent les habitants": GET /console/summaries?from&to&theme for the chosen theme
+// (or ?topic= for one topic, on its page),
 // or for the three themes with the most verbatims, one request after the other (each may
 // take seconds the first time). Every quoted opinion links to its thread; texts are masked.
 
@@ -76,6 +77,32 @@ export function summariesSection(period, byTheme, { signal, alive }) {
       }
     }
     status.textContent = `${themes.length > 1 ? "Synthèses affichées" : "Synthèse affichée"}.`;
+  })();
+  return section;
+}
+
+/** The same section for one topic (the topic page): GET /console/summaries?topic&from&to. */
+export function topicSummarySection(period, topic, { signal, alive }) {
+  const status = h("p", { class: "list-status", role: "status" }, `Rédaction de la synthèse « ${topic.label} »…`);
+  const list = h("div", { class: "summaries" });
+  const section = h(
+    "section",
+    { class: "panel", "aria-labelledby": "titre-habitants" },
+    h("h2", { id: "titre-habitants" }, "Ce que disent les habitants"),
+    status,
+    list,
+  );
+  (async () => {
+    try {
+      const summary = await get("/console/summaries", { from: period.from, to: period.to, topic: topic.id }, signal);
+      if (!alive()) return;
+      list.append(summaryBlock(summary, topic.label, "titre-synthese-sujet"));
+      status.textContent = "Synthèse affichée.";
+    } catch (failure) {
+      if (!alive()) return;
+      status.textContent = "";
+      list.append(h("p", { class: "hint" }, `Synthèse « ${topic.label} » indisponible : ${errorText(failure)}`));
+    }
   })();
   return section;
 }

@@ -22,6 +22,7 @@ import {
   number,
   excerpt,
 } from "../lib/format.js";
+import { topicHash } from "../lib/topics.js";
 import { sentimentChip, statusChip, channelChip, themeChip, dueChip, priorityChip, chip } from "../lib/threads.js";
 import { onEvents } from "../lib/realtime.js";
 import { setViewKeys } from "../lib/shortcuts.js";
@@ -242,6 +243,7 @@ export async function render(ctx) {
       ...defRow("Canal", channelChip(t.channel)),
       ...defRow("Statut", statusChip(t.status)),
       ...defRow("Thème", themeChip(info, t.theme), correctButton("theme", "Corriger le thème")),
+      ...(t.topic === undefined ? [] : defRow("Sujet", t.topic && topicHash(t.topic.id) ? h("a", { href: topicHash(t.topic.id) }, t.topic.label) : "Aucun sujet pour l'instant")),
       ...defRow("Sentiment", sentimentChip(t), correctButton("sentiment", "Corriger le sentiment")),
       ...defRow("Reçu le", timeElement(t.createdAt, dateTime(t.createdAt))),
       ...defRow("Dernière activité", timeElement(t.lastActivityAt, dateTime(t.lastActivityAt))),
