@@ -146,3 +146,18 @@ def test_each_analysed_message_is_kept_once_as_a_verbatim_for_topics(ports):
     assert verbatim.embedder == topic_embedder().name
     assert decode_embedding(verbatim.vector).shape == (topic_embedder().dimension,)
     assert verbatim.topic is None  # the commune has no topics yet
+
+
+def test_two_reports_of_one_streetlight_are_grouped_by_the_worker_and_another_street_is_not(
+    ports,
+):
+    first = submit(ports, "Le lampadaire de la rue Pasteur est en panne depuis lundi soir.")
+    second = submit(ports, "Lampadaire en panne rue Pasteur, la rue est dans le noir le soir.")
+    elsewhere = submit(ports, "Le lampadaire de la rue Victor Hugo est en panne depuis lundi.")
+    assert invoke(receive_event()) == {"batchItemFailures": []}
+
+    [grouped] = ports.topics.of_thread(BIOT, second)
+    assert grouped.problem == first
+    assert sorted(ports.topics.problem_threads(BIOT, first)) == sorted([first, second])
+    [apart] = ports.topics.of_thread(BIOT, elsewhere)
+    assert apart.problem is None
