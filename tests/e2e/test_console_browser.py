@@ -5,6 +5,7 @@ opinions rendered as text (nothing they carry ever runs)."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import time
 from typing import Any
@@ -286,41 +287,24 @@ def test_a_new_admin_sets_up_two_factor_sign_in_from_the_console(page, runtime):
     assert problems(page) == []
 
 
-def given_similar(page: Any, thread_id: str, other_id: str, reader: Staff) -> None:
-    """The thread's answer, given `other_id` as its similar report as `reader` reads it."""
-
-    def with_similar(route: Any) -> None:
-        if route.request.method != "GET":
-            route.continue_()
-            return
-        answer = route.fetch()
-        body = answer.json()
-        other = reader.opens(other_id).body
-        body["similar"] = [
-            {
-                "threadId": other["id"],
-                "createdAt": other["createdAt"],
-                "status": other["status"],
-                "preview": other["preview"],
-            }
-        ]
-        route.fulfill(response=answer, json=body)
-
-    page.route(re.compile(rf".*/console/threads/{thread_id}$"), with_similar)
-
-
 def test_a_thread_shows_its_similar_reports_and_an_agent_merges_one(page, runtime):
-    # The analysis worker links reports once it keeps verbatims (issue #18); until then the
-    # thread's answer is given its similar report here, read from the API as it stands.
+    # Two reports of one streetlight on a street no other test names: the analysis worker
+    # groups them (same place, close words), and the console shows the group.
     citizen = Citizen(runtime.api_url, "biot")
-    stamp = time.time_ns()
-    first_text = f"Lampadaire en panne rue Victor Hugo ({stamp})."
+    street = "".join(random.choice("bdfglmnprstv") + random.choice("aeiou") for _ in range(3))
+    first_text = f"Le lampadaire de la rue {street.title()} est en panne depuis lundi soir."
     first = citizen.submits(theme="proprete", text=first_text).body["id"]
-    second_text = f"Rue Victor Hugo, l'éclairage ne marche plus ({stamp})."
+    second_text = f"Lampadaire en panne rue {street.title()}, la rue est dans le noir le soir."
     second = citizen.submits(theme="proprete", text=second_text).body["id"]
     agent = Staff(runtime.api_url, "agent@biot.demo", runtime.password)
+    agent.waits_for_analysis(first)
+    agent.waits_for_analysis(second)
+    deadline = time.monotonic() + 30
+    while not agent.opens(first).body["similar"]:
+        assert time.monotonic() < deadline, "the worker did not group the two reports"
+        time.sleep(0.5)
+    assert [s["threadId"] for s in agent.opens(first).body["similar"]] == [second]
 
-    given_similar(page, first, second, agent)
     log_in(page, "agent@biot.demo", runtime.password)
     page.goto(f"/console#/fils/{first}")
     panel = page.locator("section[data-similar]")
@@ -338,9 +322,6 @@ def test_a_thread_shows_its_similar_reports_and_an_agent_merges_one(page, runtim
     context = page.context.browser.new_context(base_url=runtime.web_origin, locale="fr-FR")
     try:
         elected = context.new_page()
-        given_similar(
-            elected, first, second, Staff(runtime.api_url, "viewer@biot.demo", runtime.password)
-        )
         log_in(elected, "viewer@biot.demo", runtime.password)
         elected.goto(f"/console#/fils/{first}")
         shown = elected.locator("section[data-similar]")
