@@ -65,6 +65,11 @@ def places_in(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def without_places(text: str) -> str:
+    """`text` with the places it names taken out ("avenue des Pins" names no tree)."""
+    return _PLACE.sub(" ", text)
+
+
 def _name_words(name: str) -> list[str]:
     words: list[str] = []
     for word in re.findall(r"[\w'’-]+", name):

@@ -37,6 +37,8 @@ class Report:
     places: frozenset[str]
     quartier: str | None
     at: datetime
+    # The kinds of things it is about (`problem_objects.objects_in`), empty when unknown.
+    objects: frozenset[str] = frozenset()
 
 
 def thresholds(embedder_a: str, embedder_b: str) -> tuple[float, float] | None:
@@ -57,6 +59,8 @@ def same_problem(
     """Whether `a` and `b` report one problem, by e5's thresholds unless given others."""
     if abs(a.at - b.at) > WINDOW:
         return False
+    if a.objects and b.objects and not a.objects & b.objects:
+        return False  # two things (a streetlight, a bin): two problems, whatever e5 says
     if a.places and b.places and not a.places & b.places:
         return False  # two places: never the same problem
     if a.quartier and b.quartier and a.quartier != b.quartier:

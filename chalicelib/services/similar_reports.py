@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from chalicelib.analysis import similar
+from chalicelib.analysis.problem_objects import objects_in
 from chalicelib.analysis.topic_codec import decode_embedding
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import ConcertoError, NotFoundError
@@ -78,6 +79,7 @@ def _report(verbatim: Verbatim) -> similar.Report:
         frozenset(verbatim.places),
         verbatim.quartier,
         verbatim.created_at,
+        objects_in(verbatim.quote),
     )
 
 

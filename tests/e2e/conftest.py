@@ -138,10 +138,13 @@ def page(browser: Any, runtime: Runtime) -> Iterator[Any]:
     context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Key screens kept as test artifacts (test-artifacts/, uploaded by CI when present)."""
+def screenshot(page: Any, name: str, part: Any = None) -> None:
+    """Key screens kept as test artifacts (test-artifacts/, uploaded by CI when present):
+    the whole page, or one `part` of it (a locator) as `<name>-part.png` too."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if part is not None:
+        part.screenshot(path=str(ARTIFACTS / f"{name}-part.png"))
 
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}

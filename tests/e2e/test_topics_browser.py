@@ -73,7 +73,7 @@ def test_an_admin_reads_the_topics_opens_one_and_filters_the_inbox_by_it(page, r
     assert panel.get_by_role("button", name="Recalculer les sujets").count() == 1
     page.wait_for_load_state("networkidle")
     panel.scroll_into_view_if_needed()
-    screenshot(page, "console-sujets")
+    screenshot(page, "console-sujets", panel)
     assert violations(page, "tableau-de-bord-sujets") == []
 
     topic_id, label = open_first_topic(page)
@@ -87,7 +87,13 @@ def test_an_admin_reads_the_topics_opens_one_and_filters_the_inbox_by_it(page, r
     threads = page.locator(".topic-page .thread-list .thread-item__link")
     threads.first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
-    screenshot(page, "console-sujet-resume")
+    screenshot(
+        page,
+        "console-sujet-resume",
+        page.locator(
+            "section", has=page.get_by_role("heading", name="Ce que disent les habitants")
+        ).first,
+    )
     assert violations(page, "sujet") == []
 
     # Its threads in the inbox: the « Sujet » filter is set from the URL, and kept there.

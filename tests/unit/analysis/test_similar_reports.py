@@ -4,6 +4,7 @@ two places are never one problem, whatever their words."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from chalicelib.analysis.places import places_in
+from chalicelib.analysis.problem_objects import objects_in
 from chalicelib.analysis.similar import Report, same_problem, similar_to
 
 pytestmark = pytest.mark.unit
@@ -101,3 +103,29 @@ def test_vectors_are_compared_by_their_embedders_thresholds_and_never_across_emb
     a = report("a", [1, 0.5], "Lampadaire en panne")
     b = report("b", [1, 0.5], "Le lampadaire est en panne")
     assert same_problem(a, b) and not same_problem(a, b, same_place, no_place)
+
+
+@pytest.mark.parametrize(
+    ("text", "objects"),
+    [
+        ("Le lampadaire de la rue Victor Hugo est en panne.", {"eclairage"}),
+        ("Il fait tout noir, le réverbère est mort.", {"eclairage"}),
+        ("Les poubelles débordent rue Victor Hugo.", {"dechets"}),
+        # A place's name names no thing: no tree in « avenue des Pins ».
+        ("Un nid de poule énorme avenue des Pins.", {"chaussee"}),
+        ("Fuite d'eau chemin de la Fontaine.", {"eau"}),
+        ("Les horaires de la médiathèque ne conviennent pas.", set()),
+    ],
+)
+def test_the_things_a_report_is_about(text, objects):
+    assert objects_in(text) == objects
+
+
+def test_two_things_at_one_place_are_two_problems_however_close_the_words():
+    lamp = "Le lampadaire de la rue Victor Hugo est en panne."
+    bins = "Les poubelles débordent rue Victor Hugo."
+    a = replace(report("a", [1, 0], lamp), objects=objects_in(lamp))
+    b = replace(report("b", [1, 0.01], bins), objects=objects_in(bins))
+    assert not same_problem(a, b)
+    # A report naming no known thing is left to the place and the words.
+    assert same_problem(a, report("b", [1, 0.01], bins))
