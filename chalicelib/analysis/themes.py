@@ -317,6 +317,9 @@ _E5_WEIGHT = 45.0
 # full say), ninety a better one (Toulouse 2022, one half correcting the other: 66 -> 73 %).
 _E5_CORRECTIONS_WEIGHT = 90.0
 _E5_CORRECTIONS_HALF = 40.0
+# Each correction is embedded once per process (up to 130 ms for a long one): the mean of a
+# theme's last 60 is stable enough, and a commune with thousands does not stall a cold start.
+_E5_CORRECTIONS_KEPT = 60
 # e5 finds a closest theme for anything, "Bonjour" included, so it only ranks texts that
 # name something municipal: some word of some theme's vocabulary must be there.
 _E5_LEXICAL_GATE = 0.1
@@ -378,7 +381,10 @@ class ThemeClassifier:
         vectors = None
         if embedder is not None and themes:
             phrases = [_phrases(theme, extra) for theme, extra in zip(themes, owned, strict=True)]
-            by_theme = [[text for text, tid in usable if tid == theme.id] for theme in themes]
+            by_theme = [
+                [text for text, tid in usable if tid == theme.id][-_E5_CORRECTIONS_KEPT:]
+                for theme in themes
+            ]
             vectors = ThemeVectors.build(embedder, phrases, by_theme)
         idf = _inverse_frequencies(vocabularies)
         return cls(themes, vocabularies, idf, supervised, embedder, vectors)
