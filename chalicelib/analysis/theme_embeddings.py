@@ -5,6 +5,7 @@ word with them ("Un rucher en ville" is about green spaces); numpy only at run t
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,19 +27,25 @@ TOP_PHRASES = 5
 # minutes, and the default themes name about 500 phrases (5 s of e5 on one core).
 _CACHE_SIZE = 20_000
 _cache: OrderedDict[tuple[str, str], FloatArray] = OrderedDict()
+# Classifiers of several communes may be built at once (the pipeline builds outside its lock).
+_cache_lock = threading.Lock()
 
 
 def embed_cached(embedder: Embedder, texts: Sequence[str]) -> FloatArray:
     """One row per text, from the process-wide cache where it can, the embedder otherwise."""
-    missing = [t for t in dict.fromkeys(texts) if (embedder.name, t) not in _cache]
-    if missing:
-        for text, vector in zip(missing, embedder.embed(missing), strict=True):
-            _cache[(embedder.name, text)] = vector
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float64)
-    return np.vstack([_cache[(embedder.name, t)] for t in texts])
+    with _cache_lock:
+        found = {t: _cache[(embedder.name, t)] for t in texts if (embedder.name, t) in _cache}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        fresh = embedder.embed(missing)
+        found.update(zip(missing, fresh, strict=True))
+        with _cache_lock:
+            _cache.update(((embedder.name, t), v) for t, v in zip(missing, fresh, strict=True))
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    return np.vstack([found[t] for t in texts])
 
 
 def _centred(similarities: FloatArray) -> FloatArray:
