@@ -1,9 +1,11 @@
-"""Classify a citizen's feedback into the commune's own themes, with the standard library only.
+"""Classify a citizen's feedback into the commune's own themes.
 
 Communes name their themes as they like and rarely have labelled data, so the classifier starts
 zero-shot from each theme's label, keywords and description (widened by a general table of
-municipal vocabulary), learns from staff corrections as they accumulate, and abstains (None)
-rather than guess when nothing fits: an unthemed feedback is cheaper than a misrouted one.
+municipal vocabulary), adds the sentence embedding's closeness to them where e5 runs, learns
+from staff corrections as they accumulate, and abstains (None) rather than guess when nothing
+fits: an unthemed feedback is cheaper than a misrouted one. Words alone need the standard
+library only (what runs in Lambda); the e5 side needs numpy.
 """
 
 from __future__ import annotations
@@ -309,8 +311,8 @@ _CORRECTIONS_HALF = 5.0
 # (1.2 here), an unrelated text of the same theme at about 0.1 (0.3 here).
 _SIMILARITY_SCALE = 3.0
 # With e5, centred cosines (a text 0.02 closer to a theme's phrases than to the average
-# theme's) join the keyword-hit units at this rate. Tuned with the two thresholds below on the
-# tuning half of the public set (Toulouse 2022) and the demo opinions; docs/analysis.md.
+# theme's) join the keyword-hit units at this rate. Tuned with the gate and thresholds below on
+# the tuning half of the public set (Toulouse 2022) and the demo opinions; docs/analysis.md.
 _E5_WEIGHT = 45.0
 # The corrections' mean vector gets a say that grows more slowly than the word model's (half
 # at 40 corrections): a dozen corrections make a noisy mean (demo 5-fold: 82 % -> 77 % at a
@@ -325,7 +327,7 @@ _E5_CORRECTIONS_KEPT = 60
 _E5_LEXICAL_GATE = 0.1
 E5_ABSTAIN_BELOW = 0.7
 # A text whose words settle it (a clear keyword hit, no close second) is not embedded: e5
-# costs 30 to 60 ms a text on one core, and on the tuning data it never overturned such a
+# costs 30 to 130 ms a text on one core, and on the tuning data it never overturned such a
 # decision. About a third of texts stop here.
 _WORDS_SETTLE = 1.5
 _WORDS_SETTLE_RATIO = 0.5
@@ -425,7 +427,11 @@ class ThemeClassifier:
         """word_scores() plus, with an embedder, the sentence's closeness to each theme's
         phrases and corrections in the same units. `vector` is the text's embedding when
         the caller has it already; otherwise it is computed here."""
-        words = self.word_scores(text)
+        return self._with_embedding(text, self.word_scores(text), vector)
+
+    def _with_embedding(
+        self, text: str, words: dict[str, float], vector: FloatArray | None
+    ) -> dict[str, float]:
         if self._vectors is None or self._embedder is None:
             return words
         if vector is None:
@@ -451,16 +457,17 @@ class ThemeClassifier:
         there at all (with e5), or when the top two are nearly tied and both weak. With e5,
         a text its words settle is decided on words alone, without embedding it. Ties are
         broken by the themes' order."""
-        words = sorted(self.word_scores(text).values(), reverse=True)
+        word_scores = self.word_scores(text)
+        words = sorted(word_scores.values(), reverse=True)
         if self._vectors is not None and (not words or words[0] < _E5_LEXICAL_GATE):
             return None
         settled = len(words) < 2 or (
             words[0] >= _WORDS_SETTLE and words[1] <= _WORDS_SETTLE_RATIO * words[0]
         )
         if self._vectors is None or settled:
-            threshold, scores = ABSTAIN_BELOW, self.word_scores(text)
+            threshold, scores = ABSTAIN_BELOW, word_scores
         else:
-            threshold, scores = E5_ABSTAIN_BELOW, self.scores(text, vector)
+            threshold, scores = E5_ABSTAIN_BELOW, self._with_embedding(text, word_scores, vector)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
         if not ranked or ranked[0][1] < threshold:
             return None
