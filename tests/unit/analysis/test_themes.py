@@ -214,12 +214,15 @@ def test_a_word_shared_by_many_themes_counts_less() -> None:
 
 
 def test_corrections_fix_what_zero_shot_got_wrong() -> None:
-    text = "Les sangliers ont encore retourné les jardins du lotissement."
+    text = "Les chenilles processionnaires envahissent les pins du lotissement."
     assert ThemeClassifier.build(DEMO_THEMES).classify(text) == "urbanisme-logement"
     corrections = [
-        ("Des sangliers dans les jardins toutes les nuits.", "environnement"),
-        ("Les sangliers descendent jusqu'aux maisons.", "environnement"),
-        ("Que fait-on contre les sangliers ?", "environnement"),
+        ("Des chenilles processionnaires sur les pins de l'allée.", "environnement"),
+        ("Les chenilles descendent des pins jusqu'aux maisons.", "environnement"),
+        ("Que fait-on contre les chenilles processionnaires ?", "environnement"),
+        ("Encore des chenilles processionnaires dans les pins.", "environnement"),
+        ("Chenilles processionnaires : les pins du chemin sont envahis.", "environnement"),
+        ("Il faut traiter les pins contre les chenilles.", "environnement"),
         ("Les poubelles débordent rue Pasteur.", "proprete"),
     ]
     corrected = ThemeClassifier.build(DEMO_THEMES, corrections)
