@@ -170,7 +170,10 @@ _CHUNK_SPLIT_RE = re.compile(r"[.!?;:,()\[\]\"«»\n\r\t…/]+|\s[-–—]\s")
 
 # Singular nouns ending in "s" that the plural rules would cut ("fils" is no "fil").
 _TIME_UNITS = _folded_set("heure minute seconde jour semaine mois an année quart moitié")
-_ENDS_IN_S = _folded_set("fils matelas tas cadenas verglas lilas débarras fracas dessous sens")
+_ENDS_IN_S = _folded_set(
+    "fils matelas tas cadenas verglas lilas débarras fracas dessous sens rendez-vous avis"
+    " temps corps pays prix bois accès procès repas"
+)
 
 
 def singularize(word: str) -> str:

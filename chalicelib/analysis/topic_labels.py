@@ -20,6 +20,7 @@ QUOTES = 3
 QUOTE_MAX_CHARS = 280
 _PHRASES_PER_TEXT = 6
 _LABEL_MAX_CHARS = 48
+_MIN_SUPPORT = 2
 # Masking leaves "[nom]", "[adresse]"...: their words must never become a label.
 _PLACEHOLDER_RE = re.compile(r"\[[^\]]{1,40}\]")
 # Words that occur whatever the subject: they name no thing, place or service on their own.
@@ -28,6 +29,7 @@ _VAGUE_WORDS = """
     plusieurs plusieur deux trois quatre cinq dix cent mille lundi mardi mercredi jeudi
     vendredi samedi dimanche hier demain semaine mois année an jour soir matin nuit heure
     minute madame monsieur agent personne enfant parent gros petit grand bon beau nouveau
+    demande endroit place chose truc avis merci bonjour réponse mairie site
     """
 _VAGUE = frozenset(fold(word) for word in _VAGUE_WORDS.split())
 
@@ -93,12 +95,15 @@ def _label(
     inside: Counter[str] = Counter()
     for member in members:
         inside.update(phrases[member])
+    # A label names what several of its opinions share: a phrase of one opinion (a street
+    # name, a stray word) does not name a topic of many.
+    shared = {phrase: count for phrase, count in inside.items() if count >= _MIN_SUPPORT}
     scored = sorted(
         (
             (count / len(members)) * math.log(1.0 + total / document_frequency[phrase]),
             phrase,
         )
-        for phrase, count in inside.items()
+        for phrase, count in (shared or inside).items()
     )
     scored.reverse()
     if not scored:

@@ -145,6 +145,9 @@ def test_counted_phrases_group_by_lemma_and_drop_old_non_phrases() -> None:
         ("poubelles", "poubelle"),
         ("chevaux", "cheval"),
         ("bus", "bus"),
+        ("rendez-vous", "rendez-vous"),
+        ("temps", "temps"),
+        ("avis", "avis"),
     ],
 )
 def test_singularize_for_key_phrases(plural: str, singular: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.analysis.embeddings import HashedEmbedder
 from chalicelib.analysis.pii import mask
+from chalicelib.analysis.topic_labels import describe
 from chalicelib.analysis.topics import TopicParams, build_topics, params_for
 from chalicelib.analysis.topics_cli import run_topics
 
@@ -82,6 +83,23 @@ def test_labels_name_the_subject_and_quotes_are_three_member_texts() -> None:
     parking = next(t for t in clustering.model.topics if t.id == clustering.assignments[0])
     assert len(parking.quotes) == 3
     assert set(parking.quotes) <= set(PARKING)
+
+
+def test_a_word_of_one_opinion_never_labels_a_topic_of_many() -> None:
+    # "tapage nocturne" is shared by two of the topic's four opinions but common elsewhere
+    # too; each other phrase is one opinion's own, hence rarer, hence more "distinctive".
+    members = [
+        "Tapage nocturne tous les soirs, kiosque zanzibar",
+        "Tapage nocturne après minuit, guinguette flottante",
+        "Les scooters pétaradent, trottinette débridée",
+        "Une sono de camion, karaoké géant",
+    ]
+    others = [f"Tapage nocturne signalé au commissariat {n}" for n in range(10)]
+    others += [f"La cantine scolaire sert des repas froids {n}" for n in range(26)]
+    texts = members + others
+    unit = HashedEmbedder().embed(texts)
+    [description] = describe(texts, [[0, 1, 2, 3]], [unit[:4].mean(axis=0)], unit)
+    assert description.label == "Tapage nocturne"
 
 
 def test_a_name_never_reaches_a_label() -> None:
