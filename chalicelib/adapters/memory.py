@@ -36,6 +36,7 @@ from chalicelib.domain.threads import (
     Thread,
     ThreadFilter,
     ThreadStatus,
+    matches,
 )
 from chalicelib.ports import (
     QUOTES_PER_PHRASE,
@@ -264,7 +265,7 @@ class InMemoryThreadRepository(ThreadRepository):
         self, commune_id: CommuneId, filter: ThreadFilter, limit: int, cursor: str | None
     ) -> Page[Thread]:
         own = [t for (c, _), t in self._threads.items() if c == commune_id]
-        found = [t for t in own if _matches(t, filter)]
+        found = [t for t in own if matches(t, filter)]
         if filter.overdue_at is not None:
             late = self.overdue(commune_id, filter.overdue_at, len(own))
             matching = [t for t in late if t in found]
@@ -381,7 +382,7 @@ class InMemoryThreadRepository(ThreadRepository):
         found = [
             t
             for (c, _), t in self._threads.items()
-            if c == commune_id and start <= t.created_at < end and _matches(t, filter)
+            if c == commune_id and start <= t.created_at < end and matches(t, filter)
         ]
         return iter(sorted(found, key=lambda t: t.created_at))
 
@@ -526,23 +527,6 @@ class InMemoryThreadRepository(ThreadRepository):
 def _with_phrases(analysis: Analysis, phrases: tuple[str, ...]) -> Analysis:
     assert analysis.result is not None
     return replace(analysis, result=replace(analysis.result, key_phrases=phrases))
-
-
-def _matches(thread: Thread, filter: ThreadFilter) -> bool:
-    result = thread.analysis.result
-    checks = (
-        (filter.status, thread.status),
-        (filter.theme, thread.theme),
-        (filter.quartier, thread.quartier),
-        (filter.channel, thread.channel),
-        (filter.assignee, thread.assignee),
-        (filter.service, thread.service),
-        (filter.publication, thread.publication),
-        (filter.priority, thread.priority),
-        (filter.sentiment, result.sentiment if result else None),
-    )
-    tagged = filter.tag is None or filter.tag in thread.tags
-    return tagged and all(wanted is None or wanted == actual for wanted, actual in checks)
 
 
 def _encode_offset(offset: int) -> str:

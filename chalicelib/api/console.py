@@ -233,18 +233,7 @@ def bulk_update_threads() -> schemas.BulkResults:
         visibility=Visibility(body.visibility),
     )
     outcomes = bulk.apply(bootstrap.ports(), identity, wanted)
-    return schemas.BulkResults(
-        results=[
-            schemas.BulkResult(
-                id=o.thread_id,
-                ok=o.ok,
-                error=schemas.ErrorDetail(code=o.error.code, message=o.error.message)
-                if o.error
-                else None,
-            )
-            for o in outcomes
-        ]
-    )
+    return views.bulk_results(outcomes)
 
 
 @operation(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Blueprint  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
-from chalicelib.api import schemas
+from chalicelib.api import schemas, views
 from chalicelib.api.http import Operation, operation, parse_body, staff
 from chalicelib.domain.threads import Visibility
 from chalicelib.services import similar_reports
@@ -33,15 +33,4 @@ def answer_similar(thread_id: str) -> schemas.BulkResults:
     body = parse_body(schemas.ReplyBody)
     wanted = similar_reports.AnswerAll(body.text, body.template_id, Visibility(body.visibility))
     outcomes = similar_reports.answer_all(bootstrap.ports(), identity, thread_id, wanted)
-    return schemas.BulkResults(
-        results=[
-            schemas.BulkResult(
-                id=o.thread_id,
-                ok=o.ok,
-                error=schemas.ErrorDetail(code=o.error.code, message=o.error.message)
-                if o.error
-                else None,
-            )
-            for o in outcomes
-        ]
-    )
+    return views.bulk_results(outcomes)

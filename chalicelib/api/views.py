@@ -13,6 +13,7 @@ from chalicelib.domain.consultations import Consultation
 from chalicelib.domain.threads import CHANNEL_LABELS, Analysis, Author, Delivery, Envelope, Thread
 from chalicelib.services import summaries
 from chalicelib.services.barometer import average
+from chalicelib.services.bulk import Outcome
 from chalicelib.services.consultations import Results
 from chalicelib.services.dashboard import Dashboard, Figures, PublicIndicators
 from chalicelib.services.feedback import FollowUp
@@ -432,4 +433,20 @@ def topic_detail_view(found: TopicDetail) -> schemas.TopicDetailView:
             )
             for bucket in found.series
         ],
+    )
+
+
+def bulk_results(outcomes: list[Outcome]) -> schemas.BulkResults:
+    """A result per thread: done, or the error that stopped it."""
+    return schemas.BulkResults(
+        results=[
+            schemas.BulkResult(
+                id=o.thread_id,
+                ok=o.ok,
+                error=schemas.ErrorDetail(code=o.error.code, message=o.error.message)
+                if o.error
+                else None,
+            )
+            for o in outcomes
+        ]
     )

@@ -12,6 +12,13 @@ MIN_VERBATIMS = 10
 _Z95 = 1.96
 
 
+def net_sentiment(positive: int, negative: int, total: int) -> float | None:
+    """(positive − negative) / total × 100, from −100 to 100; None without verbatims."""
+    if not total:
+        return None
+    return round(100 * (positive - negative) / total, 1)
+
+
 def net_sentiment_interval(positive: int, negative: int, total: int) -> tuple[float, float] | None:
     """A 95 % interval for the net sentiment (−100 to 100), None without verbatims.
 

@@ -329,6 +329,24 @@ class ThreadFilter:
     priority: Priority | None = None
 
 
+def matches(thread: Thread, filter: ThreadFilter) -> bool:
+    """Whether `thread` passes `filter`'s fields (its overdue instant is the caller's)."""
+    result = thread.analysis.result
+    checks = (
+        (filter.status, thread.status),
+        (filter.theme, thread.theme),
+        (filter.quartier, thread.quartier),
+        (filter.channel, thread.channel),
+        (filter.assignee, thread.assignee),
+        (filter.service, thread.service),
+        (filter.publication, thread.publication),
+        (filter.priority, thread.priority),
+        (filter.sentiment, result.sentiment if result else None),
+    )
+    tagged = filter.tag is None or filter.tag in thread.tags
+    return tagged and all(wanted is None or wanted == actual for wanted, actual in checks)
+
+
 T = TypeVar("T")
 
 

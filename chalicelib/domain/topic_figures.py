@@ -39,10 +39,9 @@ class TopicFigures:
     @property
     def net_sentiment(self) -> float | None:
         """(positive − negative) / verbatims × 100, as on the dashboard."""
-        if not self.verbatims:
-            return None
-        delta = self.sentiments["POSITIVE"] - self.sentiments["NEGATIVE"]
-        return round(100 * delta / self.verbatims, 1)
+        return certainty.net_sentiment(
+            self.sentiments["POSITIVE"], self.sentiments["NEGATIVE"], self.verbatims
+        )
 
     @property
     def too_few(self) -> bool:

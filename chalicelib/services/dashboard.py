@@ -50,10 +50,9 @@ class Figures:
     @property
     def net_sentiment(self) -> float | None:
         """(positive − negative) / verbatims × 100, from −100 to 100."""
-        if not self.verbatims:
-            return None
-        delta = self.sentiments["POSITIVE"] - self.sentiments["NEGATIVE"]
-        return round(100 * delta / self.verbatims, 1)
+        return certainty.net_sentiment(
+            self.sentiments["POSITIVE"], self.sentiments["NEGATIVE"], self.verbatims
+        )
 
     @property
     def average_rating(self) -> float | None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import BadRequestError, NotFoundError, ValidationError
 from chalicelib.domain.ids import CommuneId
-from chalicelib.domain.threads import Page, Thread, ThreadFilter
+from chalicelib.domain.threads import Page, Thread, ThreadFilter, matches
 from chalicelib.domain.topics import Verbatim
 from chalicelib.ports import Ports
 from chalicelib.services import topics
@@ -73,21 +73,8 @@ def _thread(ports: Ports, commune_id: CommuneId, thread_id: str) -> Thread | Non
 
 
 def _thread_matches(thread: Thread, filter: ThreadFilter, now: datetime) -> bool:
-    result = thread.analysis.result
-    checks = (
-        (filter.status, thread.status),
-        (filter.theme, thread.theme),
-        (filter.quartier, thread.quartier),
-        (filter.channel, thread.channel),
-        (filter.assignee, thread.assignee),
-        (filter.service, thread.service),
-        (filter.publication, thread.publication),
-        (filter.priority, thread.priority),
-        (filter.sentiment, result.sentiment if result else None),
-    )
-    tagged = filter.tag is None or filter.tag in thread.tags
     late = filter.overdue_at is None or thread.is_overdue(filter.overdue_at)
-    return tagged and late and all(wanted is None or wanted == got for wanted, got in checks)
+    return late and matches(thread, filter)
 
 
 def _encode(after: datetime, last: Verbatim) -> str:
