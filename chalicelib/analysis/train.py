@@ -190,6 +190,25 @@ def _fit(
     """Weighted, L2-regularised softmax regression. Each auxiliary domain (id >= 0) gets its
     own learned class offset, dropped after training: the reviews have no neutral class, and
     without an offset the shared weights would learn "opinionated prose is never neutral"."""
+    # A column no training text uses keeps its zero weight (its gradient is penalty x 0): the
+    # optimiser only sees the used ones, about a third of the 2^18 hashed columns.
+    used = np.flatnonzero(np.bincount(matrix.indices, minlength=matrix.n_columns) > 0)
+    position = np.zeros(matrix.n_columns, dtype=np.int64)
+    position[used] = np.arange(len(used))
+    compact = FeatureMatrix(matrix.indptr, position[matrix.indices], matrix.data, len(used))
+    used_weights, bias = _fit_used(compact, targets, domain_ids, penalties[used], max_iterations)
+    weights = np.zeros((matrix.n_columns, targets.shape[1]))
+    weights[used] = used_weights
+    return weights, bias
+
+
+def _fit_used(
+    matrix: FeatureMatrix,
+    targets: FloatArray,
+    domain_ids: IntArray,
+    penalties: FloatArray,
+    max_iterations: int,
+) -> tuple[FloatArray, FloatArray]:
     n_columns, n_classes = matrix.n_columns, targets.shape[1]
     n_domains = int(domain_ids.max()) + 1 if len(domain_ids) else 0
     sample_weights = domain_balanced_weights(targets, domain_ids)
