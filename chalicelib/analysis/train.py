@@ -52,10 +52,11 @@ DENSE_L2_FACTOR = 0.1
 # The 384 standardised e5 columns are dense and each carries signal in every text: regularised
 # as lightly as the n-grams they overfit the training topics. Chosen by 5-fold CV over
 # 3, 10, 30, 100, 300 with the pooled class weights of session 3 (100), searched again with
-# the domain-balanced weights in session 7: x30, x100, x300 give tweets 3-class macro-F1
-# 0.676, 0.698, 0.702 and reviews accuracy 0.894, 0.900, 0.904 (seed 13); on the seed-7
-# split x100 -> x300 gives 0.693 -> 0.692 and 0.896 -> 0.901: the reviews gain holds, the
-# tweets are flat (docs/analysis.md, "Experiments (session 7)").
+# the domain-balanced weights in session 7: x30, x100, x300, x1000 give tweets 3-class
+# macro-F1 0.676, 0.698, 0.702, 0.699 and reviews accuracy 0.894, 0.900, 0.904, 0.898
+# (seed 13); on the seed-7 split x100 -> x300 gives 0.693 -> 0.692 and 0.896 -> 0.901 (x1000:
+# 0.683, 0.901): the reviews gain holds, the tweets are flat (docs/analysis.md,
+# "Experiments (session 7)").
 EMBEDDING_L2_FACTOR = 300.0
 MAX_ITERATIONS = 150
 # The DEFT tweets are on public matters, the closest to citizen feedback; the TV-series
