@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chalicelib.analysis.sentiment_model import FloatArray
+from chalicelib.analysis.sentiment_model import FloatArray, build_matrix, compute_idf, raw_features
 from chalicelib.analysis.train import (
     LabelledText,
+    _fit,
+    _fit_used,
     _targets,
+    column_penalties,
     domain_balanced_weights,
     domain_ids,
     report_cv,
@@ -66,3 +69,16 @@ def test_cross_validation_report_counts_what_the_neutral_cues_change(
     assert "neutral cues turn 0 tweets and 1 reviews NEUTRAL (reviews: {'NEGATIVE': 1})" in printed
     # The positive/negative decision on reviews is scored before the cues and unchanged.
     assert "reviews (pos/neg decision)" in printed and "acc=1.000" in printed
+
+
+def test_fitting_only_the_used_columns_changes_no_weight() -> None:
+    texts = ["très bien", "très mal", "le conseil se réunit", "bravo", "nul", "mardi"]
+    labels = ["POSITIVE", "NEGATIVE", "NEUTRAL", "POSITIVE", "NEGATIVE", "NEUTRAL"]
+    raws = [raw_features(text, 2**10) for text in texts]
+    matrix = build_matrix(raws, compute_idf(raws, 2**10))
+    args = (_targets(labels), domain_ids(None, 6), column_penalties(2**10, 3e-4), 50)
+    weights, bias = _fit(matrix, *args)
+    full_weights, full_bias = _fit_used(matrix, *args)
+    unused = np.bincount(matrix.indices, minlength=matrix.n_columns) == 0
+    assert unused.sum() > 2**9 and not weights[unused].any()
+    assert np.allclose(weights, full_weights, atol=1e-8) and np.allclose(bias, full_bias)
