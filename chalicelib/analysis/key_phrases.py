@@ -165,6 +165,9 @@ _VERB_ENDINGS = ("aient", "ait", "iez", "erai", "erait", "eront", "erons", "erez
 _SUBJECTS = _folded_set("je j' tu il elle on nous vous ils elles qui ne n' se s' me m' te t' y")
 _INVERTED_SUBJECTS = ("-ce", "-il", "-ils", "-elle", "-elles", "-on", "-je", "-tu", "-nous")
 _MAX_CONTENT_WORDS = 3
+# Links and @accounts name no thing citizens talk about ("http" was a topic of tweets), and
+# an account is someone's.
+_WEB_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])@\w+", re.IGNORECASE)
 _CHUNK_SPLIT_RE = re.compile(r"[.!?;:,()\[\]\"«»\n\r\t…/]+|\s[-–—]\s")
 
 
@@ -341,7 +344,7 @@ def noun_phrases(text: str, anchored: bool = False) -> list[NounPhrase]:
     from it), after a determiner or at the start of a clause; `anchored` when `text` is known
     to be a noun phrase (a word that may be a verb or a noun is then the noun)."""
     found: list[NounPhrase] = []
-    for chunk in _CHUNK_SPLIT_RE.split(text):
+    for chunk in _CHUNK_SPLIT_RE.split(_WEB_RE.sub(" . ", text)):
         lowered = tokenize(chunk)
         index = 0
         while index < len(lowered):

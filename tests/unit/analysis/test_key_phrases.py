@@ -152,3 +152,10 @@ def test_counted_phrases_group_by_lemma_and_drop_old_non_phrases() -> None:
 )
 def test_singularize_for_key_phrases(plural: str, singular: str) -> None:
     assert singularize(plural) == singular
+
+
+def test_links_and_accounts_are_no_key_phrases() -> None:
+    text = "@MairieBiot la piste cyclable est coupée http://t.co/x8Zk2 voir www.biot.fr/travaux"
+    phrases = extract_key_phrases(text)
+    assert "piste cyclable" in phrases
+    assert not any(word in " ".join(phrases).lower() for word in ("http", "mairiebiot", "www"))
