@@ -167,7 +167,8 @@ _INVERTED_SUBJECTS = ("-ce", "-il", "-ils", "-elle", "-elles", "-on", "-je", "-t
 _MAX_CONTENT_WORDS = 3
 # Links and @accounts name no thing citizens talk about ("http" was a topic of tweets), and
 # an account is someone's.
-_WEB_RE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])@\w+", re.IGNORECASE)
+# A bare "http" is a link some corpora anonymised.
+_WEB_RE = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b|(?<![\w.])@\w+", re.IGNORECASE)
 _CHUNK_SPLIT_RE = re.compile(r"[.!?;:,()\[\]\"«»\n\r\t…/]+|\s[-–—]\s")
 
 

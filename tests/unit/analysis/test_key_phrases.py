@@ -159,3 +159,4 @@ def test_links_and_accounts_are_no_key_phrases() -> None:
     phrases = extract_key_phrases(text)
     assert "piste cyclable" in phrases
     assert not any(word in " ".join(phrases).lower() for word in ("http", "mairiebiot", "www"))
+    assert extract_key_phrases("Écosystème marin en danger http via @user") == ["écosystème marin"]
