@@ -12,7 +12,6 @@ from pydantic import ConfigDict, Field
 from chalicelib import bootstrap
 from chalicelib.api.http import Operation, json_response, operation, staff
 from chalicelib.api.schemas import Schema
-from chalicelib.services import topic_rebuild
 
 topic_rebuild_api = Blueprint(__name__)
 
@@ -61,6 +60,9 @@ class TopicsRebuilt(Schema):
     ),
 )
 def rebuild_topics() -> object:
+    # numpy and the topics engine load on an admin's rebuild, not on every API cold start.
+    from chalicelib.services import topic_rebuild
+
     identity = staff()
     outcome = topic_rebuild.rebuild_on_demand(bootstrap.ports(), identity)
     if isinstance(outcome, topic_rebuild.Queued):

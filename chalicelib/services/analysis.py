@@ -22,7 +22,6 @@ from chalicelib.domain.threads import (
     preview_of,
 )
 from chalicelib.ports import AnalysisJob, Ports
-from chalicelib.services import topic_ingest
 from chalicelib.services.retry import on_conflict
 
 logger = logging.getLogger(__name__)
@@ -119,6 +118,8 @@ def _record(ports: Ports, message: Message, thread: Thread, result: TextAnalysis
     )
     if recorded:
         _keep_quotes(ports, message, result)
+        from chalicelib.services import topic_ingest  # numpy: the worker's, never the API's
+
         topic_ingest.keep_ingested(ports, message, thread, result)
         ports.events.publish([analysed])
     return recorded

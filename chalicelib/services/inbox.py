@@ -33,7 +33,7 @@ from chalicelib.domain.threads import (
     Visibility,
 )
 from chalicelib.ports import DeliveryJob, Ports
-from chalicelib.services import analysis, redaction, templates, topic_ingest, validation
+from chalicelib.services import analysis, redaction, templates, validation
 from chalicelib.services.retry import on_conflict
 from chalicelib.services.topic_threads import threads_of_topic, topic_of_thread
 
@@ -136,6 +136,8 @@ def update_thread(
     saved, entry, correction = on_conflict(attempt)
     if correction is not None:
         ports.corrections.save(correction)
+        from chalicelib.services import topic_ingest  # numpy: loaded on a correction only
+
         topic_ingest.follow_correction(ports, saved)
     ports.events.publish([entry])
     return saved

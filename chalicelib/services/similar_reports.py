@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
-from chalicelib.analysis import similar
-from chalicelib.analysis.problem_objects import objects_in
-from chalicelib.analysis.topic_codec import decode_embedding
 from chalicelib.domain.contacts import Contact
 from chalicelib.domain.errors import ConcertoError, NotFoundError
 from chalicelib.domain.indicators import Filter
@@ -22,6 +18,9 @@ from chalicelib.domain.threads import Thread, ThreadStatus, Visibility
 from chalicelib.domain.topics import Verbatim
 from chalicelib.ports import Ports
 from chalicelib.services import bulk, inbox, redaction, templates, validation
+
+if TYPE_CHECKING:
+    from chalicelib.analysis import similar
 
 # A thread's view lists at most this many of its group (a group past it is a known
 # problem the agent handles from the inbox, not a list to read).
@@ -56,6 +55,12 @@ def link(ports: Ports, verbatim: Verbatim) -> str | None:
 
 
 def _closest(ports: Ports, verbatim: Verbatim) -> list[Verbatim]:
+    # numpy and the rule only where reports are linked (the analysis worker): the API's
+    # routes of this module (a thread's group, answering it, the dashboard) never load them.
+    import numpy as np
+
+    from chalicelib.analysis import similar
+
     mine = _report(verbatim)
     start, end = verbatim.created_at - similar.WINDOW, verbatim.created_at + similar.WINDOW
     found: list[tuple[float, Verbatim]] = []
@@ -73,6 +78,10 @@ def _closest(ports: Ports, verbatim: Verbatim) -> list[Verbatim]:
 
 
 def _report(verbatim: Verbatim) -> similar.Report:
+    from chalicelib.analysis import similar
+    from chalicelib.analysis.problem_objects import objects_in
+    from chalicelib.analysis.topic_codec import decode_embedding
+
     return similar.Report(
         verbatim.thread_id,
         decode_embedding(verbatim.vector),

@@ -10,7 +10,6 @@ from chalice import Blueprint, Rate  # type: ignore[attr-defined]
 
 from chalicelib import bootstrap
 from chalicelib.ports import Ports
-from chalicelib.services import topic_rebuild
 
 logger = logging.getLogger(__name__)
 topics_worker = Blueprint(__name__)
@@ -24,6 +23,9 @@ def handle_topics_rebuild(event: Any) -> dict[str, Any]:
 def rebuild_due(ports: Ports) -> dict[str, Any]:
     """Rebuilds the communes that are due; {"rebuilt": {commune: topics}, "failed": [...]}.
     Raises only when every due commune failed (the function's error alarm then fires)."""
+    # Imported here: every function imports app.py, and numpy is this job's alone.
+    from chalicelib.services import topic_rebuild
+
     rebuilt: dict[str, int] = {}
     failed: list[str] = []
     for commune in ports.communes.list_all():
